@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Starts the local stack pg-caravan's demo and tests run against, all on 127.0.0.1:
+#   - a source PostgreSQL cluster        (port 55432, cluster "caravan_src")
+#   - a destination PostgreSQL cluster   (port 55433, cluster "caravan_dst")
+#   - an sshd acting as the intermediate host (port 2222, user "caravan-drop", key auth only,
+#     drop directory $STACK_DIR/drop)
+# Installs what is missing from the distribution's packages. Run as root. Idempotent: a second
+# run changes nothing and restarts only what is down.
+#
+# Credentials are generated once and kept under $STACK_DIR (0600 files, never printed):
+#   secrets/source.password, secrets/destination.password   (role caravan_admin on each cluster)
+#   client/id_ed25519, client/known_hosts                    (the app's SSH identity and trust)
+#   secrets/api.password                                     (the API user "operator" of the demo)
+set -euo pipefail
+
+STACK_DIR=${CARAVAN_STACK_DIR:-/var/lib/pg-caravan-stack}
+SRC_PORT=${CARAVAN_SOURCE_PORT:-55432}
+DST_PORT=${CARAVAN_DESTINATION_PORT:-55433}
+SSH_PORT=${CARAVAN_SSH_PORT:-2222}
+DROP_USER=caravan-drop
+ADMIN_ROLE=caravan_admin
+
+log() { echo "[local-stack] $*"; }
+[ "$(id -u)" = 0 ] || { echo "local-stack.sh must run as root (it installs packages and starts servers)" >&2; exit 1; }
+
+install_packages() {
+  local missing=()
+  command -v pg_createcluster >/dev/null || missing+=(postgresql postgresql-contrib)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v jq >/dev/null || missing+=(jq)
+  command -v locale-gen >/dev/null || missing+=(locales)
+  [ ${#missing[@]} -eq 0 ] && return
+  log "installing ${missing[*]}"
+  # Package installs must not start services on public addresses or create a default cluster:
+  # this stack starts its own servers, on loopback only.
+  mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf \
+    || echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
+  local policy=/usr/sbin/policy-rc.d had_policy=0
+  [ -e $policy ] && had_policy=1
+  [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' > $policy; chmod 755 $policy; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ $had_policy = 1 ] || rm -f $policy
+}
+
+ensure_locales() {
+  # the clusters are created in C.UTF-8; en_US.UTF-8 lets tests use a non-default collation
+  if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
+    sed -i 's/^# *\(en_US.UTF-8 UTF-8\)/\1/' /etc/locale.gen 2>/dev/null || true
+    grep -q '^en_US.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null || echo 'en_US.UTF-8 UTF-8' >> /etc/locale.gen
+    locale-gen >/dev/null
+  fi
+}
+
+pg_major() { ls -d /usr/lib/postgresql/*/bin/initdb | sed 's#.*/postgresql/\([0-9]*\)/.*#\1#' | sort -n | tail -1; }
+
+secret() { # secret FILE: print the secret kept in FILE, creating it once
+  local f=$STACK_DIR/secrets/$1
+  if [ ! -s "$f" ]; then
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$f")
+  fi
+  cat "$f"
+}
+
+ensure_cluster() { # ensure_cluster NAME PORT PASSWORD_FILE
+  local name=$1 port=$2 pwfile=$3 ver
+  ver=$(pg_major)
+  if ! pg_lsclusters -h | awk '{print $2}' | grep -qx "$name"; then
+    log "creating cluster $ver/$name on 127.0.0.1:$port"
+    pg_createcluster "$ver" "$name" -p "$port" --locale C.UTF-8 --encoding UTF8 >/dev/null
+    # loopback only (conf.d is included by Debian's postgresql.conf)
+    printf "listen_addresses = '127.0.0.1'\n" > "/etc/postgresql/$ver/$name/conf.d/caravan.conf"
+  fi
+  local status
+  status=$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $4}')
+  if [ "$status" != online ]; then
+    log "starting cluster $name"
+    pg_ctlcluster "$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $1}')" "$name" start
+  fi
+  # the admin role, its password set through stdin so it never shows in a process list
+  local pw
+  pw=$(secret "$pwfile")
+  runuser -u postgres -- psql -q -X -p "$port" -d postgres -v ON_ERROR_STOP=1 <<SQL >/dev/null
+SELECT 'CREATE ROLE $ADMIN_ROLE LOGIN SUPERUSER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ADMIN_ROLE') \gexec
+ALTER ROLE $ADMIN_ROLE PASSWORD '$pw';
+SQL
+}
+
+ensure_sshd() {
+  local d=$STACK_DIR/sshd
+  mkdir -p "$d" /run/sshd "$STACK_DIR/client"
+  chmod 755 "$d"
+  if ! id "$DROP_USER" >/dev/null 2>&1; then
+    log "creating user $DROP_USER"
+    useradd --system --create-home --home-dir "$STACK_DIR/drop-home" --shell /bin/sh "$DROP_USER"
+  fi
+  # no password at all ("*"), rather than a locked one ("!"), which sshd refuses even for key auth
+  usermod -p '*' "$DROP_USER"
+  mkdir -p "$STACK_DIR/drop"
+  chown "$DROP_USER:$DROP_USER" "$STACK_DIR/drop"
+  chmod 755 "$STACK_DIR/drop"
+  [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C caravan-intermediate -f "$d/ssh_host_ed25519_key"
+  [ -f "$STACK_DIR/client/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C pg-caravan -f "$STACK_DIR/client/id_ed25519"
+  chmod 600 "$STACK_DIR/client/id_ed25519"
+  install -m 644 "$STACK_DIR/client/id_ed25519.pub" "$d/authorized_keys.$DROP_USER"
+  echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$d/ssh_host_ed25519_key.pub")" > "$STACK_DIR/client/known_hosts"
+  cat > "$d/sshd_config" <<CONF
+# sshd for pg-caravan's local stack: the intermediate host, on loopback only
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $d/ssh_host_ed25519_key
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys.%u
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+AllowUsers $DROP_USER
+UsePAM no
+StrictModes yes
+MaxStartups 100:30:200
+ClientAliveInterval 15
+Subsystem sftp internal-sftp
+CONF
+  if [ -f "$d/sshd.pid" ] && kill -0 "$(cat "$d/sshd.pid")" 2>/dev/null; then
+    kill -HUP "$(cat "$d/sshd.pid")"   # re-read the config written above
+  else
+    log "starting sshd on 127.0.0.1:$SSH_PORT"
+    /usr/sbin/sshd -t -f "$d/sshd_config"
+    /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log"
+  fi
+}
+
+wait_ready() {
+  for _ in $(seq 1 50); do
+    if pg_isready -q -h 127.0.0.1 -p "$SRC_PORT" && pg_isready -q -h 127.0.0.1 -p "$DST_PORT" \
+       && (exec 3<>/dev/tcp/127.0.0.1/"$SSH_PORT") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "local stack did not come up: check pg_lsclusters and $STACK_DIR/sshd/sshd.log" >&2
+  return 1
+}
+
+install_packages
+ensure_locales
+mkdir -p "$STACK_DIR/secrets"
+chmod 755 "$STACK_DIR"; chmod 700 "$STACK_DIR/secrets"
+ensure_cluster caravan_src "$SRC_PORT" source.password
+ensure_cluster caravan_dst "$DST_PORT" destination.password
+ensure_sshd
+secret api.password >/dev/null   # the demo's API user (operator), read by config/application.properties
+wait_ready
+log "ready: source 127.0.0.1:$SRC_PORT, destination 127.0.0.1:$DST_PORT, sftp $DROP_USER@127.0.0.1:$SSH_PORT (drop $STACK_DIR/drop)"

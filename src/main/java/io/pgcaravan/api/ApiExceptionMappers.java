@@ -1,0 +1,81 @@
+package io.pgcaravan.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.pgcaravan.run.Runs;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.NoSuchElementException;
+import java.util.stream.Collectors;
+
+/** Every error as JSON with a message that says what to fix; never a stack trace. */
+public class ApiExceptionMappers {
+
+    private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class);
+
+    static Response error(Response.Status status, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(new ApiError(status.getStatusCode(), status.getReasonPhrase(), message)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NoSuchElementException e) {
+        return error(Response.Status.NOT_FOUND, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response busy(Runs.JobBusyException e) {
+        return error(Response.Status.CONFLICT, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response badRequest(IllegalArgumentException e) {
+        return error(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e) {
+        String message;
+        if (e instanceof UnrecognizedPropertyException u) {
+            message = "unknown field '" + u.getPropertyName() + "'; known fields: "
+                    + u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+        } else if (e instanceof InvalidFormatException f) {
+            message = "field '" + path(f) + "' has the wrong type or value: " + f.getValue();
+        } else if (e instanceof MismatchedInputException m) {
+            message = "field '" + path(m) + "' has the wrong type";
+        } else {
+            message = "malformed JSON: " + e.getOriginalMessage();
+        }
+        return error(Response.Status.BAD_REQUEST, message);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        Response.Status status = Response.Status.fromStatusCode(e.getResponse().getStatus());
+        if (status == null) {
+            return e.getResponse();
+        }
+        if (e.getCause() instanceof JsonProcessingException j) {
+            return badJson(j);
+        }
+        return error(status, e.getMessage());
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
+    public Response unexpected(Exception e) {
+        LOG.error("unexpected error in the API", e);
+        return error(Response.Status.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName()
+                + "; the application log has the details");
+    }
+
+    private static String path(MismatchedInputException e) {
+        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+}

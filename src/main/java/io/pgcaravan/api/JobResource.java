@@ -1,0 +1,56 @@
+package io.pgcaravan.api;
+
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.run.RunRecord;
+import io.pgcaravan.run.Runs;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+@Path("/api/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobResource {
+
+    @Inject
+    CaravanConfig config;
+    @Inject
+    Runs runs;
+
+    @GET
+    @RolesAllowed({"viewer", "operator"})
+    public List<JobView> list() {
+        return config.jobs().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> JobView.of(e.getKey(), e.getValue())).toList();
+    }
+
+    @GET
+    @Path("{job}")
+    @RolesAllowed({"viewer", "operator"})
+    public JobView get(@PathParam("job") String job) {
+        return JobView.of(job, runs.job(job));
+    }
+
+    /** Starts a run of the job: 202 with the run's id and URL; 409 while the job has an active run. */
+    @POST
+    @Path("{job}/runs")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed("operator")
+    public Response start(@PathParam("job") String job, RunRequest request) {
+        RunRequest overrides = request == null ? new RunRequest(null, null, null, null) : request;
+        RunRecord run = runs.start(job, overrides.apply(runs.job(job)), "api");
+        URI url = URI.create("/api/runs/" + run.id());
+        return Response.accepted(Map.of("id", run.id(), "status", run.status(), "url", url.toString()))
+                .location(url).build();
+    }
+}

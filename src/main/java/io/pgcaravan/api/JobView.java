@@ -1,0 +1,25 @@
+package io.pgcaravan.api;
+
+import io.pgcaravan.config.JobConfig;
+
+/** A job's configuration as the API shows it: everything but the secrets. */
+public record JobView(String name, Database source, Database destination, Intermediate intermediate,
+                      String dumpFormat, int dumpJobs, String restoreMode, int restoreJobs) {
+
+    public record Database(String host, int port, String database, String user, String sslmode) {
+        static Database of(JobConfig.DatabaseEndpoint ep) {
+            return new Database(ep.host(), ep.port(), ep.database(), ep.user(), ep.sslmode().orElse(null));
+        }
+    }
+
+    public record Intermediate(String host, int port, String user, String dropDir, boolean strictHostKeyChecking) {
+    }
+
+    static JobView of(String name, JobConfig job) {
+        JobConfig.Intermediate i = job.intermediate();
+        return new JobView(name, Database.of(job.source()), Database.of(job.destination()),
+                new Intermediate(i.host(), i.port(), i.user(), i.dropDir(), i.strictHostKeyChecking()),
+                job.dump().format().name().toLowerCase(), job.dump().jobs(),
+                job.restore().mode().name().toLowerCase().replace('_', '-'), job.restore().jobs());
+    }
+}

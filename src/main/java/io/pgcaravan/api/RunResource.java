@@ -1,0 +1,81 @@
+package io.pgcaravan.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.run.RunRecord;
+import io.pgcaravan.run.RunStatus;
+import io.pgcaravan.run.RunStore;
+import io.pgcaravan.run.Runs;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+
+@Path("/api/runs")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({"viewer", "operator"})
+public class RunResource {
+
+    @Inject
+    RunStore store;
+    @Inject
+    Runs runs;
+    @Inject
+    ObjectMapper json;
+
+    @GET
+    public List<RunView> list(@QueryParam("job") String job, @QueryParam("status") String status,
+                              @QueryParam("limit") @DefaultValue("50") int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be between 1 and 1000, got " + limit);
+        }
+        RunStatus st = null;
+        if (status != null) {
+            try {
+                st = RunStatus.valueOf(status.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("status must be one of QUEUED, RUNNING, SUCCEEDED, FAILED; got " + status);
+            }
+        }
+        return store.list(job, st, limit).stream().map(this::view).toList();
+    }
+
+    @GET
+    @Path("{id}")
+    public RunView get(@PathParam("id") String id) {
+        return store.find(id).map(this::view).orElseThrow(() -> new NoSuchElementException("no run with id '" + id + "'"));
+    }
+
+    private RunView view(RunRecord r) {
+        List<RunView.StageView> stages = store.stages(r.id()).stream()
+                .map(s -> new RunView.StageView(s.stage(), s.status(), s.startedAt(), s.finishedAt(),
+                        duration(s.startedAt(), s.finishedAt()), s.detail()))
+                .toList();
+        return new RunView(r.id(), r.job(), r.status(), r.trigger(), runs.options(r), r.createdAt(), r.startedAt(),
+                r.finishedAt(), duration(r.startedAt(), r.finishedAt()), r.error(), stages,
+                parse(r.precheckJson()), parse(r.verificationJson()), "/api/runs/" + r.id());
+    }
+
+    private static Long duration(OffsetDateTime from, OffsetDateTime to) {
+        return from == null || to == null ? null : Duration.between(from, to).toMillis();
+    }
+
+    private JsonNode parse(String s) {
+        try {
+            return s == null ? null : json.readTree(s);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.pgcaravan.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgcaravan.run.RunOptions;
+import io.pgcaravan.run.RunStatus;
+import io.pgcaravan.run.StageStatus;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/** A run as the API shows it. */
+public record RunView(
+        String id,
+        String job,
+        RunStatus status,
+        String trigger,
+        RunOptions options,
+        OffsetDateTime createdAt,
+        OffsetDateTime startedAt,
+        OffsetDateTime finishedAt,
+        Long durationMs,
+        String error,
+        List<StageView> stages,
+        JsonNode precheck,
+        JsonNode verification,
+        String url) {
+
+    public record StageView(String name, StageStatus status, OffsetDateTime startedAt, OffsetDateTime finishedAt,
+                            Long durationMs, String detail) {
+    }
+}

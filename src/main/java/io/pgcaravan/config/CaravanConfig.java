@@ -1,0 +1,83 @@
+package io.pgcaravan.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Max;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything under {@code caravan.*}: the jobs, and how this process runs them. */
+@ConfigMapping(prefix = "caravan")
+public interface CaravanConfig {
+
+    /** Where run state, staging and per-run secrets live unless configured otherwise. */
+    @WithDefault("data")
+    Path dataDir();
+
+    /** The configured jobs, by name: {@code caravan.jobs.<name>.*}. */
+    Map<String, JobConfig> jobs();
+
+    Runs runs();
+
+    Tools tools();
+
+    @WithName("import")
+    ImportHalf importHalf();
+
+    Api api();
+
+    interface Runs {
+        /** How many runs may be active at once (each job still runs at most once at a time). */
+        @WithDefault("4")
+        @Min(1) @Max(64)
+        int concurrency();
+
+        /** Directory for the 0600 passfiles of active runs; defaults to {@code <data-dir>/secrets}. */
+        Optional<Path> secretsDir();
+    }
+
+    interface Tools {
+        /**
+         * Directory holding pg_dump, pg_restore, pg_dumpall and psql. Empty: the newest
+         * {@code /usr/lib/postgresql/<major>/bin} if there is one, else the PATH.
+         */
+        Optional<Path> binDir();
+    }
+
+    interface ImportHalf {
+        /** Whether this process runs the import half (watches the drop directory). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * The intermediate host's drop directory as seen by the import half (a local path: the
+         * import half runs on, or beside, the intermediate host).
+         */
+        @WithDefault("data/drop")
+        Path dropDir();
+
+        /** How often the drop directory is scanned for DONE markers, in milliseconds. */
+        @WithDefault("1000")
+        @Min(100)
+        long pollDelayMs();
+    }
+
+    interface Api {
+        /** API users: {@code caravan.api.users.<name>.password|password-file|roles}. */
+        Map<String, ApiUser> users();
+    }
+
+    interface ApiUser {
+        Optional<String> password();
+
+        Optional<Path> passwordFile();
+
+        /** {@code viewer} (read) and/or {@code operator} (start, cancel, resume). */
+        @WithDefault("viewer")
+        java.util.Set<String> roles();
+    }
+}

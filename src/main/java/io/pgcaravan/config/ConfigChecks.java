@@ -1,0 +1,77 @@
+package io.pgcaravan.config;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The checks on the configuration that a field annotation cannot express (one option excluding
+ * another, names that end up in paths). Runs at start-up so a broken configuration never starts;
+ * every message names the property to fix.
+ */
+@ApplicationScoped
+public class ConfigChecks {
+
+    static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+    private static final Set<String> SSL_MODES =
+            Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+    @Inject
+    CaravanConfig config;
+
+    void onStart(@Observes StartupEvent event) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("Invalid pg-caravan configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    static List<String> problems(CaravanConfig config) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, JobConfig> e : config.jobs().entrySet()) {
+            String name = e.getKey();
+            String p = "caravan.jobs." + name + ".";
+            JobConfig job = e.getValue();
+            if (!JOB_NAME.matcher(name).matches()) {
+                problems.add(p + "*: job name '" + name + "' must be 1-63 letters, digits, '-' or '_', starting with a letter or digit");
+            }
+            endpoint(problems, p + "source.", job.source());
+            endpoint(problems, p + "destination.", job.destination());
+            if (!job.intermediate().dropDir().startsWith("/")) {
+                problems.add(p + "intermediate.drop-dir: must be an absolute path on the intermediate host, got '"
+                        + job.intermediate().dropDir() + "'");
+            }
+            if (job.dump().jobs() > 1 && job.dump().format() != JobConfig.DumpFormat.DIRECTORY) {
+                problems.add(p + "dump.jobs: parallel dumps (" + job.dump().jobs()
+                        + ") need " + p + "dump.format=directory");
+            }
+        }
+        for (Map.Entry<String, CaravanConfig.ApiUser> e : config.api().users().entrySet()) {
+            String p = "caravan.api.users." + e.getKey() + ".";
+            if (e.getValue().password().isPresent() == e.getValue().passwordFile().isPresent()) {
+                problems.add(p + "password / " + p + "password-file: set exactly one of them");
+            }
+            for (String role : e.getValue().roles()) {
+                if (!Set.of("viewer", "operator").contains(role)) {
+                    problems.add(p + "roles: unknown role '" + role + "' (known: viewer, operator)");
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static void endpoint(List<String> problems, String p, JobConfig.DatabaseEndpoint ep) {
+        if (ep.password().isPresent() && ep.passwordFile().isPresent()) {
+            problems.add(p + "password / " + p + "password-file: set only one of them");
+        }
+        ep.sslmode().filter(m -> !SSL_MODES.contains(m)).ifPresent(m ->
+                problems.add(p + "sslmode: '" + m + "' is not one of " + String.join(", ", SSL_MODES.stream().sorted().toList())));
+    }
+}

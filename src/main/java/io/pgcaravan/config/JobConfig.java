@@ -1,0 +1,121 @@
+package io.pgcaravan.config;
+
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** One migration job: where the data comes from, where it goes and how it travels. */
+public interface JobConfig {
+
+    DatabaseEndpoint source();
+
+    DatabaseEndpoint destination();
+
+    Intermediate intermediate();
+
+    /** Local directory the dump is written to before upload; defaults to {@code <data-dir>/staging}. */
+    Optional<Path> stagingDir();
+
+    Dump dump();
+
+    Restore restore();
+
+    interface DatabaseEndpoint {
+        @NotBlank
+        String host();
+
+        @WithDefault("5432")
+        @Min(1) @Max(65535)
+        int port();
+
+        @NotBlank
+        String database();
+
+        @NotBlank
+        String user();
+
+        /** The password itself (prefer {@code password-file} or an environment variable). */
+        Optional<String> password();
+
+        /** A file holding the password (e.g. a mounted Kubernetes secret); trailing newlines ignored. */
+        Optional<Path> passwordFile();
+
+        /** libpq/JDBC sslmode (disable, prefer, require, verify-ca, verify-full). */
+        Optional<String> sslmode();
+
+        /** Database used for cluster-level work (CREATE DATABASE, role checks). */
+        @WithDefault("postgres")
+        String maintenanceDatabase();
+    }
+
+    interface Intermediate {
+        @NotBlank
+        String host();
+
+        @WithDefault("22")
+        @Min(1) @Max(65535)
+        int port();
+
+        @NotBlank
+        String user();
+
+        /** The private key the SFTP client logs in with. */
+        Path privateKey();
+
+        Optional<String> privateKeyPassphrase();
+
+        /** known_hosts file the intermediate host's key is verified against. */
+        Path knownHosts();
+
+        /**
+         * Verify the host key (default). Turning this off is logged at every run: it lets anyone
+         * on the path between here and the intermediate host read the dump.
+         */
+        @WithDefault("true")
+        boolean strictHostKeyChecking();
+
+        /** Absolute path of the drop directory on the intermediate host. */
+        @NotBlank
+        String dropDir();
+
+        /** SSH connect timeout in milliseconds. */
+        @WithDefault("15000")
+        @Min(1000)
+        int connectTimeoutMs();
+    }
+
+    interface Dump {
+        @WithDefault("custom")
+        DumpFormat format();
+
+        /** Parallel pg_dump jobs (directory format only). */
+        @WithDefault("1")
+        @Min(1) @Max(64)
+        int jobs();
+    }
+
+    interface Restore {
+        @WithDefault("single-transaction")
+        RestoreMode mode();
+
+        /** Parallel pg_restore jobs (parallel mode only). */
+        @WithDefault("2")
+        @Min(1) @Max(64)
+        int jobs();
+
+        /**
+         * Restore without the source's ownership and grants (objects end up owned by the
+         * destination user). Needed while the source's roles do not exist on the destination.
+         */
+        @WithDefault("true")
+        boolean noOwner();
+    }
+
+    enum DumpFormat { CUSTOM, DIRECTORY }
+
+    enum RestoreMode { SINGLE_TRANSACTION, PARALLEL }
+}

@@ -1,0 +1,30 @@
+package io.pgcaravan.exec;
+
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.component.exec.ExecCommand;
+
+import java.io.File;
+import java.util.List;
+import java.util.Set;
+
+/** A camel-exec command that also knows which run it belongs to, for logging and cancelling. */
+public class ToolCommand extends ExecCommand {
+
+    private final String runId;
+
+    public ToolCommand(ExecCommand command, String runId) {
+        super(command.getExecutable(), List.copyOf(command.getArgs()), command.getWorkingDir(),
+                command.getTimeout(), (Set<Integer>) command.getExitValues(), null, command.getOutFile(),
+                false, command.getCommandLogLevel() == null ? LoggingLevel.DEBUG : command.getCommandLogLevel());
+        this.runId = runId;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    /** The tool's name without its directory: "pg_dump". */
+    public String toolName() {
+        return new File(getExecutable()).getName();
+    }
+}

@@ -1,0 +1,141 @@
+package io.pgcaravan.exec;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.component.exec.ExecCommand;
+import org.apache.camel.component.exec.ExecCommandExecutor;
+import org.apache.camel.component.exec.ExecResult;
+import org.jboss.logging.Logger;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the PostgreSQL tools for camel-exec. Unlike camel-exec's default executor it never buffers
+ * a tool's output in memory: the tools write their data to files themselves, and their
+ * stdout/stderr lines are streamed into the log as they come (keeping only a short tail for the
+ * error message). It also keeps track of the processes of each run so that they can be stopped.
+ */
+@ApplicationScoped
+@Named("toolExecutor")
+public class ToolExecutor implements ExecCommandExecutor {
+
+    private static final Logger LOG = Logger.getLogger("io.pgcaravan.tool");
+    private static final int TAIL_LINES = 20;
+
+    private final Map<String, Set<Process>> running = new ConcurrentHashMap<>();
+
+    @Override
+    public ExecResult execute(ExecCommand command) throws IOException {
+        String runId = command instanceof ToolCommand t ? t.runId() : null;
+        String tool = new File(command.getExecutable()).getName();
+        List<String> cmdline = new ArrayList<>();
+        cmdline.add(command.getExecutable());
+        cmdline.addAll(command.getArgs());
+
+        ProcessBuilder pb = new ProcessBuilder(cmdline).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (command.getWorkingDir() != null) {
+            pb.directory(new File(command.getWorkingDir()));
+        }
+        // credentials come only from the connection string's passfile, never from the environment
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        // English messages, so that failures can be recognised from the tool's stderr
+        pb.environment().put("LC_MESSAGES", "C");
+        if (command.getOutFile() != null) {
+            pb.redirectOutput(command.getOutFile());
+        }
+
+        Process process = pb.start();
+        Set<Process> ofRun = runId == null ? null : running.computeIfAbsent(runId, k -> ConcurrentHashMap.newKeySet());
+        if (ofRun != null) {
+            ofRun.add(process);
+        }
+        Deque<String> tail = new ArrayDeque<>();
+        try {
+            Thread err = stream(process.getErrorStream(), runId, tool, tail);
+            Thread out = command.getOutFile() == null ? stream(process.getInputStream(), runId, tool, null) : null;
+            int exit = waitFor(process, command.getTimeout());
+            err.join();
+            if (out != null) {
+                out.join();
+            }
+            List<String> tailLines;
+            synchronized (tail) {
+                tailLines = List.copyOf(tail);
+            }
+            if (exit != 0) {
+                throw new ToolFailedException(tool, exit, tailLines);
+            }
+            byte[] stderr = String.join("\n", tailLines).getBytes(StandardCharsets.UTF_8);
+            return new ExecResult(command, InputStream.nullInputStream(), new ByteArrayInputStream(stderr), exit);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(tool + " was interrupted", e);
+        } finally {
+            if (process.isAlive()) {
+                destroyTree(process);
+            }
+            if (ofRun != null) {
+                ofRun.remove(process);
+            }
+        }
+    }
+
+    /** Stops every tool process of the run, with their children (pg_restore -j forks workers). */
+    public int stopAll(String runId) {
+        Set<Process> ofRun = running.getOrDefault(runId, Set.of());
+        ofRun.forEach(ToolExecutor::destroyTree);
+        return ofRun.size();
+    }
+
+    private static int waitFor(Process process, long timeoutMs) throws InterruptedException {
+        if (timeoutMs > 0 && timeoutMs != Long.MAX_VALUE) {
+            if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+                destroyTree(process);
+            }
+        }
+        return process.waitFor();
+    }
+
+    private static void destroyTree(Process process) {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+    }
+
+    private static Thread stream(InputStream in, String runId, String tool, Deque<String> tail) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    LOG.infof("[%s] %s: %s", runId, tool, line);
+                    if (tail != null) {
+                        synchronized (tail) {
+                            tail.addLast(line);
+                            if (tail.size() > TAIL_LINES) {
+                                tail.removeFirst();
+                            }
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debugf("output of %s ended: %s", tool, e.getMessage());
+            }
+        }, tool + "-output");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+}

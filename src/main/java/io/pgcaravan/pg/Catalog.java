@@ -1,0 +1,104 @@
+package io.pgcaravan.pg;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the system catalogs say about a database's tables. */
+public final class Catalog {
+
+    /**
+     * A table that holds rows of its own: an ordinary table, a leaf partition, or a member of an
+     * inheritance tree. Partitioned parents hold no rows and are not listed.
+     */
+    public record Table(String schema, String name, String kind) {
+        public String qualified() {
+            return PgConnections.qualified(schema, name);
+        }
+
+        public String display() {
+            return schema + "." + name;
+        }
+    }
+
+    private static final String TABLES = """
+            SELECT n.nspname, c.relname,
+                   CASE WHEN c.relispartition THEN 'partition'
+                        WHEN EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) THEN 'inheritance child'
+                        WHEN EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid) THEN 'inheritance parent'
+                        ELSE 'table' END
+              FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind = 'r'
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+               AND n.nspname !~ '^pg_(toast|temp_)'
+               -- tables an extension creates come back with CREATE EXTENSION, not with the data
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+             ORDER BY 1, 2
+            """;
+
+    private Catalog() {
+    }
+
+    public static List<Table> tables(Connection c) throws SQLException {
+        List<Table> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(TABLES); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Table(rs.getString(1), rs.getString(2), rs.getString(3)));
+            }
+        }
+        return out;
+    }
+
+    /** Exact row count of the table's own rows (never its partitions' or children's). */
+    public static long countOnly(Connection c, Table t) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM ONLY " + t.qualified());
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public static int serverMajor(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('server_version_num')::int");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            int num = rs.getInt(1);
+            return num >= 100000 ? num / 10000 : num / 100;
+        }
+    }
+
+    public static String serverVersion(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SHOW server_version"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** The database's encoding, collation and ctype, as CREATE DATABASE takes them. */
+    public record DatabaseSettings(String encoding, String collate, String ctype) {
+    }
+
+    public static DatabaseSettings databaseSettings(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT pg_encoding_to_char(encoding), datcollate, datctype
+                  FROM pg_database WHERE datname = current_database()""");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new DatabaseSettings(rs.getString(1), rs.getString(2), rs.getString(3));
+        }
+    }
+
+    public static boolean databaseExists(Connection maintenance, String name) throws SQLException {
+        try (PreparedStatement ps = maintenance.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.pgcaravan.pg;
+
+import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A libpq connection string ("host=... dbname=... passfile=..."). The PostgreSQL tools take it as
+ * their --dbname, so the password stays in the passfile and out of every argument list.
+ */
+public final class ConnInfo {
+
+    private ConnInfo() {
+    }
+
+    public static String of(DatabaseEndpoint endpoint, String database, Path passfile) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("host", endpoint.host());
+        params.put("port", Integer.toString(endpoint.port()));
+        params.put("dbname", database);
+        params.put("user", endpoint.user());
+        if (passfile != null) {
+            params.put("passfile", passfile.toString());
+        }
+        endpoint.sslmode().ifPresent(m -> params.put("sslmode", m));
+        params.put("connect_timeout", "15");
+        params.put("application_name", "pg-caravan");
+        return params.entrySet().stream()
+                .map(e -> e.getKey() + "=" + quote(e.getValue()))
+                .collect(Collectors.joining(" "));
+    }
+
+    /** libpq quoting: single quotes, with backslash and quote escaped by a backslash. */
+    static String quote(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+}

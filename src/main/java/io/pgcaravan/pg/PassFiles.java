@@ -1,0 +1,113 @@
+package io.pgcaravan.pg;
+
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import io.pgcaravan.run.RunHeaders;
+import org.apache.camel.Header;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The libpq password files of active runs: one 0600 file per run, written when a tool first needs
+ * it and deleted when the run ends (and at start-up, for runs a crash left behind).
+ */
+@ApplicationScoped
+@Named("passFiles")
+public class PassFiles {
+
+    private static final Logger LOG = Logger.getLogger(PassFiles.class);
+
+    @Inject
+    CaravanConfig config;
+
+    private final ConcurrentHashMap<String, Path> files = new ConcurrentHashMap<>();
+
+    void onStart(@Observes StartupEvent event) throws IOException {
+        Path dir = dir();
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, "*.pgpass")) {
+                for (Path f : leftovers) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    /**
+     * The passfile for one half of a run, holding the credentials of the job's endpoints that have
+     * one. Each half has its own, so that the export half ending cannot delete the file under a
+     * restore the import half is running.
+     */
+    public Path forRun(String runId, Half half, JobConfig job) {
+        return files.computeIfAbsent(runId + "." + half.name().toLowerCase(), key -> write(key, job));
+    }
+
+    public void releaseExport(@Header(RunHeaders.RUN_ID) String runId) {
+        release(runId + ".export");
+    }
+
+    public void releaseImport(@Header(RunHeaders.RUN_ID) String runId) {
+        release(runId + ".import");
+    }
+
+    private void release(String key) {
+        Path f = files.remove(key);
+        if (f != null) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                LOG.warnf("could not delete passfile %s: %s", f, e.getMessage());
+            }
+        }
+    }
+
+    public enum Half { EXPORT, IMPORT }
+
+    private Path write(String key, JobConfig job) {
+        List<String> lines = new ArrayList<>();
+        line(job.source()).ifPresent(lines::add);
+        line(job.destination()).ifPresent(lines::add);
+        try {
+            Path dir = dir();
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path f = dir.resolve(key + ".pgpass");
+            Files.deleteIfExists(f);
+            Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(f, lines);
+            return f;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write passfile " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<String> line(DatabaseEndpoint ep) {
+        // any database of that server and user: the tools also connect to the maintenance database
+        return Secrets.password(ep).map(pw -> String.join(":",
+                escape(ep.host()), Integer.toString(ep.port()), "*", escape(ep.user()), escape(pw)));
+    }
+
+    /** Passfile fields escape ':' and '\' with a backslash. */
+    static String escape(String field) {
+        return field.replace("\\", "\\\\").replace(":", "\\:");
+    }
+
+    private Path dir() {
+        return config.runs().secretsDir().orElse(config.dataDir().resolve("secrets")).toAbsolutePath();
+    }
+}

@@ -1,0 +1,32 @@
+package io.pgcaravan.pg;
+
+import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Reads passwords where the configuration keeps them. Never logs or returns them in messages. */
+public final class Secrets {
+
+    private Secrets() {
+    }
+
+    public static Optional<String> password(DatabaseEndpoint endpoint) {
+        if (endpoint.password().isPresent()) {
+            return endpoint.password();
+        }
+        return endpoint.passwordFile().map(Secrets::readFile);
+    }
+
+    /** Reads a secret file, dropping trailing line breaks (as `echo secret > file` leaves them). */
+    public static String readFile(Path file) {
+        try {
+            return Files.readString(file).replaceAll("[\r\n]+$", "");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read secret file " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package io.pgcaravan.run;
+
+public enum RunStatus {
+    QUEUED, RUNNING, SUCCEEDED, FAILED;
+
+    public boolean isActive() {
+        return this == QUEUED || this == RUNNING;
+    }
+}

@@ -1,0 +1,190 @@
+package io.pgcaravan.run;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Run history in a real database (H2 file by default, PostgreSQL when configured), through JDBC. */
+@ApplicationScoped
+public class RunStore {
+
+    private static final String RUN_COLUMNS = "id, job, status, trigger_kind, options, created_at, started_at, "
+            + "finished_at, error, precheck, verification, destination_created";
+
+    @Inject
+    DataSource dataSource;
+
+    public void insert(RunRecord run, List<String> stages) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (" + RUN_COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, run.id());
+                ps.setString(2, run.job());
+                ps.setString(3, run.status().name());
+                ps.setString(4, run.trigger());
+                ps.setString(5, run.optionsJson());
+                ps.setObject(6, run.createdAt());
+                ps.setObject(7, run.startedAt());
+                ps.setObject(8, run.finishedAt());
+                ps.setString(9, run.error());
+                ps.setString(10, run.precheckJson());
+                ps.setString(11, run.verificationJson());
+                ps.setBoolean(12, run.destinationCreated());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO caravan_stage (run_id, seq, stage, status) VALUES (?, ?, ?, ?)")) {
+                for (int i = 0; i < stages.size(); i++) {
+                    ps.setString(1, run.id());
+                    ps.setInt(2, i);
+                    ps.setString(3, stages.get(i));
+                    ps.setString(4, StageStatus.PENDING.name());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new RunStoreException("cannot record run " + run.id(), e);
+        }
+    }
+
+    public Optional<RunRecord> find(String id) {
+        List<RunRecord> runs = query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE id = ?", id);
+        return runs.stream().findFirst();
+    }
+
+    public List<RunRecord> list(String job, RunStatus status, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (job != null) {
+            sql.append(" AND job = ?");
+            args.add(job);
+        }
+        if (status != null) {
+            sql.append(" AND status = ?");
+            args.add(status.name());
+        }
+        sql.append(" ORDER BY created_at DESC, id DESC FETCH FIRST ").append(limit).append(" ROWS ONLY");
+        return query(sql.toString(), args.toArray());
+    }
+
+    public List<RunRecord> active(String job) {
+        return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE job = ? AND status IN ('QUEUED', 'RUNNING')", job);
+    }
+
+    public List<RunRecord> activeRuns() {
+        return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE status IN ('QUEUED', 'RUNNING') ORDER BY created_at");
+    }
+
+    public List<StageRecord> stages(String runId) {
+        List<StageRecord> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT stage, status, started_at, finished_at, detail "
+                     + "FROM caravan_stage WHERE run_id = ? ORDER BY seq")) {
+            ps.setString(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new StageRecord(rs.getString(1), StageStatus.valueOf(rs.getString(2)),
+                            time(rs, 3), time(rs, 4), rs.getString(5)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new RunStoreException("cannot read the stages of run " + runId, e);
+        }
+        return out;
+    }
+
+    public void runStarted(String id) {
+        update("UPDATE caravan_run SET status = 'RUNNING', started_at = COALESCE(started_at, ?) WHERE id = ?", now(), id);
+    }
+
+    public void runFinished(String id, RunStatus status, String error) {
+        update("UPDATE caravan_run SET status = ?, finished_at = ?, error = ? WHERE id = ?", status.name(), now(), error, id);
+    }
+
+    public void stageStarted(String runId, String stage) {
+        update("UPDATE caravan_stage SET status = 'RUNNING', started_at = ?, finished_at = NULL, detail = NULL "
+                + "WHERE run_id = ? AND stage = ?", now(), runId, stage);
+    }
+
+    public void stageFinished(String runId, String stage, StageStatus status, String detail) {
+        update("UPDATE caravan_stage SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND stage = ?",
+                status.name(), now(), detail, runId, stage);
+    }
+
+    public void setPrecheck(String runId, String json) {
+        update("UPDATE caravan_run SET precheck = ? WHERE id = ?", json, runId);
+    }
+
+    public void setVerification(String runId, String json) {
+        update("UPDATE caravan_run SET verification = ? WHERE id = ?", json, runId);
+    }
+
+    public void setDestinationCreated(String runId) {
+        update("UPDATE caravan_run SET destination_created = TRUE WHERE id = ?", runId);
+    }
+
+    private static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
+    private void update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new RunStoreException("cannot update run history", e);
+        }
+    }
+
+    private List<RunRecord> query(String sql, Object... args) {
+        List<RunRecord> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RunRecord(rs.getString(1), rs.getString(2), RunStatus.valueOf(rs.getString(3)),
+                            rs.getString(4), rs.getString(5), time(rs, 6), time(rs, 7), time(rs, 8),
+                            rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new RunStoreException("cannot read run history", e);
+        }
+        return out;
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] == null) {
+                ps.setNull(i + 1, Types.NULL);
+            } else {
+                ps.setObject(i + 1, args[i]);
+            }
+        }
+    }
+
+    private static OffsetDateTime time(ResultSet rs, int column) throws SQLException {
+        return rs.getObject(column, OffsetDateTime.class);
+    }
+
+    /** The run history could not be read or written. */
+    public static class RunStoreException extends RuntimeException {
+        RunStoreException(String message, SQLException cause) {
+            super(message + ": " + cause.getMessage(), cause);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+package io.pgcaravan.run;
+
+public enum StageStatus { PENDING, RUNNING, DONE, FAILED }

@@ -1,0 +1,60 @@
+package io.pgcaravan.run;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+/**
+ * Records each stage's progress. A stage is a route whose id is the stage's name; the route asks
+ * {@link #begin} whether to run (a stage this run already finished is skipped when the run is
+ * resumed) and calls {@link #done} at its end. Failures are recorded by {@link Runs#markFailed}.
+ */
+@ApplicationScoped
+@Named("stages")
+public class StageTracker {
+
+    private static final Logger LOG = Logger.getLogger(StageTracker.class);
+
+    @Inject
+    RunStore store;
+
+    public boolean begin(Exchange exchange) {
+        String runId = runId(exchange);
+        String stage = stage(exchange);
+        boolean finished = store.stages(runId).stream()
+                .anyMatch(s -> s.stage().equals(stage) && s.status() == StageStatus.DONE);
+        if (finished) {
+            LOG.infof("run %s: %s already done, skipped", runId, stage);
+            return false;
+        }
+        store.stageStarted(runId, stage);
+        LOG.infof("run %s: %s started", runId, stage);
+        return true;
+    }
+
+    public void done(Exchange exchange) {
+        String runId = runId(exchange);
+        String stage = stage(exchange);
+        store.stageFinished(runId, stage, StageStatus.DONE, exchange.getProperty(DETAIL, String.class));
+        exchange.removeProperty(DETAIL);
+        LOG.infof("run %s: %s done", runId, stage);
+    }
+
+    /** Exchange property a stage may set to a one-line summary shown with the finished stage. */
+    public static final String DETAIL = "CaravanStageDetail";
+
+    private static String runId(Exchange exchange) {
+        return exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
+    }
+
+    /** The stage is the route being run: stage routes are named after their stage. */
+    private static String stage(Exchange exchange) {
+        String routeId = exchange.getUnitOfWork().getRoute().getRouteId();
+        if (!Stages.ALL.contains(routeId)) {
+            throw new IllegalStateException("route " + routeId + " is not a stage");
+        }
+        return routeId;
+    }
+}

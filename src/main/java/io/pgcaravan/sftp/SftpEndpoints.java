@@ -1,0 +1,54 @@
+package io.pgcaravan.sftp;
+
+import io.pgcaravan.config.JobConfig.Intermediate;
+import io.pgcaravan.run.Runs;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.jboss.logging.Logger;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The camel-ftp SFTP endpoint of a job's intermediate host. One URI per job (not per run or file),
+ * so Camel reuses one producer and its SSH connection for all files of all runs of the job.
+ */
+@ApplicationScoped
+@Named("sftpEndpoints")
+public class SftpEndpoints {
+
+    private static final Logger LOG = Logger.getLogger(SftpEndpoints.class);
+
+    @Inject
+    Runs runs;
+
+    public String uri(String jobName) {
+        Intermediate host = runs.job(jobName).intermediate();
+        if (!host.strictHostKeyChecking()) {
+            LOG.warnf("job %s: SFTP host key checking is OFF for %s (caravan.jobs.%s.intermediate.strict-host-key-checking=false)",
+                    jobName, host.host(), jobName);
+        }
+        StringBuilder uri = new StringBuilder("sftp://")
+                .append(enc(host.user())).append('@').append(host.host()).append(':').append(host.port())
+                // no directory here: camel-ftp takes only relative ones; the file names carry the
+                // absolute drop directory instead (RunContext.remoteDir)
+                .append("?privateKeyFile=RAW(").append(host.privateKey()).append(')')
+                .append("&knownHostsFile=RAW(").append(host.knownHosts()).append(')')
+                .append("&useUserKnownHostsFile=false")
+                .append("&strictHostKeyChecking=").append(host.strictHostKeyChecking() ? "yes" : "no")
+                .append("&preferredAuthentications=publickey")
+                .append("&connectTimeout=").append(host.connectTimeoutMs())
+                .append("&serverAliveInterval=15000")
+                .append("&binary=true&autoCreate=true&fileExist=Override")
+                // files are written under a temporary name and renamed when complete
+                .append("&tempPrefix=.part-")
+                .append("&jschLoggingLevel=WARN");
+        host.privateKeyPassphrase().ifPresent(p -> uri.append("&privateKeyPassphrase=RAW(").append(p).append(')'));
+        return uri.toString();
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,102 @@
+package io.pgcaravan.sftp;
+
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.Session;
+import com.jcraft.jsch.SftpATTRS;
+import com.jcraft.jsch.SftpException;
+import io.pgcaravan.config.JobConfig.Intermediate;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+
+/**
+ * Logs in to the intermediate host the way the upload will (same key, same known_hosts, host key
+ * verified) and checks that the drop directory is there and writable.
+ */
+public final class SftpProbe {
+
+    private SftpProbe() {
+    }
+
+    /** Returns a one-line description of what was found; throws with a clear message otherwise. */
+    public static String check(Intermediate host, String probeName) throws ProbeException {
+        if (!Files.isReadable(host.privateKey())) {
+            throw new ProbeException("private key " + host.privateKey() + " is missing or unreadable");
+        }
+        if (host.strictHostKeyChecking() && !Files.isReadable(host.knownHosts())) {
+            throw new ProbeException("known_hosts file " + host.knownHosts() + " is missing or unreadable");
+        }
+        Session session = null;
+        try {
+            JSch jsch = new JSch();
+            if (Files.isReadable(host.knownHosts())) {
+                jsch.setKnownHosts(host.knownHosts().toString());
+            }
+            jsch.addIdentity(host.privateKey().toString(),
+                    host.privateKeyPassphrase().map(p -> p.getBytes(StandardCharsets.UTF_8)).orElse(null));
+            session = jsch.getSession(host.user(), host.host(), host.port());
+            session.setConfig("StrictHostKeyChecking", host.strictHostKeyChecking() ? "yes" : "no");
+            session.setConfig("PreferredAuthentications", "publickey");
+            session.connect(host.connectTimeoutMs());
+            ChannelSftp sftp = (ChannelSftp) session.openChannel("sftp");
+            sftp.connect(host.connectTimeoutMs());
+            try {
+                SftpATTRS attrs = sftp.stat(host.dropDir());
+                if (!attrs.isDir()) {
+                    throw new ProbeException("drop directory " + host.dropDir() + " is not a directory");
+                }
+                String probe = host.dropDir().replaceAll("/+$", "") + "/.precheck-" + probeName;
+                sftp.put(new ByteArrayInputStream(new byte[0]), probe);
+                sftp.rm(probe);
+                return "logged in as " + host.user() + "@" + host.host() + ":" + host.port()
+                        + (host.strictHostKeyChecking() ? " (host key verified)" : " (HOST KEY NOT VERIFIED)")
+                        + ", drop directory " + host.dropDir() + " writable";
+            } catch (SftpException e) {
+                throw new ProbeException("drop directory " + host.dropDir() + ": " + sftpReason(e));
+            } finally {
+                sftp.disconnect();
+            }
+        } catch (JSchException e) {
+            throw new ProbeException(describe(e, host));
+        } finally {
+            if (session != null) {
+                session.disconnect();
+            }
+        }
+    }
+
+    private static String sftpReason(SftpException e) {
+        return switch (e.id) {
+            case ChannelSftp.SSH_FX_NO_SUCH_FILE -> "does not exist";
+            case ChannelSftp.SSH_FX_PERMISSION_DENIED -> "permission denied";
+            default -> e.getMessage();
+        };
+    }
+
+    static String describe(JSchException e, Intermediate host) {
+        String where = host.host() + ":" + host.port();
+        String msg = String.valueOf(e.getMessage());
+        if (msg.startsWith("UnknownHostKey")) {
+            return "host key of " + where + " is not in " + host.knownHosts() + " (" + msg + ")";
+        }
+        if (msg.startsWith("HostKey has been changed")) {
+            return "host key of " + where + " has CHANGED since it was recorded in " + host.knownHosts()
+                    + ": someone may be intercepting the connection, or the host was reinstalled; "
+                    + "verify the new key before updating known_hosts";
+        }
+        if (msg.contains("Auth fail") || msg.contains("Auth cancel")) {
+            return "authentication as " + host.user() + "@" + where + " with key " + host.privateKey() + " was refused";
+        }
+        return "cannot connect to " + where + ": " + msg;
+    }
+
+    /** The intermediate host cannot be used; the message says why. */
+    public static class ProbeException extends Exception {
+        public ProbeException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.pgcaravan.stage;
+
+import io.pgcaravan.config.JobConfig.DumpFormat;
+import io.pgcaravan.pg.ConnInfo;
+import io.pgcaravan.pg.PassFiles;
+import io.pgcaravan.pg.PgTools;
+import io.pgcaravan.run.RunContext;
+import io.pgcaravan.run.RunHeaders;
+import io.pgcaravan.run.Runs;
+import io.pgcaravan.run.StageTracker;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The dump stage's two halves around the pg_dump call: the command (pg_dump writes straight into
+ * the staging directory, under a temporary name) and the rename that marks the dump complete.
+ */
+@ApplicationScoped
+@Named("dumpCommand")
+public class Dump {
+
+    private static final String PARTIAL = RunContext.DUMP + ".partial";
+
+    @Inject
+    Runs runs;
+    @Inject
+    PassFiles passFiles;
+    @Inject
+    PgTools tools;
+
+    public void command(Exchange exchange) throws IOException {
+        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        Files.createDirectories(ctx.stagingDir());
+        Path partial = ctx.stagingDir().resolve(PARTIAL);
+        FileTrees.delete(partial); // what an interrupted attempt left behind
+
+        List<String> args = new ArrayList<>();
+        args.add(ctx.options().dumpFormat() == DumpFormat.DIRECTORY ? "--format=directory" : "--format=custom");
+        if (ctx.options().dumpFormat() == DumpFormat.DIRECTORY && ctx.options().dumpJobs() > 1) {
+            args.add("--jobs=" + ctx.options().dumpJobs());
+        }
+        args.add("--no-tablespaces");
+        args.add("--no-password");
+        args.add("--verbose");
+        args.add("--file=" + partial);
+        Path passfile = passFiles.forRun(ctx.runId(), PassFiles.Half.EXPORT, ctx.job());
+        args.add("--dbname=" + ConnInfo.of(ctx.job().source(), ctx.job().source().database(), passfile));
+        ToolCall.set(exchange.getMessage(), tools.path("pg_dump"), args);
+    }
+
+    /** pg_dump succeeded: the partial dump becomes the dump. */
+    public void complete(Exchange exchange) throws IOException {
+        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        Path dump = ctx.stagingDir().resolve(RunContext.DUMP);
+        FileTrees.delete(dump);
+        Files.move(ctx.stagingDir().resolve(PARTIAL), dump, StandardCopyOption.ATOMIC_MOVE);
+        exchange.setProperty(StageTracker.DETAIL, FileTrees.describeSize(dump));
+    }
+}

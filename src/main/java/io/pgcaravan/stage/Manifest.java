@@ -1,0 +1,32 @@
+package io.pgcaravan.stage;
+
+import io.pgcaravan.run.RunOptions;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/**
+ * What the dump holds, written next to it: the source it came from and the exact row count of
+ * every table. The import half verifies the destination against it.
+ */
+public record Manifest(
+        int formatVersion,
+        String runId,
+        String job,
+        OffsetDateTime createdAt,
+        Source source,
+        String dumpFormat,
+        RunOptions options,
+        List<TableRows> tables) {
+
+    public static final int FORMAT_VERSION = 1;
+
+    public record Source(String version, int major, String database, String encoding, String collate, String ctype) {
+    }
+
+    public record TableRows(String schema, String table, String kind, long rows) {
+        public String display() {
+            return schema + "." + table;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.pgcaravan.stage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.pgcaravan.run.RunHeaders;
+import io.pgcaravan.run.RunRecord;
+import io.pgcaravan.run.RunStatus;
+import io.pgcaravan.run.Runs;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The result written next to the dump ({@code <drop>/<run-id>/result.json}): the verdict and the
+ * verification table, for whoever looks at the intermediate host, and for the export half in a
+ * split deployment.
+ */
+@ApplicationScoped
+@Named("report")
+public class Report {
+
+    @Inject
+    Runs runs;
+    @Inject
+    ObjectMapper json;
+
+    /** The result of a run whose import half got through; the route writes it as result.json. */
+    public String succeeded(Exchange exchange) throws Exception {
+        return result(exchange, RunStatus.SUCCEEDED, null);
+    }
+
+    /** The result of a run whose import half failed, written so the delivery is not imported again. */
+    public String failed(Exchange exchange) throws Exception {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        return result(exchange, RunStatus.FAILED, Runs.describe(cause));
+    }
+
+    private String result(Exchange exchange, RunStatus status, String error) throws Exception {
+        String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
+        RunRecord run = runs.find(runId).orElseThrow();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("runId", runId);
+        result.put("job", run.job());
+        result.put("status", status);
+        result.put("finishedAt", OffsetDateTime.now(ZoneOffset.UTC));
+        result.put("error", error);
+        result.put("verification", run.verificationJson() == null ? null : json.readValue(run.verificationJson(), JsonNode.class));
+        exchange.getMessage().setHeader(Exchange.FILE_NAME, runId + "/" + io.pgcaravan.run.RunContext.RESULT);
+        return json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
+    }
+}

@@ -1,0 +1,55 @@
+package io.pgcaravan.stage;
+
+import io.pgcaravan.config.JobConfig.RestoreMode;
+import io.pgcaravan.pg.ConnInfo;
+import io.pgcaravan.pg.PassFiles;
+import io.pgcaravan.pg.PgTools;
+import io.pgcaravan.run.RunContext;
+import io.pgcaravan.run.RunHeaders;
+import io.pgcaravan.run.Runs;
+import io.pgcaravan.run.StageTracker;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The restore stage's pg_restore command: atomic (single transaction) or parallel. */
+@ApplicationScoped
+@Named("restoreCommand")
+public class Restore {
+
+    @Inject
+    Runs runs;
+    @Inject
+    PassFiles passFiles;
+    @Inject
+    PgTools tools;
+
+    public void command(Exchange exchange) {
+        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        List<String> args = new ArrayList<>();
+        if (ctx.options().restoreMode() == RestoreMode.SINGLE_TRANSACTION) {
+            // all or nothing: a failed restore leaves the destination as it was
+            args.add("--single-transaction");
+        } else {
+            args.add("--jobs=" + ctx.options().restoreJobs());
+        }
+        args.add("--exit-on-error");
+        args.add("--no-tablespaces");
+        if (ctx.options().noOwner()) {
+            args.add("--no-owner");
+            args.add("--no-privileges");
+        }
+        args.add("--no-password");
+        args.add("--verbose");
+        args.add("--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
+                passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job())));
+        args.add(ctx.deliveryDir().resolve(RunContext.DUMP).toString());
+        ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
+        exchange.setProperty(StageTracker.DETAIL, ctx.options().restoreMode() == RestoreMode.SINGLE_TRANSACTION
+                ? "single transaction" : ctx.options().restoreJobs() + " parallel jobs");
+    }
+}
