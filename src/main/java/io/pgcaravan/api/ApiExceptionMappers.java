@@ -55,6 +55,12 @@ public class ApiExceptionMappers {
         return error(Response.Status.BAD_REQUEST, message);
     }
 
+    /** Jackson's own mapper would answer these first: they are more specific than JsonProcessingException. */
+    @ServerExceptionMapper
+    public Response badField(MismatchedInputException e) {
+        return badJson(e);
+    }
+
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         Response.Status status = Response.Status.fromStatusCode(e.getResponse().getStatus());

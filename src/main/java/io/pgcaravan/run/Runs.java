@@ -13,7 +13,11 @@ import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -105,9 +109,18 @@ public class Runs {
         store.runStarted(runId);
     }
 
-    public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId) {
+    public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId) throws IOException {
         store.runFinished(runId, RunStatus.SUCCEEDED, null);
         LOG.infof("run %s SUCCEEDED", runId);
+        // the verified delivery on the intermediate host is the copy that counts now
+        Path staging = context(runId).stagingDir();
+        if (Files.exists(staging)) {
+            try (Stream<Path> walk = Files.walk(staging)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     /**

@@ -1,0 +1,60 @@
+package io.pgcaravan.it;
+
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+
+import java.time.Duration;
+import java.util.Set;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
+/** The API as the tests use it: the operator and viewer users of the test profile. */
+public final class Api {
+
+    public static final String OPERATOR_PASSWORD = "operator-test-pw";
+
+    private Api() {
+    }
+
+    public static RequestSpecification operator() {
+        return given().auth().preemptive().basic("it-operator", OPERATOR_PASSWORD);
+    }
+
+    public static RequestSpecification viewer() {
+        return given().auth().preemptive().basic("it-viewer", "viewer-test-pw");
+    }
+
+    /** Starts a run of the job and returns its id. */
+    public static String startRun(String job) {
+        return startRun(job, "{}");
+    }
+
+    public static String startRun(String job, String body) {
+        return operator().contentType("application/json").body(body)
+                .post("/api/jobs/" + job + "/runs")
+                .then().statusCode(202).extract().path("id");
+    }
+
+    public static JsonPath run(String id) {
+        return operator().get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    /** Waits for the run to end (SUCCEEDED or FAILED) and returns it. */
+    public static JsonPath awaitFinished(String id) {
+        return awaitStatus(id, Set.of("SUCCEEDED", "FAILED"));
+    }
+
+    public static JsonPath awaitStatus(String id, Set<String> statuses) {
+        JsonPath[] last = new JsonPath[1];
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            last[0] = run(id);
+            return statuses.contains(last[0].getString("status"));
+        });
+        return last[0];
+    }
+
+    public static String stageStatus(JsonPath run, String stage) {
+        return run.getString("stages.find { it.name == '" + stage + "' }.status");
+    }
+}

@@ -1,0 +1,103 @@
+package io.pgcaravan.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * The local stack the integration tests run against (started by scripts/local-stack.sh): a source
+ * and a destination PostgreSQL cluster and an sshd as the intermediate host, all on 127.0.0.1.
+ */
+public final class Stack {
+
+    public static final Path DIR = Path.of(System.getenv().getOrDefault("CARAVAN_STACK_DIR", "/var/lib/pg-caravan-stack"));
+    public static final int SOURCE_PORT = 55432;
+    public static final int DESTINATION_PORT = 55433;
+    public static final int SSH_PORT = 2222;
+    public static final String ADMIN = "caravan_admin";
+    /** The drop directory of the test runs (inside the sshd user's drop directory, recreated per test run). */
+    public static final Path DROP = DIR.resolve("drop").resolve("it");
+
+    private Stack() {
+    }
+
+    public static String sourcePassword() {
+        return read(DIR.resolve("secrets/source.password"));
+    }
+
+    public static String destinationPassword() {
+        return read(DIR.resolve("secrets/destination.password"));
+    }
+
+    public static Connection source(String database) throws SQLException {
+        return connect(SOURCE_PORT, sourcePassword(), database);
+    }
+
+    public static Connection destination(String database) throws SQLException {
+        return connect(DESTINATION_PORT, destinationPassword(), database);
+    }
+
+    private static Connection connect(int port, String password, String database) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", ADMIN);
+        p.setProperty("password", password);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
+    }
+
+    /** Creates (or recreates) a source database and loads the given SQL scripts from the classpath or disk. */
+    public static void createSource(String database, Path... scripts) throws Exception {
+        try (Connection c = source("postgres"); Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            st.execute("CREATE DATABASE " + database + " OWNER " + ADMIN);
+        }
+        try (Connection c = source(database); Statement st = c.createStatement()) {
+            for (Path script : scripts) {
+                st.execute(Files.readString(script));
+            }
+        }
+    }
+
+    public static void execSource(String database, String sql) throws SQLException {
+        try (Connection c = source(database); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    public static void dropDestination(String database) throws SQLException {
+        try (Connection c = destination("postgres"); Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+    }
+
+    public static boolean destinationExists(String database) throws SQLException {
+        try (Connection c = destination("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+            return rs.next();
+        }
+    }
+
+    public static long countOnly(Connection c, String qualified) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + qualified)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public static Path sampleSql() {
+        return Path.of("scripts/sample-db.sql");
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p).trim();
+        } catch (IOException e) {
+            throw new IllegalStateException("the local stack is not set up (" + p + " missing): run scripts/local-stack.sh as root", e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.pgcaravan.it;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Checks the local stack is up before the application starts, gives the test runs a fresh drop
+ * directory of their own, and configures the jobs the tests use. Each job has its own source and
+ * destination database, named after it.
+ */
+public class StackResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final Path TEST_DATA = Path.of("target/test-data").toAbsolutePath();
+    /** A known_hosts file that trusts some other key for the intermediate host. */
+    public static final Path WRONG_KNOWN_HOSTS = TEST_DATA.resolve("wrong_known_hosts");
+
+    @Override
+    public Map<String, String> start() {
+        for (int port : new int[]{Stack.SOURCE_PORT, Stack.DESTINATION_PORT, Stack.SSH_PORT}) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getPort();
+            } catch (IOException e) {
+                throw new IllegalStateException("nothing listens on 127.0.0.1:" + port
+                        + ": start the local stack with scripts/local-stack.sh (as root)", e);
+            }
+        }
+        try {
+            deleteTree(Stack.DROP);
+            Files.createDirectories(Stack.DROP);
+            Files.setOwner(Stack.DROP, Stack.DROP.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("caravan-drop"));
+            // run history, staging and logs of earlier test runs would be resumed: start clean
+            deleteTree(TEST_DATA);
+            Files.createDirectories(TEST_DATA);
+            writeWrongKnownHosts();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+
+        Map<String, String> props = new HashMap<>();
+        // set here rather than as %test properties: config/application.properties outranks those
+        props.put("caravan.data-dir", TEST_DATA.toString());
+        props.put("quarkus.datasource.jdbc.url", "jdbc:h2:file:" + TEST_DATA.resolve("runs") + ";DB_CLOSE_ON_EXIT=FALSE");
+        props.put("quarkus.log.file.enabled", "true");
+        props.put("quarkus.log.file.path", TEST_DATA.resolve("caravan.log").toString());
+        props.put("caravan.import.poll-delay-ms", "200");
+        props.put("caravan.import.drop-dir", Stack.DROP.toString());
+        job(props, "it-single", "custom", 1, "single-transaction");
+        job(props, "it-parallel", "directory", 2, "parallel");
+        job(props, "it-api", "custom", 1, "single-transaction");
+        job(props, "it-corrupt", "custom", 1, "single-transaction");
+        job(props, "it-badpw", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-badpw.source.password-file", "");
+        props.put("caravan.jobs.it-badpw.source.password", "not-the-password");
+        job(props, "it-hostkey", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-hostkey.intermediate.known-hosts", WRONG_KNOWN_HOSTS.toString());
+        return props;
+    }
+
+    /** The source database of a test job, and its destination database. */
+    public static String sourceDb(String job) {
+        return job.replace('-', '_') + "_src";
+    }
+
+    public static String destinationDb(String job) {
+        return job.replace('-', '_') + "_dst";
+    }
+
+    private static void job(Map<String, String> p, String job, String format, int jobs, String restoreMode) {
+        String k = "caravan.jobs." + job + ".";
+        p.put(k + "source.host", "127.0.0.1");
+        p.put(k + "source.port", Integer.toString(Stack.SOURCE_PORT));
+        p.put(k + "source.database", sourceDb(job));
+        p.put(k + "source.user", Stack.ADMIN);
+        p.put(k + "source.password-file", Stack.DIR.resolve("secrets/source.password").toString());
+        p.put(k + "destination.host", "127.0.0.1");
+        p.put(k + "destination.port", Integer.toString(Stack.DESTINATION_PORT));
+        p.put(k + "destination.database", destinationDb(job));
+        p.put(k + "destination.user", Stack.ADMIN);
+        p.put(k + "destination.password-file", Stack.DIR.resolve("secrets/destination.password").toString());
+        p.put(k + "intermediate.host", "127.0.0.1");
+        p.put(k + "intermediate.port", Integer.toString(Stack.SSH_PORT));
+        p.put(k + "intermediate.user", "caravan-drop");
+        p.put(k + "intermediate.private-key", Stack.DIR.resolve("client/id_ed25519").toString());
+        p.put(k + "intermediate.known-hosts", Stack.DIR.resolve("client/known_hosts").toString());
+        p.put(k + "intermediate.drop-dir", Stack.DROP.toString());
+        p.put(k + "dump.format", format);
+        p.put(k + "dump.jobs", Integer.toString(jobs));
+        p.put(k + "restore.mode", restoreMode);
+        p.put(k + "restore.jobs", "2");
+    }
+
+    /** A well-formed known_hosts entry for the intermediate host, but with a key that is not its key. */
+    private static void writeWrongKnownHosts() throws IOException, InterruptedException {
+        Path key = TEST_DATA.resolve("other_host_key");
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString())
+                .redirectErrorStream(true).start();
+        if (p.waitFor() != 0) {
+            throw new IOException("ssh-keygen failed: " + new String(p.getInputStream().readAllBytes()));
+        }
+        String pub = Files.readString(Path.of(key + ".pub")).trim().split(" ")[0] + " "
+                + Files.readString(Path.of(key + ".pub")).trim().split(" ")[1];
+        Files.writeString(WRONG_KNOWN_HOSTS, "[127.0.0.1]:" + Stack.SSH_PORT + " " + pub + "\n");
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (Files.exists(root)) {
+            try (Stream<Path> walk = Files.walk(root)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+    }
+}
