@@ -14,8 +14,11 @@ import java.util.Optional;
 @ConfigMapping(prefix = "caravan")
 public interface CaravanConfig {
 
-    /** Where run state, staging and per-run secrets live unless configured otherwise. */
-    @WithDefault("data")
+    /**
+     * Where run history, staging and the passfiles of active runs live unless configured otherwise.
+     * A relative path starts with "./" (the run history's H2 URL is built from it).
+     */
+    @WithDefault("./data")
     Path dataDir();
 
     /** The configured jobs, by name: {@code caravan.jobs.<name>.*}. */
@@ -57,7 +60,7 @@ public interface CaravanConfig {
          * The intermediate host's drop directory as seen by the import half (a local path: the
          * import half runs on, or beside, the intermediate host).
          */
-        @WithDefault("data/drop")
+        @WithDefault("./data/drop")
         Path dropDir();
 
         /** How often the drop directory is scanned for DONE markers, in milliseconds. */

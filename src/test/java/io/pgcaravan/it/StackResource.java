@@ -47,7 +47,6 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> props = new HashMap<>();
         // set here rather than as %test properties: config/application.properties outranks those
         props.put("caravan.data-dir", TEST_DATA.toString());
-        props.put("quarkus.datasource.jdbc.url", "jdbc:h2:file:" + TEST_DATA.resolve("runs") + ";DB_CLOSE_ON_EXIT=FALSE");
         props.put("quarkus.log.file.enabled", "true");
         props.put("quarkus.log.file.path", TEST_DATA.resolve("caravan.log").toString());
         props.put("caravan.import.poll-delay-ms", "200");
