@@ -1,6 +1,9 @@
 package io.pgcaravan.run;
 
+import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
@@ -22,8 +25,14 @@ public class RunStore {
     private static final String RUN_COLUMNS = "id, job, status, trigger_kind, options, created_at, started_at, "
             + "finished_at, error, precheck, verification, destination_created";
 
+    private final DataSource dataSource;
+
+    /** The run history's datasource: the H2 default, or the PostgreSQL one ("pgstore") when that one is active. */
     @Inject
-    DataSource dataSource;
+    RunStore(@ConfigProperty(name = "quarkus.datasource.pgstore.active", defaultValue = "false") boolean pgStore,
+             Instance<AgroalDataSource> h2, @io.quarkus.agroal.DataSource("pgstore") Instance<AgroalDataSource> pg) {
+        this.dataSource = pgStore ? pg.get() : h2.get();
+    }
 
     public void insert(RunRecord run, List<String> stages) {
         try (Connection c = dataSource.getConnection()) {
