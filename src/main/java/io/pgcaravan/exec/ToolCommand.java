@@ -24,7 +24,7 @@ public class ToolCommand extends ExecCommand {
     }
 
     /** The tool's name without its directory: "pg_dump". */
-    public String toolName() {
-        return new File(getExecutable()).getName();
+    public static String toolName(ExecCommand command) {
+        return new File(command.getExecutable()).getName();
     }
 }

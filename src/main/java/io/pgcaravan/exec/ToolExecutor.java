@@ -41,7 +41,7 @@ public class ToolExecutor implements ExecCommandExecutor {
     @Override
     public ExecResult execute(ExecCommand command) throws IOException {
         String runId = command instanceof ToolCommand t ? t.runId() : null;
-        String tool = new File(command.getExecutable()).getName();
+        String tool = ToolCommand.toolName(command);
         List<String> cmdline = new ArrayList<>();
         cmdline.add(command.getExecutable());
         cmdline.addAll(command.getArgs());

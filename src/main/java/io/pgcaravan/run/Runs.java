@@ -96,6 +96,11 @@ public class Runs {
         return store.find(runId);
     }
 
+    /** The run an exchange works for (its {@link RunHeaders#RUN_ID} header). */
+    public RunContext context(Exchange exchange) {
+        return context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+    }
+
     public RunContext context(String runId) {
         RunRecord run = store.find(runId).orElseThrow(() -> new NoSuchElementException("no run " + runId));
         JobConfig job = job(run.job());

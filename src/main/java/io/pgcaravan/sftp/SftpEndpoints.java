@@ -5,7 +5,6 @@ import io.pgcaravan.run.Runs;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
-import org.jboss.logging.Logger;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -18,17 +17,11 @@ import java.nio.charset.StandardCharsets;
 @Named("sftpEndpoints")
 public class SftpEndpoints {
 
-    private static final Logger LOG = Logger.getLogger(SftpEndpoints.class);
-
     @Inject
     Runs runs;
 
     public String uri(String jobName) {
         Intermediate host = runs.job(jobName).intermediate();
-        if (!host.strictHostKeyChecking()) {
-            LOG.warnf("job %s: SFTP host key checking is OFF for %s (caravan.jobs.%s.intermediate.strict-host-key-checking=false)",
-                    jobName, host.host(), jobName);
-        }
         StringBuilder uri = new StringBuilder("sftp://")
                 .append(enc(host.user())).append('@').append(host.host()).append(':').append(host.port())
                 // no directory here: camel-ftp takes only relative ones; the file names carry the

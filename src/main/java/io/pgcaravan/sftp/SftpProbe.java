@@ -79,8 +79,9 @@ public final class SftpProbe {
     static String describe(JSchException e, Intermediate host) {
         String where = host.host() + ":" + host.port();
         String msg = String.valueOf(e.getMessage());
-        if (msg.startsWith("UnknownHostKey")) {
-            return "host key of " + where + " is not in " + host.knownHosts() + " (" + msg + ")";
+        if (msg.startsWith("UnknownHostKey") || msg.startsWith("reject HostKey")) {
+            return "host key of " + where + " is not in " + host.knownHosts()
+                    + ": add the intermediate host's key (e.g. from ssh-keyscan, checked against the host) to trust it";
         }
         if (msg.startsWith("HostKey has been changed")) {
             return "host key of " + where + " has CHANGED since it was recorded in " + host.knownHosts()

@@ -1,7 +1,6 @@
 package io.pgcaravan.stage;
 
 import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageFailedException;
 import io.pgcaravan.run.StageTracker;
@@ -29,7 +28,7 @@ public class ChecksumCheck {
     Runs runs;
 
     public void verify(Exchange exchange) throws IOException {
-        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        RunContext ctx = runs.context(exchange);
         Path dir = ctx.deliveryDir();
         List<String> problems = new ArrayList<>();
 

@@ -1,7 +1,6 @@
 package io.pgcaravan.stage;
 
 import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import io.pgcaravan.sftp.SftpEndpoints;
@@ -39,7 +38,7 @@ public class Delivery {
      * Returns the files to upload, relative to the staging directory, DONE last.
      */
     public List<String> seal(Exchange exchange) throws IOException {
-        RunContext ctx = context(exchange);
+        RunContext ctx = runs.context(exchange);
         Path staging = ctx.stagingDir();
         List<Path> payload = new ArrayList<>(FileTrees.files(staging, staging.resolve(RunContext.DUMP)));
         payload.add(Path.of(RunContext.MANIFEST));
@@ -62,7 +61,7 @@ public class Delivery {
 
     /** Sets up one file of the delivery for the SFTP producer: the file itself and its remote name. */
     public void file(Exchange exchange) {
-        RunContext ctx = context(exchange);
+        RunContext ctx = runs.context(exchange);
         String relative = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + relative);
         exchange.getMessage().setBody(ctx.stagingDir().resolve(relative).toFile());
@@ -70,6 +69,6 @@ public class Delivery {
     }
 
     private RunContext context(Exchange exchange) {
-        return runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        return runs.context(exchange);
     }
 }

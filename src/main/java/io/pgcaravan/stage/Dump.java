@@ -5,7 +5,6 @@ import io.pgcaravan.pg.ConnInfo;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,7 +37,7 @@ public class Dump {
     PgTools tools;
 
     public void command(Exchange exchange) throws IOException {
-        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        RunContext ctx = runs.context(exchange);
         Files.createDirectories(ctx.stagingDir());
         Path partial = ctx.stagingDir().resolve(PARTIAL);
         FileTrees.delete(partial); // what an interrupted attempt left behind
@@ -59,7 +58,7 @@ public class Dump {
 
     /** pg_dump succeeded: the partial dump becomes the dump. */
     public void complete(Exchange exchange) throws IOException {
-        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        RunContext ctx = runs.context(exchange);
         Path dump = ctx.stagingDir().resolve(RunContext.DUMP);
         FileTrees.delete(dump);
         Files.move(ctx.stagingDir().resolve(PARTIAL), dump, StandardCopyOption.ATOMIC_MOVE);

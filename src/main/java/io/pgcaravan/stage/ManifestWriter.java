@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,7 +34,7 @@ public class ManifestWriter {
     ObjectMapper json;
 
     public void write(Exchange exchange) throws Exception {
-        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        RunContext ctx = runs.context(exchange);
         Manifest manifest;
         try (Connection c = PgConnections.open(ctx.job().source(), ctx.job().source().database())) {
             // one snapshot for all counts, read only

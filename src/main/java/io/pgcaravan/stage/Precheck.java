@@ -47,7 +47,9 @@ public class Precheck {
         RunContext ctx = runs.context(runId);
         List<PrecheckItem> items = check(ctx.job(), runId);
         store.setPrecheck(runId, runs.toJson(items));
-        items.forEach(i -> LOG.infof("run %s precheck %s %s: %s", runId, i.status(), i.item(), i.message()));
+        // a WARN (host key checking off, an older destination) is logged as one, at every run
+        items.forEach(i -> LOG.logf(i.status() == PrecheckItem.Verdict.PASS ? Logger.Level.INFO : Logger.Level.WARN,
+                "run %s precheck %s %s: %s", runId, i.status(), i.item(), i.message()));
         List<String> failed = items.stream().filter(i -> i.status() == PrecheckItem.Verdict.FAIL)
                 .map(i -> i.item() + ": " + i.message()).toList();
         if (!failed.isEmpty()) {
@@ -76,8 +78,8 @@ public class Precheck {
         items.addAll(destination(job, sourceMajor, sourceTables));
 
         if (!job.intermediate().strictHostKeyChecking()) {
-            items.add(PrecheckItem.warn("intermediate.host-key",
-                    "host key checking is OFF for " + job.intermediate().host() + ": the dump could be intercepted"));
+            items.add(PrecheckItem.warn("intermediate.host-key", "host key checking is OFF for " + job.intermediate().host()
+                    + " (intermediate.strict-host-key-checking=false): the dump could be intercepted"));
         }
         try {
             items.add(PrecheckItem.pass("intermediate.connection", SftpProbe.check(job.intermediate(), probeName)));

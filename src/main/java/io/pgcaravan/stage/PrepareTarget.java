@@ -5,7 +5,6 @@ import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageFailedException;
@@ -37,7 +36,7 @@ public class PrepareTarget {
     ObjectMapper json;
 
     public void prepare(Exchange exchange) throws Exception {
-        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        RunContext ctx = runs.context(exchange);
         Manifest manifest = json.readValue(ctx.deliveryDir().resolve(RunContext.MANIFEST).toFile(), Manifest.class);
         DatabaseEndpoint dst = ctx.job().destination();
         boolean exists;

@@ -5,7 +5,6 @@ import io.pgcaravan.pg.ConnInfo;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,7 +28,7 @@ public class Restore {
     PgTools tools;
 
     public void command(Exchange exchange) {
-        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        RunContext ctx = runs.context(exchange);
         List<String> args = new ArrayList<>();
         if (ctx.options().restoreMode() == RestoreMode.SINGLE_TRANSACTION) {
             // all or nothing: a failed restore leaves the destination as it was

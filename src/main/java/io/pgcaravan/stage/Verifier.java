@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageFailedException;
@@ -15,7 +14,6 @@ import jakarta.inject.Named;
 import org.apache.camel.Exchange;
 
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,7 +35,7 @@ public class Verifier {
     ObjectMapper json;
 
     public void verify(Exchange exchange) throws Exception {
-        RunContext ctx = runs.context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        RunContext ctx = runs.context(exchange);
         Manifest manifest = json.readValue(ctx.deliveryDir().resolve(RunContext.MANIFEST).toFile(), Manifest.class);
         List<TableCheck> checks = new ArrayList<>();
         try (Connection c = PgConnections.open(ctx.job().destination(), ctx.job().destination().database())) {
@@ -50,7 +48,7 @@ public class Verifier {
             }
             for (Manifest.TableRows expected : manifest.tables()) {
                 Catalog.Table t = onDestination.get(expected.display());
-                Long found = t == null ? null : count(c, t);
+                Long found = t == null ? null : Catalog.countOnly(c, t);
                 checks.add(new TableCheck(expected.schema(), expected.table(), expected.kind(), expected.rows(), found,
                         found != null && found == expected.rows()));
             }
@@ -67,9 +65,5 @@ public class Verifier {
         }
         long rows = checks.stream().mapToLong(TableCheck::sourceRows).sum();
         exchange.setProperty(StageTracker.DETAIL, checks.size() + " tables, " + rows + " rows match");
-    }
-
-    private static long count(Connection c, Catalog.Table t) throws SQLException {
-        return Catalog.countOnly(c, t);
     }
 }

@@ -34,6 +34,20 @@ class PrecheckTest {
 
     @Test
     void unknownHostKeyStopsTheRunBeforeAnythingIsWritten() throws Exception {
+        String job = "it-nohostkey";
+        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
+        Stack.dropDestination(StackResource.destinationDb(job));
+
+        JsonPath run = Api.awaitFinished(Api.startRun(job));
+
+        assertThat(run.getString("status")).isEqualTo("FAILED");
+        assertThat((String) item(run, "intermediate.connection").get("message"))
+                .startsWith("host key of 127.0.0.1:" + Stack.SSH_PORT + " is not in " + StackResource.EMPTY_KNOWN_HOSTS);
+        assertNothingWritten(run, run.getString("id"), job);
+    }
+
+    @Test
+    void changedHostKeyStopsTheRunBeforeAnythingIsWritten() throws Exception {
         String job = "it-hostkey";
         Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
         Stack.dropDestination(StackResource.destinationDb(job));
@@ -44,7 +58,7 @@ class PrecheckTest {
         assertThat(run.getString("status")).isEqualTo("FAILED");
         Map<String, Object> sftp = item(run, "intermediate.connection");
         assertThat(sftp.get("status")).isEqualTo("FAIL");
-        assertThat((String) sftp.get("message")).contains("host key of 127.0.0.1:" + Stack.SSH_PORT)
+        assertThat((String) sftp.get("message")).startsWith("host key of 127.0.0.1:" + Stack.SSH_PORT + " has CHANGED")
                 .contains(StackResource.WRONG_KNOWN_HOSTS.toString());
         assertThat(item(run, "source.connection").get("status")).isEqualTo("PASS");
         assertThat(run.getString("error")).contains("intermediate.connection");

@@ -21,6 +21,8 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
     public static final Path TEST_DATA = Path.of("target/test-data").toAbsolutePath();
     /** A known_hosts file that trusts some other key for the intermediate host. */
     public static final Path WRONG_KNOWN_HOSTS = TEST_DATA.resolve("wrong_known_hosts");
+    /** A known_hosts file that does not know the intermediate host at all. */
+    public static final Path EMPTY_KNOWN_HOSTS = TEST_DATA.resolve("empty_known_hosts");
 
     @Override
     public Map<String, String> start() {
@@ -40,6 +42,7 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
             deleteTree(TEST_DATA);
             Files.createDirectories(TEST_DATA);
             writeWrongKnownHosts();
+            Files.writeString(EMPTY_KNOWN_HOSTS, "");
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -60,6 +63,8 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         props.put("caravan.jobs.it-badpw.source.password", "not-the-password");
         job(props, "it-hostkey", "custom", 1, "single-transaction");
         props.put("caravan.jobs.it-hostkey.intermediate.known-hosts", WRONG_KNOWN_HOSTS.toString());
+        job(props, "it-nohostkey", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-nohostkey.intermediate.known-hosts", EMPTY_KNOWN_HOSTS.toString());
         return props;
     }
 
