@@ -34,6 +34,12 @@ public class ApiExceptionMappers {
         return error(Response.Status.CONFLICT, e.getMessage());
     }
 
+    /** An operation the run's state does not allow (cancel an ended run, resume a running one). */
+    @ServerExceptionMapper
+    public Response conflict(IllegalStateException e) {
+        return error(Response.Status.CONFLICT, e.getMessage());
+    }
+
     @ServerExceptionMapper
     public Response badRequest(IllegalArgumentException e) {
         return error(Response.Status.BAD_REQUEST, e.getMessage());

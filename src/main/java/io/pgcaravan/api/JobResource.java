@@ -47,8 +47,8 @@ public class JobResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed("operator")
     public Response start(@PathParam("job") String job, RunRequest request) {
-        RunRequest overrides = request == null ? new RunRequest(null, null, null, null) : request;
-        RunRecord run = runs.start(job, overrides.apply(runs.job(job)), "api");
+        RunRequest overrides = request == null ? RunRequest.NONE : request;
+        RunRecord run = runs.start(job, overrides.apply(runs.job(job), config.retry().enforceRanges()), "api");
         URI url = URI.create("/api/runs/" + run.id());
         return Response.accepted(Map.of("id", run.id(), "status", run.status(), "url", url.toString()))
                 .location(url).build();

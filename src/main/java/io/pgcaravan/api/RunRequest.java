@@ -3,8 +3,12 @@ package io.pgcaravan.api;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.JobConfig.DumpFormat;
 import io.pgcaravan.config.JobConfig.RestoreMode;
+import io.pgcaravan.config.RetryDuration;
+import io.pgcaravan.config.RetryWindows;
 import io.pgcaravan.run.RunOptions;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -14,11 +18,20 @@ import java.util.Locale;
  * @param dumpJobs    parallel pg_dump jobs (directory format), 1-64
  * @param restoreMode "single-transaction" or "parallel"
  * @param restoreJobs parallel pg_restore jobs (parallel mode), 1-64
+ * @param retryConnection how long connection failures are retried ("720", "12h", "PT12H"; 10-1440 minutes)
+ * @param retryOther      how long other failures are retried (1-1440 minutes, shorter than retryConnection)
  */
-public record RunRequest(String dumpFormat, Integer dumpJobs, String restoreMode, Integer restoreJobs) {
+public record RunRequest(String dumpFormat, Integer dumpJobs, String restoreMode, Integer restoreJobs,
+                         String retryConnection, String retryOther) {
 
-    /** The options of the run: the job's, with these overrides, checked. */
-    public RunOptions apply(JobConfig job) {
+    public static final RunRequest NONE = new RunRequest(null, null, null, null, null, null);
+
+    /**
+     * The options of the run: the job's, with these overrides, checked like the configuration.
+     *
+     * @param enforceRanges whether the retry windows must lie in the documented ranges (off only in tests)
+     */
+    public RunOptions apply(JobConfig job, boolean enforceRanges) {
         RunOptions base = RunOptions.of(job);
         DumpFormat format = dumpFormat == null ? base.dumpFormat() : parse(DumpFormat.class, "dumpFormat", dumpFormat);
         RestoreMode mode = restoreMode == null ? base.restoreMode() : parse(RestoreMode.class, "restoreMode", restoreMode);
@@ -27,7 +40,21 @@ public record RunRequest(String dumpFormat, Integer dumpJobs, String restoreMode
         if (dj > 1 && format != DumpFormat.DIRECTORY) {
             throw new IllegalArgumentException("dumpJobs " + dj + " needs dumpFormat \"directory\"");
         }
-        return new RunOptions(format, dj, mode, rj, base.noOwner());
+        Duration connection = retryConnection == null ? base.retryConnection() : duration("retryConnection", retryConnection);
+        Duration other = retryOther == null ? base.retryOther() : duration("retryOther", retryOther);
+        List<String> problems = RetryWindows.problems(connection, "retryConnection", other, "retryOther", enforceRanges);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return new RunOptions(format, dj, mode, rj, base.noOwner(), connection, other);
+    }
+
+    private static Duration duration(String field, String value) {
+        try {
+            return RetryDuration.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
+        }
     }
 
     private static int range(String field, int value) {

@@ -10,12 +10,17 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -45,7 +50,7 @@ public class RunResource {
             try {
                 st = RunStatus.valueOf(status.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("status must be one of QUEUED, RUNNING, SUCCEEDED, FAILED; got " + status);
+                throw new IllegalArgumentException("status must be one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED; got " + status);
             }
         }
         return store.list(job, st, limit).stream().map(this::view).toList();
@@ -57,6 +62,23 @@ public class RunResource {
         return store.find(id).map(this::view).orElseThrow(() -> new NoSuchElementException("no run with id '" + id + "'"));
     }
 
+    /** Cancels an active run: 200 with the run, now CANCELLED; 409 if it already ended. */
+    @POST
+    @Path("{id}/cancel")
+    @RolesAllowed("operator")
+    public RunView cancel(@PathParam("id") String id, @Context SecurityContext who) {
+        return view(runs.cancel(id, who.getUserPrincipal().getName()));
+    }
+
+    /** Resumes a FAILED or CANCELLED run at its first unfinished stage: 202 with the run. */
+    @POST
+    @Path("{id}/resume")
+    @RolesAllowed("operator")
+    public Response resume(@PathParam("id") String id) {
+        RunView run = view(runs.resume(id));
+        return Response.accepted(run).location(URI.create(run.url())).build();
+    }
+
     private RunView view(RunRecord r) {
         List<RunView.StageView> stages = store.stages(r.id()).stream()
                 .map(s -> new RunView.StageView(s.stage(), s.status(), s.startedAt(), s.finishedAt(),
@@ -64,7 +86,7 @@ public class RunResource {
                 .toList();
         return new RunView(r.id(), r.job(), r.status(), r.trigger(), runs.options(r), r.createdAt(), r.startedAt(),
                 r.finishedAt(), duration(r.startedAt(), r.finishedAt()), r.error(), stages,
-                parse(r.precheckJson()), parse(r.verificationJson()), "/api/runs/" + r.id());
+                store.attempts(r.id()), parse(r.precheckJson()), parse(r.verificationJson()), "/api/runs/" + r.id());
     }
 
     private static Long duration(OffsetDateTime from, OffsetDateTime to) {

@@ -1,6 +1,7 @@
 package io.pgcaravan.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgcaravan.run.AttemptRecord;
 import io.pgcaravan.run.RunOptions;
 import io.pgcaravan.run.RunStatus;
 import io.pgcaravan.run.StageStatus;
@@ -21,6 +22,7 @@ public record RunView(
         Long durationMs,
         String error,
         List<StageView> stages,
+        List<AttemptRecord> attempts,
         JsonNode precheck,
         JsonNode verification,
         String url) {

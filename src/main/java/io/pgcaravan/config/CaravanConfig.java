@@ -26,6 +26,8 @@ public interface CaravanConfig {
 
     Runs runs();
 
+    Retry retry();
+
     Tools tools();
 
     @WithName("import")
@@ -41,6 +43,25 @@ public interface CaravanConfig {
 
         /** Directory for the 0600 passfiles of active runs; defaults to {@code <data-dir>/secrets}. */
         Optional<Path> secretsDir();
+    }
+
+    /** How retries are spaced; the windows themselves are set per job ({@code caravan.jobs.<job>.retry.*}). */
+    interface Retry {
+        /** Delay before the first retry in milliseconds; each further one waits twice as long, up to max-delay-ms. */
+        @WithDefault("5000")
+        @Min(0)
+        long initialDelayMs();
+
+        @WithDefault("120000")
+        @Min(0)
+        long maxDelayMs();
+
+        /**
+         * Whether the windows must lie in the documented ranges. Only test profiles turn this off,
+         * to use windows of seconds; the rule "other shorter than connection" always holds.
+         */
+        @WithDefault("true")
+        boolean enforceRanges();
     }
 
     interface Tools {

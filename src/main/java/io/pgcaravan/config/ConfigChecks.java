@@ -48,10 +48,16 @@ public class ConfigChecks {
                 problems.add(p + "intermediate.drop-dir: must be an absolute path on the intermediate host, got '"
                         + job.intermediate().dropDir() + "'");
             }
+            problems.addAll(RetryWindows.problems(job.retry().connection(), p + "retry.connection",
+                    job.retry().other(), p + "retry.other", config.retry().enforceRanges()));
             if (job.dump().jobs() > 1 && job.dump().format() != JobConfig.DumpFormat.DIRECTORY) {
                 problems.add(p + "dump.jobs: parallel dumps (" + job.dump().jobs()
                         + ") need " + p + "dump.format=directory");
             }
+        }
+        if (config.retry().initialDelayMs() > config.retry().maxDelayMs()) {
+            problems.add("caravan.retry.initial-delay-ms (" + config.retry().initialDelayMs()
+                    + ") must not exceed caravan.retry.max-delay-ms (" + config.retry().maxDelayMs() + ")");
         }
         for (Map.Entry<String, CaravanConfig.ApiUser> e : config.api().users().entrySet()) {
             String p = "caravan.api.users." + e.getKey() + ".";

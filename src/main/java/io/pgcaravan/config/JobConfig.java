@@ -1,11 +1,13 @@
 package io.pgcaravan.config;
 
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /** One migration job: where the data comes from, where it goes and how it travels. */
@@ -23,6 +25,21 @@ public interface JobConfig {
     Dump dump();
 
     Restore restore();
+
+    Retry retry();
+
+    /** How long a failing stage is retried, by the kind of failure (measured from its first failure). */
+    interface Retry {
+        /** Database, SSH or network unreachable: 10 to 1440 minutes. */
+        @WithDefault("720")
+        @WithConverter(RetryDuration.class)
+        Duration connection();
+
+        /** Everything else (SQL errors, a tool's failure, a checksum mismatch, a full disk): 1 to 1440 minutes, shorter than connection. */
+        @WithDefault("10")
+        @WithConverter(RetryDuration.class)
+        Duration other();
+    }
 
     interface DatabaseEndpoint {
         @NotBlank
@@ -81,6 +98,11 @@ public interface JobConfig {
         /** Absolute path of the drop directory on the intermediate host. */
         @NotBlank
         String dropDir();
+
+        /** Upload bandwidth limit in bytes per second (0: none), to leave room on a shared link. */
+        @WithDefault("0")
+        @Min(0)
+        long maxBytesPerSecond();
 
         /** SSH connect timeout in milliseconds. */
         @WithDefault("15000")

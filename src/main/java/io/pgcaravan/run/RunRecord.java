@@ -15,5 +15,11 @@ public record RunRecord(
         String error,
         String precheckJson,
         String verificationJson,
-        boolean destinationCreated) {
+        boolean destinationCreated,
+        boolean destinationWasEmpty) {
+
+    /** The run may drop and recreate the destination database: it created it, or found it empty. */
+    public boolean destinationDisposable() {
+        return destinationCreated || destinationWasEmpty;
+    }
 }

@@ -23,7 +23,7 @@ import java.util.Optional;
 public class RunStore {
 
     private static final String RUN_COLUMNS = "id, job, status, trigger_kind, options, created_at, started_at, "
-            + "finished_at, error, precheck, verification, destination_created";
+            + "finished_at, error, precheck, verification, destination_created, destination_was_empty";
 
     private final DataSource dataSource;
 
@@ -38,7 +38,7 @@ public class RunStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (" + RUN_COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, run.id());
                 ps.setString(2, run.job());
                 ps.setString(3, run.status().name());
@@ -51,6 +51,7 @@ public class RunStore {
                 ps.setString(10, run.precheckJson());
                 ps.setString(11, run.verificationJson());
                 ps.setBoolean(12, run.destinationCreated());
+                ps.setBoolean(13, run.destinationWasEmpty());
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(
@@ -116,12 +117,51 @@ public class RunStore {
         return out;
     }
 
-    public void runStarted(String id) {
-        update("UPDATE caravan_run SET status = 'RUNNING', started_at = COALESCE(started_at, ?) WHERE id = ?", now(), id);
+    /** QUEUED -> RUNNING; false if the run is no longer queued or running (cancelled meanwhile). */
+    public boolean runStarted(String id) {
+        return update("UPDATE caravan_run SET status = 'RUNNING', started_at = COALESCE(started_at, ?) "
+                + "WHERE id = ? AND status IN ('QUEUED', 'RUNNING')", now(), id) == 1;
     }
 
-    public void runFinished(String id, RunStatus status, String error) {
-        update("UPDATE caravan_run SET status = ?, finished_at = ?, error = ? WHERE id = ?", status.name(), now(), error, id);
+    /** Ends an active run; a run that already ended (cancelled meanwhile) keeps its status. */
+    public boolean runFinished(String id, RunStatus status, String error) {
+        return update("UPDATE caravan_run SET status = ?, finished_at = ?, error = ? WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
+                status.name(), now(), error, id) == 1;
+    }
+
+    /** An ended run (FAILED, CANCELLED) goes back to the queue, its unfinished stages to PENDING. */
+    public boolean requeue(String id) {
+        boolean requeued = update("UPDATE caravan_run SET status = 'QUEUED', finished_at = NULL, error = NULL "
+                + "WHERE id = ? AND status IN ('FAILED', 'CANCELLED')", id) == 1;
+        if (requeued) {
+            update("UPDATE caravan_stage SET status = 'PENDING', started_at = NULL, finished_at = NULL "
+                    + "WHERE run_id = ? AND status <> 'DONE'", id);
+        }
+        return requeued;
+    }
+
+    public void recordAttempt(String runId, String stage, OffsetDateTime at, String failureClass, String cause, boolean retried) {
+        update("INSERT INTO caravan_attempt (run_id, seq, stage, failed_at, failure_class, cause, retried) "
+                + "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ? FROM caravan_attempt WHERE run_id = ?",
+                runId, stage, at, failureClass, cause, retried, runId);
+    }
+
+    public List<AttemptRecord> attempts(String runId) {
+        List<AttemptRecord> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT seq, stage, failed_at, failure_class, cause, retried "
+                     + "FROM caravan_attempt WHERE run_id = ? ORDER BY seq")) {
+            ps.setString(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new AttemptRecord(rs.getInt(1), rs.getString(2), time(rs, 3), rs.getString(4),
+                            rs.getString(5), rs.getBoolean(6)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new RunStoreException("cannot read the attempts of run " + runId, e);
+        }
+        return out;
     }
 
     public void stageStarted(String runId, String stage) {
@@ -146,14 +186,18 @@ public class RunStore {
         update("UPDATE caravan_run SET destination_created = TRUE WHERE id = ?", runId);
     }
 
+    public void setDestinationWasEmpty(String runId) {
+        update("UPDATE caravan_run SET destination_was_empty = TRUE WHERE id = ?", runId);
+    }
+
     private static OffsetDateTime now() {
         return OffsetDateTime.now(ZoneOffset.UTC);
     }
 
-    private void update(String sql, Object... args) {
+    private int update(String sql, Object... args) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, args);
-            ps.executeUpdate();
+            return ps.executeUpdate();
         } catch (SQLException e) {
             throw new RunStoreException("cannot update run history", e);
         }
@@ -167,7 +211,7 @@ public class RunStore {
                 while (rs.next()) {
                     out.add(new RunRecord(rs.getString(1), rs.getString(2), RunStatus.valueOf(rs.getString(3)),
                             rs.getString(4), rs.getString(5), time(rs, 6), time(rs, 7), time(rs, 8),
-                            rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12)));
+                            rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12), rs.getBoolean(13)));
                 }
             }
         } catch (SQLException e) {

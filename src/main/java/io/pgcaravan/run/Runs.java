@@ -4,7 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.config.RetryDuration;
+import io.pgcaravan.exec.ToolExecutor;
 import io.pgcaravan.exec.ToolFailedException;
+import io.pgcaravan.retry.FailureClass;
+import io.pgcaravan.retry.RetryPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -26,6 +31,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** Starting runs and moving them through their life: the one place that changes a run's status. */
@@ -47,6 +54,10 @@ public class Runs {
     ObjectMapper json;
     @Inject
     ProducerTemplate producer;
+    @Inject
+    RetryPolicy retries;
+    @Inject
+    ToolExecutor tools;
 
     /** Records a new run of the job and queues it; the export half picks it up. */
     public synchronized RunRecord start(String jobName, RunOptions options, String trigger) {
@@ -61,10 +72,10 @@ public class Runs {
         String id = jobName + "-" + ID_TIME.format(now) + "-" + HexFormat.of().formatHex(rnd);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
         RunRecord run = new RunRecord(id, jobName, RunStatus.QUEUED, trigger, toJson(effective), now,
-                null, null, null, null, null, false);
+                null, null, null, null, null, false, false);
         store.insert(run, Stages.ALL);
         LOG.infof("run %s of job %s queued (%s)", id, jobName, trigger);
-        producer.sendBodyAndHeader("seda:export", null, RunHeaders.RUN_ID, id);
+        queue(id);
         return run;
     }
 
@@ -77,7 +88,7 @@ public class Runs {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
         store.insert(new RunRecord(runId, jobName, RunStatus.RUNNING, "delivery", toJson(effective), now, now,
-                null, null, null, null, false), Stages.ALL);
+                null, null, null, null, false, false), Stages.ALL);
         for (String stage : Stages.EXPORT) {
             store.stageFinished(runId, stage, StageStatus.DONE, "done by the export half that delivered it");
         }
@@ -110,14 +121,39 @@ public class Runs {
         return new RunContext(runId, run.job(), job, options(run), staging, delivery, remote);
     }
 
-    public void markRunning(@Header(RunHeaders.RUN_ID) String runId) {
-        store.runStarted(runId);
+    /**
+     * Each half of a run is worked on by one exchange at a time: a run resumed (or recovered) while
+     * an earlier exchange still holds it is left to that one.
+     */
+    private final Set<String> working = ConcurrentHashMap.newKeySet();
+
+    public boolean enterExport(@Header(RunHeaders.RUN_ID) String runId) {
+        return working.add(runId + "/export");
     }
 
+    public void leaveExport(@Header(RunHeaders.RUN_ID) String runId) {
+        working.remove(runId + "/export");
+    }
+
+    public boolean enterImport(@Header(RunHeaders.RUN_ID) String runId) {
+        return working.add(runId + "/import");
+    }
+
+    public void leaveImport(@Header(RunHeaders.RUN_ID) String runId) {
+        working.remove(runId + "/import");
+    }
+
+    /** The export half takes the run; a run cancelled while it was queued goes no further. */
+    public void markRunning(@Header(RunHeaders.RUN_ID) String runId) {
+        if (!store.runStarted(runId)) {
+            throw new RunCancelledException(runId);
+        }
+    }
+
+    /** The run succeeded; its local staging copy is removed (the verified delivery is the copy that counts now). */
     public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId) throws IOException {
         store.runFinished(runId, RunStatus.SUCCEEDED, null);
         LOG.infof("run %s SUCCEEDED", runId);
-        // the verified delivery on the intermediate host is the copy that counts now
         Path staging = context(runId).stagingDir();
         if (Files.exists(staging)) {
             try (Stream<Path> walk = Files.walk(staging)) {
@@ -129,21 +165,83 @@ public class Runs {
     }
 
     /**
-     * Marks the stage that was running, and the run, FAILED with what went wrong. Called from the
-     * routes' catch blocks with the exception Camel caught.
+     * Marks the stage that was running, and the run, FAILED (or CANCELLED, if that is why it
+     * stopped) with what went wrong: the stage, the class of failure, how long it was retried and
+     * the cause (for a tool, the tail of its stderr). Called by the error handler once a stage's
+     * retry window is spent.
      */
     public void markFailed(Exchange exchange) {
         String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String stage = store.stages(runId).stream().filter(s -> s.status() == StageStatus.RUNNING)
                 .map(StageRecord::stage).findFirst().orElse(null);
-        String message = describe(cause);
+        FailureClass cls = exchange.getProperty(RetryPolicy.FAILURE_CLASS, FailureClass.class);
+        Duration retriedFor = exchange.getProperty(RetryPolicy.RETRIED_FOR, Duration.class);
+        StringBuilder message = new StringBuilder();
+        if (cls != null && cls != FailureClass.FINAL) {
+            message.append(cls.name().toLowerCase()).append(" failure, retried for ")
+                    .append(RetryDuration.format(retriedFor == null ? Duration.ZERO : retriedFor)).append(": ");
+        }
+        message.append(describe(cause));
         if (stage != null) {
-            store.stageFinished(runId, stage, StageStatus.FAILED, message);
+            store.stageFinished(runId, stage, StageStatus.FAILED, message.toString());
         }
         String error = (stage == null ? "" : stage + ": ") + message;
-        store.runFinished(runId, RunStatus.FAILED, error);
-        LOG.errorf("run %s FAILED in %s", runId, error);
+        if (store.runFinished(runId, RunStatus.FAILED, error)) {
+            LOG.errorf("run %s FAILED in %s", runId, error);
+        } else {
+            LOG.infof("run %s stopped: %s", runId, error);
+        }
+        retries.forget(runId);
+    }
+
+    /**
+     * Cancels an active run: it is CANCELLED at once, its tools are stopped (with their child
+     * processes), and the stage it was in stops at its next step.
+     */
+    public RunRecord cancel(String runId, String by) {
+        RunRecord run = find(runId).orElseThrow(() -> new NoSuchElementException("no run with id '" + runId + "'"));
+        if (!store.runFinished(runId, RunStatus.CANCELLED, "cancelled by " + by)) {
+            throw new IllegalStateException("run " + runId + " is " + run.status() + " and cannot be cancelled");
+        }
+        int stopped = tools.stopAll(runId);
+        LOG.infof("run %s cancelled by %s (%d tool processes stopped)", runId, by, stopped);
+        return find(runId).orElseThrow();
+    }
+
+    /**
+     * Resumes a FAILED or CANCELLED run at its first unfinished stage; finished stages are not
+     * run again. The export half picks it up, or the import half if the export half was done.
+     */
+    public synchronized RunRecord resume(String runId) {
+        RunRecord run = find(runId).orElseThrow(() -> new NoSuchElementException("no run with id '" + runId + "'"));
+        List<RunRecord> active = store.active(run.job());
+        if (!active.isEmpty()) {
+            throw new JobBusyException(run.job(), active.get(0).id());
+        }
+        if (!store.requeue(runId)) {
+            throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
+        }
+        retries.forget(runId);
+        queue(runId);
+        LOG.infof("run %s resumed", runId);
+        return find(runId).orElseThrow();
+    }
+
+    /** Hands an active run to the half that has work left for it. */
+    public void queue(String runId) {
+        boolean exportDone = store.stages(runId).stream()
+                .filter(s -> Stages.EXPORT.contains(s.stage())).allMatch(s -> s.status() == StageStatus.DONE);
+        if (!exportDone) {
+            producer.sendBodyAndHeader("seda:export", null, RunHeaders.RUN_ID, runId);
+            return;
+        }
+        RunContext ctx = context(runId);
+        if (config.importHalf().enabled() && Files.exists(ctx.deliveryDir().resolve(RunContext.DONE))) {
+            producer.sendBodyAndHeader("seda:import", null, RunHeaders.RUN_ID, runId);
+        } else {
+            LOG.infof("run %s waits for the import half to find its delivery", runId);
+        }
     }
 
     /** One line a DBA can act on: the cause's own message, not a stack trace. */

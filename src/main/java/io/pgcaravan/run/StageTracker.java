@@ -1,5 +1,6 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.retry.RetryPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -19,10 +20,15 @@ public class StageTracker {
 
     @Inject
     RunStore store;
+    @Inject
+    RetryPolicy retries;
 
     public boolean begin(Exchange exchange) {
         String runId = runId(exchange);
         String stage = stage(exchange);
+        if (store.find(runId).map(r -> r.status() == RunStatus.CANCELLED).orElse(false)) {
+            throw new RunCancelledException(runId);
+        }
         boolean finished = store.stages(runId).stream()
                 .anyMatch(s -> s.stage().equals(stage) && s.status() == StageStatus.DONE);
         if (finished) {
@@ -39,6 +45,7 @@ public class StageTracker {
         String stage = stage(exchange);
         store.stageFinished(runId, stage, StageStatus.DONE, exchange.getProperty(DETAIL, String.class));
         exchange.removeProperty(DETAIL);
+        retries.stageDone(runId, stage);
         LOG.infof("run %s: %s done", runId, stage);
     }
 

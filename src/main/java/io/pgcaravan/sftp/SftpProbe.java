@@ -1,15 +1,14 @@
 package io.pgcaravan.sftp;
 
 import com.jcraft.jsch.ChannelSftp;
-import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
-import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpATTRS;
 import com.jcraft.jsch.SftpException;
 import io.pgcaravan.config.JobConfig.Intermediate;
+import io.pgcaravan.retry.FailureClass;
+import io.pgcaravan.retry.FailureClassifier;
 
 import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 
 /**
@@ -29,42 +28,22 @@ public final class SftpProbe {
         if (host.strictHostKeyChecking() && !Files.isReadable(host.knownHosts())) {
             throw new ProbeException("known_hosts file " + host.knownHosts() + " is missing or unreadable");
         }
-        Session session = null;
-        try {
-            JSch jsch = new JSch();
-            if (Files.isReadable(host.knownHosts())) {
-                jsch.setKnownHosts(host.knownHosts().toString());
+        try (SftpSessions.Open open = SftpSessions.open(host)) {
+            ChannelSftp sftp = open.sftp();
+            SftpATTRS attrs = sftp.stat(host.dropDir());
+            if (!attrs.isDir()) {
+                throw new ProbeException("drop directory " + host.dropDir() + " is not a directory");
             }
-            jsch.addIdentity(host.privateKey().toString(),
-                    host.privateKeyPassphrase().map(p -> p.getBytes(StandardCharsets.UTF_8)).orElse(null));
-            session = jsch.getSession(host.user(), host.host(), host.port());
-            session.setConfig("StrictHostKeyChecking", host.strictHostKeyChecking() ? "yes" : "no");
-            session.setConfig("PreferredAuthentications", "publickey");
-            session.connect(host.connectTimeoutMs());
-            ChannelSftp sftp = (ChannelSftp) session.openChannel("sftp");
-            sftp.connect(host.connectTimeoutMs());
-            try {
-                SftpATTRS attrs = sftp.stat(host.dropDir());
-                if (!attrs.isDir()) {
-                    throw new ProbeException("drop directory " + host.dropDir() + " is not a directory");
-                }
-                String probe = host.dropDir().replaceAll("/+$", "") + "/.precheck-" + probeName;
-                sftp.put(new ByteArrayInputStream(new byte[0]), probe);
-                sftp.rm(probe);
-                return "logged in as " + host.user() + "@" + host.host() + ":" + host.port()
-                        + (host.strictHostKeyChecking() ? " (host key verified)" : " (HOST KEY NOT VERIFIED)")
-                        + ", drop directory " + host.dropDir() + " writable";
-            } catch (SftpException e) {
-                throw new ProbeException("drop directory " + host.dropDir() + ": " + sftpReason(e));
-            } finally {
-                sftp.disconnect();
-            }
+            String probe = host.dropDir().replaceAll("/+$", "") + "/.precheck-" + probeName;
+            sftp.put(new ByteArrayInputStream(new byte[0]), probe);
+            sftp.rm(probe);
+            return "logged in as " + host.user() + "@" + host.host() + ":" + host.port()
+                    + (host.strictHostKeyChecking() ? " (host key verified)" : " (HOST KEY NOT VERIFIED)")
+                    + ", drop directory " + host.dropDir() + " writable";
+        } catch (SftpException e) {
+            throw new ProbeException("drop directory " + host.dropDir() + ": " + sftpReason(e));
         } catch (JSchException e) {
-            throw new ProbeException(describe(e, host));
-        } finally {
-            if (session != null) {
-                session.disconnect();
-            }
+            throw new ProbeException(describe(e, host), FailureClassifier.classify(e) == FailureClass.CONNECTION);
         }
     }
 
@@ -96,8 +75,20 @@ public final class SftpProbe {
 
     /** The intermediate host cannot be used; the message says why. */
     public static class ProbeException extends Exception {
+        private final boolean unreachable;
+
         public ProbeException(String message) {
+            this(message, false);
+        }
+
+        public ProbeException(String message, boolean unreachable) {
             super(message);
+            this.unreachable = unreachable;
+        }
+
+        /** The host could not be reached at all (it may come back), rather than refusing us. */
+        public boolean unreachable() {
+            return unreachable;
         }
     }
 }

@@ -1,29 +1,39 @@
 package io.pgcaravan.stage;
 
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.SftpException;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import io.pgcaravan.sftp.SftpEndpoints;
+import io.pgcaravan.sftp.SftpSessions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Vector;
 
 /**
- * The upload stage's bookkeeping: the checksum list and DONE marker that make a delivery, and the
- * order files go up in. DONE goes last, so the import half never sees an incomplete delivery.
+ * The upload stage's bookkeeping: the checksum list and DONE marker that make a delivery, the
+ * order files go up in (DONE last, so the import half never sees an incomplete delivery), and
+ * what is already on the intermediate host from an earlier attempt, which is not sent again.
  */
 @ApplicationScoped
 @Named("delivery")
 public class Delivery {
 
+    private static final Logger LOG = Logger.getLogger(Delivery.class);
     /** Header holding the job's SFTP endpoint URI, for the route's toD. */
     public static final String SFTP_URI = "CaravanSftpUri";
 
@@ -33,42 +43,102 @@ public class Delivery {
     SftpEndpoints sftpEndpoints;
 
     /**
-     * Writes the SHA-256 list of the dump and manifest (sha256sum format, so `sha256sum -c sha256`
-     * works on the intermediate host) and the DONE marker, which holds the list's own SHA-256.
-     * Returns the files to upload, relative to the staging directory, DONE last.
+     * Returns the files still to upload, relative to the staging directory, DONE last. The first
+     * attempt writes the SHA-256 list of the dump and manifest (sha256sum format, so
+     * `sha256sum -c sha256` works on the intermediate host) and the DONE marker, which holds the
+     * list's own SHA-256; later attempts reuse them (the dump does not change once taken).
+     * Files already on the intermediate host under their final name with the same size are skipped:
+     * a file only gets its final name once it is complete, and the import half checks every SHA-256.
      */
-    public List<String> seal(Exchange exchange) throws IOException {
+    public List<String> pending(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
         Path staging = ctx.stagingDir();
+        if (!Files.exists(staging.resolve(RunContext.DONE))) {
+            seal(staging);
+        }
+        List<String> order = new ArrayList<>();
+        for (String line : Files.readAllLines(staging.resolve(RunContext.CHECKSUMS))) {
+            order.add(line.split(" {2}", 2)[1]);
+        }
+        order.add(RunContext.CHECKSUMS);
+        order.add(RunContext.DONE);
+
+        Map<String, Long> remote = remoteSizes(ctx);
+        List<String> pending = new ArrayList<>();
+        long bytes = 0;
+        for (String f : order) {
+            long size = Files.size(staging.resolve(f));
+            bytes += size;
+            if (!Long.valueOf(size).equals(remote.get(f))) {
+                pending.add(f);
+            }
+        }
+        if (pending.size() < order.size()) {
+            LOG.infof("run %s: %d of %d files already on the intermediate host, not sent again",
+                    ctx.runId(), order.size() - pending.size(), order.size());
+        }
+        exchange.setProperty(StageTracker.DETAIL, (order.size() - 2) + " files, " + FileTrees.humanBytes(bytes)
+                + (pending.size() < order.size() ? " (" + (order.size() - pending.size()) + " already there)" : ""));
+        return pending;
+    }
+
+    private static void seal(Path staging) throws IOException {
         List<Path> payload = new ArrayList<>(FileTrees.files(staging, staging.resolve(RunContext.DUMP)));
         payload.add(Path.of(RunContext.MANIFEST));
         StringBuilder list = new StringBuilder();
-        long bytes = 0;
         for (Path p : payload) {
             list.append(Sha256.of(staging.resolve(p))).append("  ").append(p).append('\n');
-            bytes += Files.size(staging.resolve(p));
         }
         Path checksums = staging.resolve(RunContext.CHECKSUMS);
         Files.writeString(checksums, list, StandardCharsets.UTF_8);
         Files.writeString(staging.resolve(RunContext.DONE), Sha256.of(checksums) + "  " + RunContext.CHECKSUMS + "\n");
-
-        List<String> order = new ArrayList<>(payload.stream().map(Path::toString).toList());
-        order.add(RunContext.CHECKSUMS);
-        order.add(RunContext.DONE);
-        exchange.setProperty(StageTracker.DETAIL, payload.size() + " files, " + FileTrees.humanBytes(bytes));
-        return order;
     }
 
-    /** Sets up one file of the delivery for the SFTP producer: the file itself and its remote name. */
-    public void file(Exchange exchange) {
+    /** Sizes of the files of the run's delivery already on the intermediate host, by relative name. */
+    private static Map<String, Long> remoteSizes(RunContext ctx) throws Exception {
+        Map<String, Long> sizes = new HashMap<>();
+        try (SftpSessions.Open open = SftpSessions.open(ctx.job().intermediate())) {
+            collect(open.sftp(), ctx.remoteDir(), "", sizes);
+        }
+        return sizes;
+    }
+
+    private static void collect(ChannelSftp sftp, String dir, String prefix, Map<String, Long> sizes) throws SftpException {
+        Vector<ChannelSftp.LsEntry> entries;
+        try {
+            entries = sftp.ls(dir);
+        } catch (SftpException e) {
+            if (e.id == ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                return; // nothing delivered yet
+            }
+            throw e;
+        }
+        for (ChannelSftp.LsEntry e : entries) {
+            String name = e.getFilename();
+            if (name.equals(".") || name.equals("..")) {
+                continue;
+            }
+            if (e.getAttrs().isDir()) {
+                collect(sftp, dir + "/" + name, prefix + name + "/", sizes);
+            } else {
+                sizes.put(prefix + name, e.getAttrs().getSize());
+            }
+        }
+    }
+
+    /** Sets up one file of the delivery for the SFTP producer: its content (throttled if configured) and remote name. */
+    public void file(Exchange exchange) throws IOException {
         RunContext ctx = runs.context(exchange);
         String relative = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + relative);
-        exchange.getMessage().setBody(ctx.stagingDir().resolve(relative).toFile());
         exchange.getMessage().setHeader(SFTP_URI, sftpEndpoints.uri(ctx.jobName()));
-    }
-
-    private RunContext context(Exchange exchange) {
-        return runs.context(exchange);
+        Path file = ctx.stagingDir().resolve(relative);
+        long limit = ctx.job().intermediate().maxBytesPerSecond();
+        if (limit > 0) {
+            InputStream in = new ThrottledInputStream(Files.newInputStream(file), limit);
+            exchange.getMessage().setBody(in);
+        } else {
+            exchange.getMessage().setBody(file.toFile());
+        }
     }
 }

@@ -41,6 +41,9 @@ public class Dump {
         Files.createDirectories(ctx.stagingDir());
         Path partial = ctx.stagingDir().resolve(PARTIAL);
         FileTrees.delete(partial); // what an interrupted attempt left behind
+        // a new dump needs a new checksum list and DONE marker
+        Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.CHECKSUMS));
+        Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.DONE));
 
         List<String> args = new ArrayList<>();
         args.add(ctx.options().dumpFormat() == DumpFormat.DIRECTORY ? "--format=directory" : "--format=custom");

@@ -52,6 +52,9 @@ public class ManifestWriter {
             manifest = new Manifest(Manifest.FORMAT_VERSION, ctx.runId(), ctx.jobName(),
                     OffsetDateTime.now(ZoneOffset.UTC), source, ctx.options().dumpFormat().name().toLowerCase(), ctx.options(), tables);
         }
+        // a new manifest needs a new checksum list and DONE marker
+        Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.CHECKSUMS));
+        Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.DONE));
         Path file = ctx.stagingDir().resolve(RunContext.MANIFEST);
         Path tmp = ctx.stagingDir().resolve(RunContext.MANIFEST + ".partial");
         json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), manifest);

@@ -4,6 +4,8 @@ import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.PgTools;
+import io.pgcaravan.retry.FailureClass;
+import io.pgcaravan.retry.FailureClassifier;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.RunStore;
@@ -50,10 +52,12 @@ public class Precheck {
         // a WARN (host key checking off, an older destination) is logged as one, at every run
         items.forEach(i -> LOG.logf(i.status() == PrecheckItem.Verdict.PASS ? Logger.Level.INFO : Logger.Level.WARN,
                 "run %s precheck %s %s: %s", runId, i.status(), i.item(), i.message()));
-        List<String> failed = items.stream().filter(i -> i.status() == PrecheckItem.Verdict.FAIL)
-                .map(i -> i.item() + ": " + i.message()).toList();
+        List<PrecheckItem> failed = items.stream().filter(i -> i.status() == PrecheckItem.Verdict.FAIL).toList();
         if (!failed.isEmpty()) {
-            throw new StageFailedException("precheck failed: " + String.join("; ", failed));
+            String message = "precheck failed: " + String.join("; ", failed.stream().map(i -> i.item() + ": " + i.message()).toList());
+            // a server that cannot be reached may come back; anything else is a verdict
+            boolean onlyUnreachable = failed.stream().allMatch(PrecheckItem::unreachable);
+            throw new StageFailedException(message, onlyUnreachable ? FailureClass.CONNECTION : FailureClass.FINAL);
         }
     }
 
@@ -69,7 +73,7 @@ public class Precheck {
                     + " as " + job.source().user() + ", PostgreSQL " + Catalog.serverVersion(src)
                     + ", " + sourceTables.size() + " tables"));
         } catch (SQLException e) {
-            items.add(PrecheckItem.fail("source.connection", "cannot connect to " + where(job.source()) + ": " + e.getMessage()));
+            items.add(connectionFailure("source.connection", where(job.source()), e));
         }
 
         items.add(toolVersion("pg_dump", sourceMajor));
@@ -84,7 +88,8 @@ public class Precheck {
         try {
             items.add(PrecheckItem.pass("intermediate.connection", SftpProbe.check(job.intermediate(), probeName)));
         } catch (SftpProbe.ProbeException e) {
-            items.add(PrecheckItem.fail("intermediate.connection", e.getMessage()));
+            items.add(e.unreachable() ? PrecheckItem.unreachable("intermediate.connection", e.getMessage())
+                    : PrecheckItem.fail("intermediate.connection", e.getMessage()));
         }
         return items;
     }
@@ -125,7 +130,7 @@ public class Precheck {
                 items.add(conflicts(dst, sourceTables));
             }
         } catch (SQLException e) {
-            items.add(PrecheckItem.fail("destination.connection", "cannot connect to " + where(dst) + ": " + e.getMessage()));
+            items.add(connectionFailure("destination.connection", where(dst), e));
         }
         return items;
     }
@@ -147,6 +152,12 @@ public class Precheck {
         } catch (SQLException e) {
             return PrecheckItem.fail("destination.conflicts", "cannot read " + dst.database() + ": " + e.getMessage());
         }
+    }
+
+    private static PrecheckItem connectionFailure(String item, String where, SQLException e) {
+        String message = "cannot connect to " + where + ": " + e.getMessage();
+        return FailureClassifier.classify(e) == FailureClass.CONNECTION
+                ? PrecheckItem.unreachable(item, message) : PrecheckItem.fail(item, message);
     }
 
     private static String where(JobConfig.DatabaseEndpoint ep) {

@@ -2,9 +2,11 @@ package io.pgcaravan.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
+import io.pgcaravan.config.JobConfig.RestoreMode;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunContext;
+import io.pgcaravan.run.RunRecord;
 import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageFailedException;
@@ -13,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,11 +25,14 @@ import java.util.List;
 /**
  * The prepare stage: the destination database, created as the guides do (from template0 with the
  * source's encoding, collation and ctype) unless it exists; an existing one must not hold any of
- * the tables about to be restored.
+ * the tables about to be restored. Also cleans up after a failed parallel restore before it is
+ * retried, but only in a database this run may throw away.
  */
 @ApplicationScoped
 @Named("prepareTarget")
 public class PrepareTarget {
+
+    private static final Logger LOG = Logger.getLogger(PrepareTarget.class);
 
     @Inject
     Runs runs;
@@ -37,12 +43,10 @@ public class PrepareTarget {
 
     public void prepare(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
-        Manifest manifest = json.readValue(ctx.deliveryDir().resolve(RunContext.MANIFEST).toFile(), Manifest.class);
+        Manifest manifest = manifest(ctx);
         DatabaseEndpoint dst = ctx.job().destination();
-        boolean exists;
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
-            exists = Catalog.databaseExists(maint, dst.database());
-            if (!exists) {
+            if (!Catalog.databaseExists(maint, dst.database())) {
                 create(maint, dst.database(), manifest.source());
                 store.setDestinationCreated(ctx.runId());
                 exchange.setProperty(StageTracker.DETAIL, "created database " + dst.database() + " ("
@@ -50,16 +54,63 @@ public class PrepareTarget {
                 return;
             }
         }
+        List<String> existing;
         try (Connection c = PgConnections.open(dst, dst.database())) {
-            List<String> existing = Catalog.tables(c).stream().map(Catalog.Table::display).toList();
-            List<String> clashing = manifest.tables().stream().map(Manifest.TableRows::display).filter(existing::contains).toList();
-            if (!clashing.isEmpty()) {
-                throw new StageFailedException("destination database " + dst.database() + " already holds "
-                        + clashing.size() + " of the tables to restore (" + String.join(", ", clashing.stream().limit(5).toList())
-                        + (clashing.size() > 5 ? ", ..." : "") + "); refusing to restore over them");
-            }
+            existing = Catalog.tables(c).stream().map(Catalog.Table::display).toList();
         }
-        exchange.setProperty(StageTracker.DETAIL, "using existing database " + dst.database());
+        List<String> clashing = clashing(manifest, existing);
+        if (!clashing.isEmpty()) {
+            throw new StageFailedException("destination database " + dst.database() + " already holds "
+                    + clashing.size() + " of the tables to restore (" + String.join(", ", clashing.stream().limit(5).toList())
+                    + (clashing.size() > 5 ? ", ..." : "") + "); refusing to restore over them");
+        }
+        if (existing.isEmpty()) {
+            store.setDestinationWasEmpty(ctx.runId());
+        }
+        exchange.setProperty(StageTracker.DETAIL, "using existing database " + dst.database()
+                + (existing.isEmpty() ? " (empty)" : " (" + existing.size() + " other tables)"));
+    }
+
+    /**
+     * Before a parallel restore (re)starts: if an earlier attempt left restored tables behind, the
+     * database is dropped and recreated — only if this run created it or found it empty. Otherwise
+     * the run stops and says why, rather than touching data that was there before. A
+     * single-transaction restore rolls back on its own and needs none of this.
+     */
+    public void cleanForParallelRestore(RunContext ctx) throws Exception {
+        if (ctx.options().restoreMode() != RestoreMode.PARALLEL) {
+            return;
+        }
+        DatabaseEndpoint dst = ctx.job().destination();
+        Manifest manifest = manifest(ctx);
+        List<String> left;
+        try (Connection c = PgConnections.open(dst, dst.database())) {
+            left = clashing(manifest, Catalog.tables(c).stream().map(Catalog.Table::display).toList());
+        }
+        if (left.isEmpty()) {
+            return;
+        }
+        RunRecord run = store.find(ctx.runId()).orElseThrow();
+        if (!run.destinationDisposable()) {
+            throw StageFailedException.verdict("an earlier parallel restore attempt left " + left.size()
+                    + " tables in " + dst.database() + ", a database this run neither created nor found empty; "
+                    + "not cleaning it up automatically: drop what the restore created (or the database) and resume the run");
+        }
+        LOG.warnf("run %s: dropping and recreating %s to clean up after a failed parallel restore (%d tables left)",
+                ctx.runId(), dst.database(), left.size());
+        try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase()); Statement st = maint.createStatement()) {
+            boolean force = Catalog.serverMajor(maint) >= 13;
+            st.execute("DROP DATABASE " + PgConnections.ident(dst.database()) + (force ? " WITH (FORCE)" : ""));
+            create(maint, dst.database(), manifest.source());
+        }
+    }
+
+    private Manifest manifest(RunContext ctx) throws java.io.IOException {
+        return json.readValue(ctx.deliveryDir().resolve(RunContext.MANIFEST).toFile(), Manifest.class);
+    }
+
+    private static List<String> clashing(Manifest manifest, List<String> existing) {
+        return manifest.tables().stream().map(Manifest.TableRows::display).filter(existing::contains).toList();
     }
 
     private static void create(Connection maint, String database, Manifest.Source source) throws SQLException {
@@ -69,6 +120,9 @@ public class PrepareTarget {
         try (Statement st = maint.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
+            if (e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
+                throw e; // the server went away: a connection failure, retried as such
+            }
             throw new StageFailedException("cannot create destination database " + database + " with encoding "
                     + source.encoding() + ", collate " + source.collate() + ", ctype " + source.ctype() + ": " + e.getMessage());
         }

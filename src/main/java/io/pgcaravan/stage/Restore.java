@@ -26,9 +26,12 @@ public class Restore {
     PassFiles passFiles;
     @Inject
     PgTools tools;
+    @Inject
+    PrepareTarget prepareTarget;
 
-    public void command(Exchange exchange) {
+    public void command(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
+        prepareTarget.cleanForParallelRestore(ctx);
         List<String> args = new ArrayList<>();
         if (ctx.options().restoreMode() == RestoreMode.SINGLE_TRANSACTION) {
             // all or nothing: a failed restore leaves the destination as it was

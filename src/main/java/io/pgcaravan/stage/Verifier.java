@@ -60,7 +60,7 @@ public class Verifier {
                         + (t.destinationRows() == null ? "no table" : t.destinationRows()))
                 .toList();
         if (!diff.isEmpty()) {
-            throw new StageFailedException("verification failed for " + diff.size() + " of " + checks.size()
+            throw StageFailedException.verdict("verification failed for " + diff.size() + " of " + checks.size()
                     + " tables: " + String.join("; ", diff));
         }
         long rows = checks.stream().mapToLong(TableCheck::sourceRows).sum();

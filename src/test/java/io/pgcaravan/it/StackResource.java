@@ -54,6 +54,10 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         props.put("quarkus.log.file.path", TEST_DATA.resolve("caravan.log").toString());
         props.put("caravan.import.poll-delay-ms", "200");
         props.put("caravan.import.drop-dir", Stack.DROP.toString());
+        // retry windows of seconds, so that tests of failures end in reasonable time
+        props.put("caravan.retry.enforce-ranges", "false");
+        props.put("caravan.retry.initial-delay-ms", "200");
+        props.put("caravan.retry.max-delay-ms", "1000");
         job(props, "it-single", "custom", 1, "single-transaction");
         job(props, "it-parallel", "directory", 2, "parallel");
         job(props, "it-api", "custom", 1, "single-transaction");
@@ -99,6 +103,8 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         p.put(k + "dump.jobs", Integer.toString(jobs));
         p.put(k + "restore.mode", restoreMode);
         p.put(k + "restore.jobs", "2");
+        p.put(k + "retry.connection", "20s");
+        p.put(k + "retry.other", "4s");
     }
 
     /** A well-formed known_hosts entry for the intermediate host, but with a key that is not its key. */

@@ -1,0 +1,86 @@
+package io.pgcaravan.retry;
+
+import io.pgcaravan.config.RetryDuration;
+import io.pgcaravan.run.RunHeaders;
+import io.pgcaravan.run.RunOptions;
+import io.pgcaravan.run.RunRecord;
+import io.pgcaravan.run.RunStatus;
+import io.pgcaravan.run.RunStore;
+import io.pgcaravan.run.Runs;
+import io.pgcaravan.run.StageRecord;
+import io.pgcaravan.run.StageStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The two retry windows, as the error handler's retryWhile: decides for each failure of a stage
+ * whether Camel redelivers it. The window is measured from the stage's first failure; its length
+ * depends on the failure's class (connection or other). Every failed attempt is recorded on the run.
+ */
+@ApplicationScoped
+@Named("retries")
+public class RetryPolicy {
+
+    private static final Logger LOG = Logger.getLogger(RetryPolicy.class);
+    /** Exchange property: the class of the last failure, for the run's error message. */
+    public static final String FAILURE_CLASS = "CaravanFailureClass";
+    /** Exchange property: how long the failing stage was retried, for the run's error message. */
+    public static final String RETRIED_FOR = "CaravanRetriedFor";
+
+    @Inject
+    RunStore store;
+    @Inject
+    Runs runs;
+
+    /** First failure of each failing stage, by "run/stage"; forgotten when the stage is done. */
+    private final Map<String, OffsetDateTime> firstFailure = new ConcurrentHashMap<>();
+
+    public boolean retry(Exchange exchange) {
+        String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
+        Throwable failure = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        RunRecord run = store.find(runId).orElseThrow();
+        String stage = store.stages(runId).stream().filter(s -> s.status() == StageStatus.RUNNING)
+                .map(StageRecord::stage).findFirst().orElse("run");
+        FailureClass cls = run.status() == RunStatus.CANCELLED ? FailureClass.FINAL : FailureClassifier.classify(failure);
+        RunOptions options = runs.options(run);
+        Duration window = switch (cls) {
+            case CONNECTION -> options.retryConnection();
+            case OTHER -> options.retryOther();
+            case FINAL -> Duration.ZERO;
+        };
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        OffsetDateTime first = firstFailure.computeIfAbsent(runId + "/" + stage, k -> now);
+        Duration elapsed = Duration.between(first, now);
+        boolean again = elapsed.compareTo(window) < 0;
+        String cause = Runs.describe(failure);
+        store.recordAttempt(runId, stage, now, cls.name(), cause, again);
+        exchange.setProperty(FAILURE_CLASS, cls);
+        exchange.setProperty(RETRIED_FOR, elapsed);
+        if (again) {
+            LOG.warnf("run %s: %s failed (%s), retrying for another %s: %s", runId, stage, cls.name().toLowerCase(),
+                    RetryDuration.format(window.minus(elapsed)), cause);
+        } else {
+            forget(runId);
+        }
+        return again;
+    }
+
+    /** A stage succeeded, or the run ended or is resumed: its next failure starts a new window. */
+    public void forget(String runId) {
+        firstFailure.keySet().removeIf(k -> k.startsWith(runId + "/"));
+    }
+
+    public void stageDone(String runId, String stage) {
+        firstFailure.remove(runId + "/" + stage);
+    }
+}
