@@ -1,6 +1,7 @@
 # pg-caravan: the packaged Quarkus application on a slim Debian image with a JRE and the
-# PostgreSQL client tools. Build the application first, then the image:
-#   ./mvnw -B package -DskipTests && podman build -t pg-caravan .
+# PostgreSQL client tools. Build the application first, then the image (--format docker keeps the
+# HEALTHCHECK, which the OCI format drops):
+#   ./mvnw -B package -DskipTests && podman build --format docker -t pg-caravan .
 # pg_dump must be at least the source's major version: PG_CLIENT picks the client package
 # (Debian bookworm ships 15; for newer sources see the README on adding the PostgreSQL apt repository).
 ARG BASE_IMAGE=debian:bookworm-slim
@@ -34,5 +35,5 @@ USER 185
 VOLUME ["/var/lib/pg-caravan"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
-  CMD curl -fs http://127.0.0.1:8080/q/health/live || exit 1
+  CMD curl -fs "http://127.0.0.1:${QUARKUS_HTTP_PORT:-8080}/q/health/live" || exit 1
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/quarkus-run.jar \"$@\"", "--"]

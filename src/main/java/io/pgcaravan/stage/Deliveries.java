@@ -56,6 +56,8 @@ public class Deliveries {
         } else if (!run.get().status().isActive()) {
             return false;
         }
+        // from here on the message is about the run, not about the DONE file that announced it
+        exchange.getMessage().removeHeaders("Camel*");
         exchange.getMessage().setHeader(RunHeaders.RUN_ID, runId);
         exchange.getMessage().setBody(null);
         LOG.infof("delivery %s complete, import starts", runId);

@@ -36,7 +36,8 @@ class StartupIT {
     private static Result start(Map<String, String> env) throws Exception {
         assertThat(JAR).as("packaged application").exists();
         Path log = Files.createTempFile("startup", ".log");
-        ProcessBuilder pb = new ProcessBuilder(List.of("java", "-jar", JAR.toString()))
+        ProcessBuilder pb = new ProcessBuilder(List.of("java",
+                        "-Dquarkus.config.locations=config/local-stack.properties", "-jar", JAR.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
         pb.environment().put("QUARKUS_HTTP_PORT", "0");
