@@ -1,6 +1,11 @@
 package io.pgcaravan.exec;
 
+import io.pgcaravan.config.CaravanConfig;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.component.exec.ExecCommand;
 import org.apache.camel.component.exec.ExecCommandExecutor;
@@ -14,6 +19,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,6 +46,37 @@ public class ToolExecutor implements ExecCommandExecutor {
 
     private final Map<String, Set<Process>> running = new ConcurrentHashMap<>();
 
+    @Inject
+    CaravanConfig config;
+
+    /**
+     * Tools a killed predecessor of this process left running (it could not stop them) are stopped
+     * before any run resumes: each tool's pid is kept in a file while it runs.
+     */
+    void onStart(@Observes @Priority(1) StartupEvent event) throws IOException {
+        Path dir = pidDir();
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(dir)) {
+            for (Path f : pids) {
+                String tool = Files.readString(f).trim();
+                ProcessHandle.of(Long.parseLong(f.getFileName().toString()))
+                        .filter(h -> h.info().command().map(c -> c.endsWith("/" + tool) || c.equals(tool)).orElse(false))
+                        .ifPresent(h -> {
+                            LOG.warnf("stopping %s (pid %d) left running by a previous instance", tool, h.pid());
+                            h.descendants().forEach(ProcessHandle::destroy);
+                            h.destroy();
+                        });
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    private Path pidDir() {
+        return config.dataDir().resolve("pids");
+    }
+
     @Override
     public ExecResult execute(ExecCommand command) throws IOException {
         String runId = command instanceof ToolCommand t ? t.runId() : null;
@@ -59,6 +98,9 @@ public class ToolExecutor implements ExecCommandExecutor {
         }
 
         Process process = pb.start();
+        Path pidFile = pidDir().resolve(Long.toString(process.pid()));
+        Files.createDirectories(pidDir());
+        Files.writeString(pidFile, tool);
         Set<Process> ofRun = runId == null ? null : running.computeIfAbsent(runId, k -> ConcurrentHashMap.newKeySet());
         if (ofRun != null) {
             ofRun.add(process);
@@ -91,6 +133,7 @@ public class ToolExecutor implements ExecCommandExecutor {
             if (ofRun != null) {
                 ofRun.remove(process);
             }
+            Files.deleteIfExists(pidFile);
         }
     }
 
@@ -120,6 +163,9 @@ public class ToolExecutor implements ExecCommandExecutor {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
                     LOG.infof("[%s] %s: %s", runId, tool, line);
                     if (tail != null) {
                         synchronized (tail) {

@@ -244,18 +244,32 @@ public class Runs {
         }
     }
 
-    /** One line a DBA can act on: the cause's own message, not a stack trace. */
+    /**
+     * One line a DBA can act on, not a stack trace: what was being done (the outermost message,
+     * e.g. camel-ftp's "Cannot store file: ...") and why (the innermost, e.g. "Pipe closed").
+     */
     public static String describe(Throwable t) {
         if (t == null) {
             return "unknown error";
         }
+        String outer = null;
         Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root
-                && !(root instanceof ToolFailedException) && !(root instanceof StageFailedException)) {
-            root = root.getCause();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            root = c;
+            String m = c.getMessage();
+            boolean wrapper = m == null || m.isBlank() || (c.getCause() != null && m.equals(c.getCause().toString()));
+            if (outer == null && !wrapper) {
+                outer = m;
+            }
+            if (c instanceof ToolFailedException || c instanceof StageFailedException) {
+                break; // their messages say it all
+            }
         }
-        String msg = root.getMessage();
-        return msg == null || msg.isBlank() ? root.getClass().getSimpleName() : msg;
+        String inner = root.getMessage() == null || root.getMessage().isBlank() ? root.getClass().getSimpleName() : root.getMessage();
+        if (outer == null || outer.contains(inner)) {
+            return outer == null ? inner : outer;
+        }
+        return outer + ": " + inner;
     }
 
     public RunOptions options(RunRecord run) {

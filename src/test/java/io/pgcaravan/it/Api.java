@@ -42,7 +42,7 @@ public final class Api {
 
     /** Waits for the run to end (SUCCEEDED or FAILED) and returns it. */
     public static JsonPath awaitFinished(String id) {
-        return awaitStatus(id, Set.of("SUCCEEDED", "FAILED"));
+        return awaitStatus(id, Set.of("SUCCEEDED", "FAILED", "CANCELLED"));
     }
 
     public static JsonPath awaitStatus(String id, Set<String> statuses) {
@@ -50,6 +50,19 @@ public final class Api {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
             last[0] = run(id);
             return statuses.contains(last[0].getString("status"));
+        });
+        return last[0];
+    }
+
+    /** Waits until the run is in the given stage (RUNNING), polling fast so as not to miss a short one. */
+    public static JsonPath awaitStageRunning(String id, String stage) {
+        JsonPath[] last = new JsonPath[1];
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(25)).until(() -> {
+            last[0] = run(id);
+            if (Set.of("SUCCEEDED", "FAILED", "CANCELLED").contains(last[0].getString("status"))) {
+                throw new AssertionError("run ended before " + stage + " was seen running: " + last[0].prettify());
+            }
+            return "RUNNING".equals(stageStatus(last[0], stage));
         });
         return last[0];
     }

@@ -89,6 +89,48 @@ public final class Stack {
         }
     }
 
+    /** Adds a table of the given number of rows to a source database (big enough to watch a stage run). */
+    public static void addBigTable(String database, int rows) throws SQLException {
+        execSource(database, "CREATE TABLE shop.big AS SELECT g AS id, md5(g::text) AS v, now() AS at "
+                + "FROM generate_series(1, " + rows + ") g; ALTER TABLE shop.big ADD PRIMARY KEY (id);");
+    }
+
+    /** Stops the intermediate host's sshd, with the sessions it has open (as a crash or a reboot would). */
+    public static void stopSshd() throws Exception {
+        Path pid = DIR.resolve("sshd/sshd.pid");
+        run("kill", Files.readString(pid).trim());
+        run("pkill", "-KILL", "-u", "caravan-drop");
+    }
+
+    public static void stopDestination() throws Exception {
+        run("pg_ctlcluster", clusterVersion("caravan_dst"), "caravan_dst", "stop", "-m", "fast");
+    }
+
+    /** Starts whatever part of the local stack is down (the stack script is idempotent). */
+    public static void startStack() throws Exception {
+        run("scripts/local-stack.sh");
+    }
+
+    private static String clusterVersion(String cluster) throws Exception {
+        for (String line : run("pg_lsclusters", "-h").split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 1 && f[1].equals(cluster)) {
+                return f[0];
+            }
+        }
+        throw new IllegalStateException("no cluster " + cluster);
+    }
+
+    static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        int exit = p.waitFor();
+        if (exit != 0 && !command[0].equals("pkill")) {
+            throw new IllegalStateException(String.join(" ", command) + " exited with " + exit + ": " + out);
+        }
+        return out;
+    }
+
     public static Path sampleSql() {
         return Path.of("scripts/sample-db.sql");
     }

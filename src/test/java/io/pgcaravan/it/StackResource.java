@@ -69,6 +69,19 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         props.put("caravan.jobs.it-hostkey.intermediate.known-hosts", WRONG_KNOWN_HOSTS.toString());
         job(props, "it-nohostkey", "custom", 1, "single-transaction");
         props.put("caravan.jobs.it-nohostkey.intermediate.known-hosts", EMPTY_KNOWN_HOSTS.toString());
+        // fault injection
+        job(props, "it-flaky-sftp", "directory", 2, "single-transaction");
+        props.put("caravan.jobs.it-flaky-sftp.intermediate.max-bytes-per-second", "1000000");
+        props.put("caravan.jobs.it-flaky-sftp.retry.connection", "60s");
+        job(props, "it-flaky-dst", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-flaky-dst.retry.connection", "60s");
+        job(props, "it-nosource", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-nosource.source.port", "1");
+        props.put("caravan.jobs.it-nosource.retry.connection", "3s");
+        props.put("caravan.jobs.it-nosource.retry.other", "1s");
+        job(props, "it-conflict", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-conflict.retry.other", "2s");
+        job(props, "it-cancel", "custom", 1, "parallel");
         return props;
     }
 

@@ -1,0 +1,197 @@
+package io.pgcaravan.it;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * Real faults against the real local stack: the intermediate host's sshd and the destination
+ * cluster go away in the middle of a run and come back, a source never answers, a restore fails
+ * for a reason that is not the network. Each test ends by itself within its (short, test) windows.
+ */
+@QuarkusTest
+@QuarkusTestResource(StackResource.class)
+class FaultInjectionTest {
+
+    @AfterEach
+    void stackBackUp() throws Exception {
+        Stack.startStack(); // whatever a failed test left down
+    }
+
+    @Test
+    void sshdStoppedDuringTheUploadAndBackWithinTheWindow() throws Exception {
+        String job = "it-flaky-sftp";
+        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
+        Stack.addBigTable(StackResource.sourceDb(job), 200_000);
+        Stack.dropDestination(StackResource.destinationDb(job));
+
+        String id = Api.startRun(job);
+        Api.awaitStageRunning(id, "upload");
+        Thread.sleep(1500); // part of the dump is on the intermediate host by now (the upload is throttled)
+        Stack.stopSshd();
+        Thread.sleep(3000);
+        Stack.startStack();
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        List<Map<String, Object>> attempts = run.getList("attempts");
+        assertThat(attempts).isNotEmpty().allSatisfy(a -> {
+            assertThat(a.get("stage")).isEqualTo("upload");
+            assertThat(a.get("failureClass")).isEqualTo("CONNECTION");
+            assertThat(a.get("retried")).isEqualTo(true);
+        });
+        assertThat(run.getList("verification.match", Boolean.class)).isNotEmpty().containsOnly(true);
+        // what the first attempt delivered was not sent again
+        assertThat(Files.readString(StackResource.TEST_DATA.resolve("caravan.log")))
+                .containsPattern("run " + id + ": \\d+ of \\d+ files already on the intermediate host, not sent again");
+    }
+
+    @Test
+    void destinationStoppedDuringTheRestoreAndBackWithinTheWindow() throws Exception {
+        String job = "it-flaky-dst";
+        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
+        Stack.addBigTable(StackResource.sourceDb(job), 1_000_000);
+        Stack.dropDestination(StackResource.destinationDb(job));
+
+        String id = Api.startRun(job);
+        Api.awaitStageRunning(id, "restore");
+        Stack.stopDestination();
+        Thread.sleep(3000);
+        Stack.startStack();
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        List<Map<String, Object>> attempts = run.getList("attempts");
+        assertThat(attempts).isNotEmpty().allSatisfy(a -> {
+            assertThat(a.get("stage")).isEqualTo("restore");
+            assertThat(a.get("failureClass")).isEqualTo("CONNECTION");
+        });
+        Map<String, Object> big = run.getMap("verification.find { it.table == 'big' }");
+        assertThat(big.get("destinationRows")).isEqualTo(1_000_000);
+        assertThat(run.getList("verification.match", Boolean.class)).containsOnly(true);
+    }
+
+    @Test
+    void sourceUnreachableForTheWholeConnectionWindowFailsTheRun() throws Exception {
+        String job = "it-nosource";
+        Stack.dropDestination(StackResource.destinationDb(job));
+
+        long start = System.nanoTime();
+        JsonPath run = Api.awaitFinished(Api.startRun(job));
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        assertThat(run.getString("status")).isEqualTo("FAILED");
+        assertThat(run.getString("error"))
+                .startsWith("precheck: connection failure, retried for ")
+                .contains("source.connection: cannot connect to 127.0.0.1:1/it_nosource_src")
+                .contains("refused");
+        List<Map<String, Object>> attempts = run.getList("attempts");
+        assertThat(attempts.size()).isGreaterThanOrEqualTo(3);
+        assertThat(attempts).allSatisfy(a -> assertThat(a.get("failureClass")).isEqualTo("CONNECTION"));
+        assertThat(attempts.get(attempts.size() - 1).get("retried")).isEqualTo(false);
+        // the 3 s connection window, not the 1 s window of other failures
+        assertThat(seconds).isGreaterThanOrEqualTo(3.0);
+        assertThat(Api.stageStatus(run, "precheck")).isEqualTo("FAILED");
+        assertThat(Api.stageStatus(run, "dump")).isEqualTo("PENDING");
+    }
+
+    @Test
+    void aRestoreErrorThatIsNotTheNetworkIsRetriedForTheOtherWindowOnlyAndTheRunResumesOnceFixed() throws Exception {
+        String job = "it-conflict";
+        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
+        Stack.dropDestination(StackResource.destinationDb(job));
+        // a destination with an object the dump will also create (not a table, which the precheck
+        // would catch): pg_restore fails on it
+        try (Connection c = Stack.destination("postgres"); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + StackResource.destinationDb(job));
+        }
+        try (Connection c = Stack.destination(StackResource.destinationDb(job)); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA shop");
+        }
+
+        String id = Api.startRun(job);
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).isEqualTo("FAILED");
+        assertThat(run.getString("error")).startsWith("restore: other failure, retried for ")
+                .contains("pg_restore exited with 1")
+                .contains("schema \"shop\" already exists");
+        List<Map<String, Object>> attempts = run.getList("attempts");
+        assertThat(attempts.size()).isGreaterThanOrEqualTo(2);
+        assertThat(attempts).allSatisfy(a -> {
+            assertThat(a.get("stage")).isEqualTo("restore");
+            assertThat(a.get("failureClass")).isEqualTo("OTHER");
+        });
+        // single transaction: nothing of the failed restore is left
+        try (Connection c = Stack.destination(StackResource.destinationDb(job)); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname = 'shop'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+
+        // fixed by hand, the run is resumed: it goes on at the restore, without redoing what was done
+        try (Connection c = Stack.destination(StackResource.destinationDb(job)); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA shop CASCADE");
+        }
+        String dumpStarted = run.getString("stages.find { it.name == 'dump' }.startedAt");
+        Api.operator().post("/api/runs/" + id + "/resume").then().statusCode(202).body("status", equalTo("QUEUED"));
+        JsonPath resumed = Api.awaitFinished(id);
+
+        assertThat(resumed.getString("status")).as(resumed.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(resumed.getString("stages.find { it.name == 'dump' }.startedAt")).isEqualTo(dumpStarted);
+        assertThat(resumed.getList("verification.match", Boolean.class)).containsOnly(true);
+        Api.operator().post("/api/runs/" + id + "/resume").then().statusCode(409)
+                .body("message", containsString("only FAILED or CANCELLED runs can be resumed"));
+    }
+
+    @Test
+    void cancelStopsTheRunAndItsRestoreWithNothingLeftBehind() throws Exception {
+        String job = "it-cancel";
+        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
+        Stack.addBigTable(StackResource.sourceDb(job), 1_000_000);
+        Stack.dropDestination(StackResource.destinationDb(job));
+
+        String id = Api.startRun(job);
+        Api.awaitStageRunning(id, "restore");
+        Thread.sleep(300);
+        assertThat(toolProcesses("pg_restore")).as("pg_restore running").isNotEmpty();
+        Api.operator().post("/api/runs/" + id + "/cancel").then().statusCode(200).body("status", equalTo("CANCELLED"));
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).isEqualTo("CANCELLED");
+        assertThat(run.getString("error")).startsWith("cancelled by it-operator");
+        Thread.sleep(500);
+        assertThat(toolProcesses("pg_restore")).as("no pg_restore left").isEmpty();
+        assertThat(Api.stageStatus(Api.run(id), "verify")).isEqualTo("PENDING");
+        Api.operator().post("/api/runs/" + id + "/cancel").then().statusCode(409)
+                .body("message", containsString("is CANCELLED and cannot be cancelled"));
+        Api.viewer().get("/api/runs?job=it-cancel&status=CANCELLED").then().statusCode(200)
+                .body("id", org.hamcrest.Matchers.hasItem(id));
+    }
+
+    private static List<String> toolProcesses(String tool) throws Exception {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
+                try {
+                    return new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                } catch (Exception e) {
+                    return "";
+                }
+            }).filter(c -> c.contains("/" + tool + " ") && c.contains("it_cancel_dst")).toList();
+        }
+    }
+}
