@@ -17,9 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The configuration is checked as the application starts; every error names the property to fix. */
-class ConfigValidationTest {
+public class ConfigValidationTest {
 
-    static Map<String, String> validJob() {
+    public static Map<String, String> validJob() {
         Map<String, String> p = new HashMap<>();
         String k = "caravan.jobs.nightly.";
         p.put(k + "source.host", "db1");
@@ -37,7 +37,7 @@ class ConfigValidationTest {
         return p;
     }
 
-    static CaravanConfig load(Map<String, String> props) {
+    public static CaravanConfig load(Map<String, String> props) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(CaravanConfig.class)
                 .withSources(new PropertiesConfigSource(props, "test", 100))
@@ -99,6 +99,58 @@ class ConfigValidationTest {
         assertThat(problems).anyMatch(m -> m.startsWith("caravan.jobs.nightly.dump.jobs: parallel dumps (4) need caravan.jobs.nightly.dump.format=directory"));
         assertThat(problems).anyMatch(m -> m.startsWith("caravan.jobs.nightly.intermediate.drop-dir: must be an absolute path"));
         assertThat(problems).anyMatch(m -> m.startsWith("caravan.jobs.nightly.destination.sslmode: 'sometimes'"));
+    }
+
+    @Test
+    void retryWindowsHaveTheManagedServiceDefaults() {
+        JobConfig job = load(validJob()).jobs().get("nightly");
+        assertThat(job.retry().connection()).isEqualTo(java.time.Duration.ofMinutes(720));
+        assertThat(job.retry().other()).isEqualTo(java.time.Duration.ofMinutes(10));
+    }
+
+    @Test
+    void retryWindowsAcceptMinutesUnitsAndIso() {
+        Map<String, String> p = validJob();
+        p.put("caravan.jobs.nightly.retry.connection", "12h");
+        p.put("caravan.jobs.nightly.retry.other", "PT30M");
+        CaravanConfig c = load(p);
+        assertThat(c.jobs().get("nightly").retry().connection()).isEqualTo(java.time.Duration.ofHours(12));
+        assertThat(c.jobs().get("nightly").retry().other()).isEqualTo(java.time.Duration.ofMinutes(30));
+        assertThat(ConfigChecks.problems(c)).isEmpty();
+    }
+
+    @Test
+    void invalidRetryWindowsAreClearErrors() {
+        assertThat(windowProblems("0", "1")).contains("caravan.jobs.nightly.retry.connection: must be positive, got 0 s");
+        assertThat(windowProblems("5", "1")).contains("caravan.jobs.nightly.retry.connection: must be between 10 and 1440 minutes, got 5 min");
+        assertThat(windowProblems("2000", "10")).contains("caravan.jobs.nightly.retry.connection: must be between 10 and 1440 minutes, got 2000 min");
+        assertThat(windowProblems("720", "2000")).contains("caravan.jobs.nightly.retry.other: must be between 1 and 1440 minutes, got 2000 min");
+        assertThat(windowProblems("60", "60")).contains(
+                "caravan.jobs.nightly.retry.other (60 min) must be shorter than caravan.jobs.nightly.retry.connection (60 min)");
+        assertThat(windowProblems("30", "45")).contains(
+                "caravan.jobs.nightly.retry.other (45 min) must be shorter than caravan.jobs.nightly.retry.connection (30 min)");
+        Map<String, String> p = validJob();
+        p.put("caravan.jobs.nightly.retry.connection", "a while");
+        assertThatThrownBy(() -> load(p)).hasMessageContaining("caravan.jobs.nightly.retry.connection")
+                .hasMessageContaining("'a while' is not a duration");
+    }
+
+    @Test
+    void testProfilesMayUseWindowsOfSecondsButNeverOtherLongerThanConnection() {
+        Map<String, String> p = validJob();
+        p.put("caravan.retry.enforce-ranges", "false");
+        p.put("caravan.jobs.nightly.retry.connection", "20s");
+        p.put("caravan.jobs.nightly.retry.other", "4s");
+        assertThat(ConfigChecks.problems(load(p))).isEmpty();
+        p.put("caravan.jobs.nightly.retry.other", "30s");
+        assertThat(ConfigChecks.problems(load(p))).anyMatch(m -> m.contains("must be shorter than"));
+    }
+
+    private static List<String> windowProblems(String connection, String other) {
+        Map<String, String> p = validJob();
+        p.put("caravan.jobs.nightly.retry.connection", connection);
+        p.put("caravan.jobs.nightly.retry.other", other);
+        return ConfigChecks.problems(load(p));
     }
 
     @Test

@@ -93,6 +93,27 @@ class ApiTest {
     }
 
     @Test
+    void invalidRetryWindowsAre400AndStartNothing() {
+        int before = Api.viewer().get("/api/runs?job=it-api&limit=1000").then().extract().jsonPath().getList("id").size();
+        Api.operator().contentType("application/json").body("{\"retryConnection\": \"a while\"}")
+                .post("/api/jobs/it-api/runs").then().statusCode(400)
+                .body("message", startsWith("retryConnection: 'a while' is not a duration"));
+        Api.operator().contentType("application/json").body("{\"retryConnection\": \"30s\", \"retryOther\": \"30s\"}")
+                .post("/api/jobs/it-api/runs").then().statusCode(400)
+                .body("message", equalTo("retryOther (30 s) must be shorter than retryConnection (30 s)"));
+        Api.operator().contentType("application/json").body("{\"retryConnection\": 0}")
+                .post("/api/jobs/it-api/runs").then().statusCode(400);
+        assertThat(Api.viewer().get("/api/runs?job=it-api&limit=1000").then().extract().jsonPath().getList("id")).hasSize(before);
+    }
+
+    @Test
+    void cancelAndResumeOfUnknownRunsAre404() {
+        Api.operator().post("/api/runs/nope/cancel").then().statusCode(404);
+        Api.operator().post("/api/runs/nope/resume").then().statusCode(404);
+        Api.viewer().post("/api/runs/nope/cancel").then().statusCode(403);
+    }
+
+    @Test
     void aSecondRunOfARunningJobIs409() throws Exception {
         String job = "it-api";
         Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());

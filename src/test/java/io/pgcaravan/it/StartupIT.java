@@ -30,6 +30,14 @@ class StartupIT {
         assertThat(r.output).contains("caravan.jobs.sample.dump.jobs: parallel dumps (4) need caravan.jobs.sample.dump.format=directory");
     }
 
+    @Test
+    void retryWindowsOutsideTheirRangesStopTheStart() throws Exception {
+        Result r = start(Map.of("CARAVAN_JOBS_SAMPLE_RETRY_CONNECTION", "5", "CARAVAN_JOBS_SAMPLE_RETRY_OTHER", "5"));
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("caravan.jobs.sample.retry.connection: must be between 10 and 1440 minutes, got 5 min")
+                .contains("caravan.jobs.sample.retry.other (5 min) must be shorter than caravan.jobs.sample.retry.connection (5 min)");
+    }
+
     record Result(int exit, String output) {
     }
 
