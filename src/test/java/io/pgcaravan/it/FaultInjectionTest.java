@@ -86,6 +86,59 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aParallelRestoreInterruptedInADatabaseTheRunCreatedIsCleanedUpAndRetried() throws Exception {
+        String job = "it-flaky-par";
+        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
+        Stack.addBigTable(StackResource.sourceDb(job), 1_000_000);
+        Stack.dropDestination(StackResource.destinationDb(job));
+
+        String id = Api.startRun(job);
+        Api.awaitStageRunning(id, "restore");
+        Thread.sleep(500); // tables created, data loading
+        Stack.stopDestination();
+        Thread.sleep(2000);
+        Stack.startStack();
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(run.getList("verification.match", Boolean.class)).containsOnly(true);
+        assertThat(Files.readString(StackResource.TEST_DATA.resolve("caravan.log")))
+                .contains("run " + id + ": dropping and recreating " + StackResource.destinationDb(job)
+                        + " to clean up after a failed parallel restore");
+    }
+
+    @Test
+    void aParallelRestoreInterruptedInADatabaseThatHeldDataIsNotCleanedUpAutomatically() throws Exception {
+        String job = "it-flaky-par-kept";
+        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
+        Stack.addBigTable(StackResource.sourceDb(job), 1_000_000);
+        Stack.dropDestination(StackResource.destinationDb(job));
+        try (Connection c = Stack.destination("postgres"); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + StackResource.destinationDb(job));
+        }
+        try (Connection c = Stack.destination(StackResource.destinationDb(job)); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE public.keep_me (note text); INSERT INTO public.keep_me VALUES ('was here before')");
+        }
+
+        String id = Api.startRun(job);
+        Api.awaitStageRunning(id, "restore");
+        Thread.sleep(500);
+        Stack.stopDestination();
+        Thread.sleep(2000);
+        Stack.startStack();
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).isEqualTo("FAILED");
+        assertThat(run.getString("error")).startsWith("restore: an earlier parallel restore attempt left")
+                .contains("a database this run neither created nor found empty");
+        try (Connection c = Stack.destination(StackResource.destinationDb(job)); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT note FROM public.keep_me")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("was here before");
+        }
+    }
+
+    @Test
     void sourceUnreachableForTheWholeConnectionWindowFailsTheRun() throws Exception {
         String job = "it-nosource";
         Stack.dropDestination(StackResource.destinationDb(job));

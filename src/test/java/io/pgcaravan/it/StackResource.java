@@ -82,6 +82,10 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         job(props, "it-conflict", "custom", 1, "single-transaction");
         props.put("caravan.jobs.it-conflict.retry.other", "2s");
         job(props, "it-cancel", "custom", 1, "parallel");
+        job(props, "it-flaky-par", "custom", 1, "parallel");
+        props.put("caravan.jobs.it-flaky-par.retry.connection", "60s");
+        job(props, "it-flaky-par-kept", "custom", 1, "parallel");
+        props.put("caravan.jobs.it-flaky-par-kept.retry.connection", "60s");
         return props;
     }
 
