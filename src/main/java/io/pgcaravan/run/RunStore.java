@@ -100,21 +100,9 @@ public class RunStore {
     }
 
     public List<StageRecord> stages(String runId) {
-        List<StageRecord> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT stage, status, started_at, finished_at, detail "
-                     + "FROM caravan_stage WHERE run_id = ? ORDER BY seq")) {
-            ps.setString(1, runId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new StageRecord(rs.getString(1), StageStatus.valueOf(rs.getString(2)),
-                            time(rs, 3), time(rs, 4), rs.getString(5)));
-                }
-            }
-        } catch (SQLException e) {
-            throw new RunStoreException("cannot read the stages of run " + runId, e);
-        }
-        return out;
+        return query("SELECT stage, status, started_at, finished_at, detail FROM caravan_stage WHERE run_id = ? ORDER BY seq",
+                rs -> new StageRecord(rs.getString(1), StageStatus.valueOf(rs.getString(2)), time(rs, 3), time(rs, 4),
+                        rs.getString(5)), runId);
     }
 
     /** QUEUED -> RUNNING; false if the run is no longer queued or running (cancelled meanwhile). */
@@ -147,21 +135,9 @@ public class RunStore {
     }
 
     public List<AttemptRecord> attempts(String runId) {
-        List<AttemptRecord> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT seq, stage, failed_at, failure_class, cause, retried "
-                     + "FROM caravan_attempt WHERE run_id = ? ORDER BY seq")) {
-            ps.setString(1, runId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new AttemptRecord(rs.getInt(1), rs.getString(2), time(rs, 3), rs.getString(4),
-                            rs.getString(5), rs.getBoolean(6)));
-                }
-            }
-        } catch (SQLException e) {
-            throw new RunStoreException("cannot read the attempts of run " + runId, e);
-        }
-        return out;
+        return query("SELECT seq, stage, failed_at, failure_class, cause, retried FROM caravan_attempt WHERE run_id = ? ORDER BY seq",
+                rs -> new AttemptRecord(rs.getInt(1), rs.getString(2), time(rs, 3), rs.getString(4), rs.getString(5),
+                        rs.getBoolean(6)), runId);
     }
 
     public void stageStarted(String runId, String stage) {
@@ -204,14 +180,22 @@ public class RunStore {
     }
 
     private List<RunRecord> query(String sql, Object... args) {
-        List<RunRecord> out = new ArrayList<>();
+        return query(sql, rs -> new RunRecord(rs.getString(1), rs.getString(2), RunStatus.valueOf(rs.getString(3)),
+                rs.getString(4), rs.getString(5), time(rs, 6), time(rs, 7), time(rs, 8),
+                rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12), rs.getBoolean(13)), args);
+    }
+
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Row<T> row, Object... args) {
+        List<T> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new RunRecord(rs.getString(1), rs.getString(2), RunStatus.valueOf(rs.getString(3)),
-                            rs.getString(4), rs.getString(5), time(rs, 6), time(rs, 7), time(rs, 8),
-                            rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12), rs.getBoolean(13)));
+                    out.add(row.read(rs));
                 }
             }
         } catch (SQLException e) {

@@ -219,6 +219,10 @@ public class Runs {
         if (!active.isEmpty()) {
             throw new JobBusyException(run.job(), active.get(0).id());
         }
+        if (working.contains(runId + "/export") || working.contains(runId + "/import")) {
+            // a cancelled run's stage stops at its next step (or after its retry delay)
+            throw new IllegalStateException("run " + runId + " is still stopping; resume it in a moment");
+        }
         if (!store.requeue(runId)) {
             throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
         }

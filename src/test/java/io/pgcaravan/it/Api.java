@@ -5,6 +5,7 @@ import io.restassured.specification.RequestSpecification;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -40,26 +41,37 @@ public final class Api {
         return operator().get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
     }
 
-    /** Waits for the run to end (SUCCEEDED or FAILED) and returns it. */
+    public static final Set<String> ENDED = Set.of("SUCCEEDED", "FAILED", "CANCELLED");
+
+    /** Waits for the run to end (SUCCEEDED, FAILED or CANCELLED) and returns it. */
     public static JsonPath awaitFinished(String id) {
-        return awaitStatus(id, Set.of("SUCCEEDED", "FAILED", "CANCELLED"));
+        return awaitStatus(() -> run(id), ENDED);
     }
 
     public static JsonPath awaitStatus(String id, Set<String> statuses) {
+        return awaitStatus(() -> run(id), statuses);
+    }
+
+    /** Polls a run (through whichever client fetches it) until it has one of the statuses. */
+    public static JsonPath awaitStatus(Supplier<JsonPath> fetch, Set<String> statuses) {
         JsonPath[] last = new JsonPath[1];
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            last[0] = run(id);
+            last[0] = fetch.get();
             return statuses.contains(last[0].getString("status"));
         });
         return last[0];
     }
 
-    /** Waits until the run is in the given stage (RUNNING), polling fast so as not to miss a short one. */
     public static JsonPath awaitStageRunning(String id, String stage) {
+        return awaitStageRunning(() -> run(id), stage);
+    }
+
+    /** Waits until the run is in the given stage (RUNNING), polling fast so as not to miss a short one. */
+    public static JsonPath awaitStageRunning(Supplier<JsonPath> fetch, String stage) {
         JsonPath[] last = new JsonPath[1];
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(25)).until(() -> {
-            last[0] = run(id);
-            if (Set.of("SUCCEEDED", "FAILED", "CANCELLED").contains(last[0].getString("status"))) {
+            last[0] = fetch.get();
+            if (ENDED.contains(last[0].getString("status"))) {
                 throw new AssertionError("run ended before " + stage + " was seen running: " + last[0].prettify());
             }
             return "RUNNING".equals(stageStatus(last[0], stage));

@@ -116,8 +116,7 @@ class ApiTest {
     @Test
     void aSecondRunOfARunningJobIs409() throws Exception {
         String job = "it-api";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
 
         String first = Api.startRun(job, "{\"dumpFormat\": \"directory\", \"dumpJobs\": 2}");
         Api.operator().contentType("application/json").body("{}").post("/api/jobs/" + job + "/runs")
@@ -134,8 +133,7 @@ class ApiTest {
     @Test
     void startAnswers202WithTheRunUrl() throws Exception {
         String job = "it-api";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
         var response = Api.operator().contentType("application/json").body("{}").post("/api/jobs/" + job + "/runs")
                 .then().statusCode(202).extract();
         String id = response.path("id");

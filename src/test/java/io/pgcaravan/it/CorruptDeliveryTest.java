@@ -28,8 +28,7 @@ class CorruptDeliveryTest {
     @Test
     void flippedByteInTheDumpIsRefusedBeforeRestore() throws Exception {
         String job = "it-corrupt";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
         String good = Api.startRun(job);
         assertThat(Api.awaitFinished(good).getString("status")).isEqualTo("SUCCEEDED");
         Stack.dropDestination(StackResource.destinationDb(job));

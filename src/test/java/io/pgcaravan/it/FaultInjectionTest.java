@@ -35,17 +35,11 @@ class FaultInjectionTest {
     @Test
     void sshdStoppedDuringTheUploadAndBackWithinTheWindow() throws Exception {
         String job = "it-flaky-sftp";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.addBigTable(StackResource.sourceDb(job), 200_000);
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job, 200_000);
 
+        // 1.5 s into the (throttled) upload, part of the dump is on the intermediate host
         String id = Api.startRun(job);
-        Api.awaitStageRunning(id, "upload");
-        Thread.sleep(1500); // part of the dump is on the intermediate host by now (the upload is throttled)
-        Stack.stopSshd();
-        Thread.sleep(3000);
-        Stack.startStack();
-        JsonPath run = Api.awaitFinished(id);
+        JsonPath run = withOutage(id, "upload", 1500, Stack::stopSshd);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         List<Map<String, Object>> attempts = run.getList("attempts");
@@ -63,16 +57,10 @@ class FaultInjectionTest {
     @Test
     void destinationStoppedDuringTheRestoreAndBackWithinTheWindow() throws Exception {
         String job = "it-flaky-dst";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.addBigTable(StackResource.sourceDb(job), 1_000_000);
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job, 1_000_000);
 
         String id = Api.startRun(job);
-        Api.awaitStageRunning(id, "restore");
-        Stack.stopDestination();
-        Thread.sleep(3000);
-        Stack.startStack();
-        JsonPath run = Api.awaitFinished(id);
+        JsonPath run = withOutage(id, "restore", 0, Stack::stopDestination);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         List<Map<String, Object>> attempts = run.getList("attempts");
@@ -88,17 +76,10 @@ class FaultInjectionTest {
     @Test
     void aParallelRestoreInterruptedInADatabaseTheRunCreatedIsCleanedUpAndRetried() throws Exception {
         String job = "it-flaky-par";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.addBigTable(StackResource.sourceDb(job), 1_000_000);
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job, 1_000_000);
 
         String id = Api.startRun(job);
-        Api.awaitStageRunning(id, "restore");
-        Thread.sleep(500); // tables created, data loading
-        Stack.stopDestination();
-        Thread.sleep(2000);
-        Stack.startStack();
-        JsonPath run = Api.awaitFinished(id);
+        JsonPath run = withOutage(id, "restore", 500, Stack::stopDestination); // tables created, data loading
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(run.getList("verification.match", Boolean.class)).containsOnly(true);
@@ -110,9 +91,7 @@ class FaultInjectionTest {
     @Test
     void aParallelRestoreInterruptedInADatabaseThatHeldDataIsNotCleanedUpAutomatically() throws Exception {
         String job = "it-flaky-par-kept";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.addBigTable(StackResource.sourceDb(job), 1_000_000);
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job, 1_000_000);
         try (Connection c = Stack.destination("postgres"); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + StackResource.destinationDb(job));
         }
@@ -121,12 +100,7 @@ class FaultInjectionTest {
         }
 
         String id = Api.startRun(job);
-        Api.awaitStageRunning(id, "restore");
-        Thread.sleep(500);
-        Stack.stopDestination();
-        Thread.sleep(2000);
-        Stack.startStack();
-        JsonPath run = Api.awaitFinished(id);
+        JsonPath run = withOutage(id, "restore", 500, Stack::stopDestination);
 
         assertThat(run.getString("status")).isEqualTo("FAILED");
         assertThat(run.getString("error")).startsWith("restore: an earlier parallel restore attempt left")
@@ -165,8 +139,7 @@ class FaultInjectionTest {
     @Test
     void aRestoreErrorThatIsNotTheNetworkIsRetriedForTheOtherWindowOnlyAndTheRunResumesOnceFixed() throws Exception {
         String job = "it-conflict";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
         // a destination with an object the dump will also create (not a table, which the precheck
         // would catch): pg_restore fails on it
         try (Connection c = Stack.destination("postgres"); Statement st = c.createStatement()) {
@@ -214,9 +187,7 @@ class FaultInjectionTest {
     @Test
     void cancelStopsTheRunAndItsRestoreWithNothingLeftBehind() throws Exception {
         String job = "it-cancel";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.addBigTable(StackResource.sourceDb(job), 1_000_000);
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job, 1_000_000);
 
         String id = Api.startRun(job);
         Api.awaitStageRunning(id, "restore");
@@ -234,6 +205,23 @@ class FaultInjectionTest {
                 .body("message", containsString("is CANCELLED and cannot be cancelled"));
         Api.viewer().get("/api/runs?job=it-cancel&status=CANCELLED").then().statusCode(200)
                 .body("id", org.hamcrest.Matchers.hasItem(id));
+    }
+
+    interface Outage {
+        void begin() throws Exception;
+    }
+
+    /**
+     * Lets the run get {@code intoStageMs} into the stage, takes part of the stack down for 3 s
+     * (well inside the connection window), brings it back and waits for the run to end.
+     */
+    private static JsonPath withOutage(String id, String stage, long intoStageMs, Outage outage) throws Exception {
+        Api.awaitStageRunning(id, stage);
+        Thread.sleep(intoStageMs);
+        outage.begin();
+        Thread.sleep(3000);
+        Stack.startStack();
+        return Api.awaitFinished(id);
     }
 
     private static List<String> toolProcesses(String tool) throws Exception {

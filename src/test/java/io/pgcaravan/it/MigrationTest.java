@@ -34,8 +34,7 @@ class MigrationTest {
     @Test
     void singleTransactionRunCopiesAndVerifiesEveryTable() throws Exception {
         String job = "it-single";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
 
         String id = Api.startRun(job);
         JsonPath run = Api.awaitFinished(id);
@@ -52,12 +51,7 @@ class MigrationTest {
     @Test
     void parallelRunCopiesAndVerifiesWithoutShowingPasswords() throws Exception {
         String job = "it-parallel";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        // big enough for pg_dump and pg_restore to be seen running
-        Stack.execSource(StackResource.sourceDb(job), """
-                CREATE TABLE shop.big AS SELECT g AS id, md5(g::text) AS v, now() AS at FROM generate_series(1, 400000) g;
-                ALTER TABLE shop.big ADD PRIMARY KEY (id);""");
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job, 400_000); // big enough for pg_dump and pg_restore to be seen running
 
         ProcessWatcher watcher = new ProcessWatcher();
         watcher.start();

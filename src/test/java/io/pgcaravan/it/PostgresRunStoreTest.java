@@ -62,8 +62,7 @@ class PostgresRunStoreTest {
     @Test
     void runsAreRecordedInPostgres() throws Exception {
         String job = "it-api";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
 
         String id = Api.startRun(job);
         assertThat(Api.awaitFinished(id).getString("status")).isEqualTo("SUCCEEDED");

@@ -18,8 +18,7 @@ class PrecheckTest {
     @Test
     void wrongSourcePasswordStopsTheRunBeforeAnythingIsWritten() throws Exception {
         String job = "it-badpw";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
 
         String id = Api.startRun(job);
         JsonPath run = Api.awaitFinished(id);
@@ -35,8 +34,7 @@ class PrecheckTest {
     @Test
     void unknownHostKeyStopsTheRunBeforeAnythingIsWritten() throws Exception {
         String job = "it-nohostkey";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
 
         JsonPath run = Api.awaitFinished(Api.startRun(job));
 
@@ -49,8 +47,7 @@ class PrecheckTest {
     @Test
     void changedHostKeyStopsTheRunBeforeAnythingIsWritten() throws Exception {
         String job = "it-hostkey";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job);
 
         String id = Api.startRun(job);
         JsonPath run = Api.awaitFinished(id);

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,9 +81,7 @@ class RestartIT {
     @Test
     void killedDuringTheDumpTheRunResumesWithoutRedoingThePrecheck() throws Exception {
         String job = "rs-dump";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.addBigTable(StackResource.sourceDb(job), 1_500_000);
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job, 1_500_000);
 
         start();
         String id = startRun(job);
@@ -103,9 +100,7 @@ class RestartIT {
     @Test
     void killedDuringTheUploadTheRunResumesWithoutDumpingAgainOrResendingFiles() throws Exception {
         String job = "rs-upload";
-        Stack.createSource(StackResource.sourceDb(job), Stack.sampleSql());
-        Stack.addBigTable(StackResource.sourceDb(job), 200_000);
-        Stack.dropDestination(StackResource.destinationDb(job));
+        Stack.freshJob(job, 200_000);
 
         start();
         String id = startRun(job);
@@ -161,21 +156,11 @@ class RestartIT {
     }
 
     private static JsonPath awaitStageRunning(String id, String stage) {
-        JsonPath[] last = new JsonPath[1];
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(25)).until(() -> {
-            last[0] = run(id);
-            return "RUNNING".equals(Api.stageStatus(last[0], stage));
-        });
-        return last[0];
+        return Api.awaitStageRunning(() -> run(id), stage);
     }
 
     private static JsonPath awaitFinished(String id) {
-        JsonPath[] last = new JsonPath[1];
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            last[0] = run(id);
-            return Set.of("SUCCEEDED", "FAILED", "CANCELLED").contains(last[0].getString("status"));
-        });
-        return last[0];
+        return Api.awaitStatus(() -> run(id), Api.ENDED);
     }
 
     private static String startedAt(JsonPath run, String stage) {

@@ -89,6 +89,22 @@ public final class Stack {
         }
     }
 
+    /**
+     * A test job's databases as each test starts: the sample loaded into its source (plus a table of
+     * {@code bigRows} rows, to make stages last long enough to be interrupted), no destination.
+     */
+    public static void freshJob(String job, int bigRows) throws Exception {
+        createSource(StackResource.sourceDb(job), sampleSql());
+        if (bigRows > 0) {
+            addBigTable(StackResource.sourceDb(job), bigRows);
+        }
+        dropDestination(StackResource.destinationDb(job));
+    }
+
+    public static void freshJob(String job) throws Exception {
+        freshJob(job, 0);
+    }
+
     /** Adds a table of the given number of rows to a source database (big enough to watch a stage run). */
     public static void addBigTable(String database, int rows) throws SQLException {
         execSource(database, "CREATE TABLE shop.big AS SELECT g AS id, md5(g::text) AS v, now() AS at "
