@@ -39,7 +39,9 @@ public class Report {
     /** The result of a run whose import half failed, written so the delivery is not imported again. */
     public String failed(Exchange exchange) throws Exception {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        return result(exchange, RunStatus.FAILED, Runs.describe(cause));
+        boolean cancelled = runs.find(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class))
+                .map(r -> r.status() == RunStatus.CANCELLED).orElse(false);
+        return result(exchange, cancelled ? RunStatus.CANCELLED : RunStatus.FAILED, Runs.describe(cause));
     }
 
     private String result(Exchange exchange, RunStatus status, String error) throws Exception {
