@@ -8,6 +8,7 @@ import jakarta.validation.constraints.NotBlank;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** One migration job: where the data comes from, where it goes and how it travels. */
@@ -27,6 +28,61 @@ public interface JobConfig {
     Restore restore();
 
     Retry retry();
+
+    /** Which schemas and tables are migrated (all by default). */
+    Select select();
+
+    /**
+     * What the precheck does about source tables that already exist in the destination database:
+     * {@code fail} (the run stops, listing them) or {@code ignore} (a WARN; the restore loads into
+     * the existing tables and the verification tells whether the result matches).
+     */
+    @WithDefault("fail")
+    ConflictMode conflicts();
+
+    /**
+     * The destination's kind, for role migration: {@code postgres} keeps roles as they are,
+     * {@code rds} and {@code polardb} give SUPERUSER roles membership in rds_superuser /
+     * polar_superuser instead and drop the attributes those services do not grant.
+     */
+    @WithDefault("postgres")
+    Flavour flavour();
+
+    Roles roles();
+
+    /**
+     * Set the source database read-only ({@code default_transaction_read_only = on}) while it is
+     * dumped, as the guides ask, and back afterwards (also when the run fails or is cancelled).
+     * Affects sessions that start after it; the precheck warns about sessions already connected.
+     */
+    @WithDefault("false")
+    boolean freezeSourceWrites();
+
+    /** Shell-style patterns ({@code *}, {@code ?}) matched against the exact schema and table names. */
+    interface Select {
+        /** Only these schemas (empty: all). */
+        Optional<List<String>> includeSchemas();
+
+        Optional<List<String>> excludeSchemas();
+
+        /** Only these tables, as {@code schema.table} (like pg_dump -t: without other objects). */
+        Optional<List<String>> includeTables();
+
+        Optional<List<String>> excludeTables();
+    }
+
+    interface Roles {
+        /** Migrate the source's roles (pg_dumpall --roles-only) before the restore. */
+        @WithDefault("true")
+        boolean migrate();
+
+        /**
+         * Carry the roles' password hashes over. Sources that hide them from their users (managed
+         * services) need false: pg_dumpall --no-role-passwords.
+         */
+        @WithDefault("true")
+        boolean passwords();
+    }
 
     /** How long a failing stage is retried, by the kind of failure (measured from its first failure). */
     interface Retry {
@@ -131,13 +187,16 @@ public interface JobConfig {
 
         /**
          * Restore without the source's ownership and grants (objects end up owned by the
-         * destination user). Needed while the source's roles do not exist on the destination.
+         * destination user). Default: only when roles are not migrated (their owners would be missing).
          */
-        @WithDefault("true")
-        boolean noOwner();
+        Optional<Boolean> noOwner();
     }
 
     enum DumpFormat { CUSTOM, DIRECTORY }
+
+    enum ConflictMode { FAIL, IGNORE }
+
+    enum Flavour { POSTGRES, RDS, POLARDB }
 
     enum RestoreMode { SINGLE_TRANSACTION, PARALLEL }
 }

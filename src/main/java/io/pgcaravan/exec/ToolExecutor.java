@@ -118,7 +118,9 @@ public class ToolExecutor implements ExecCommandExecutor {
             synchronized (tail) {
                 tailLines = List.copyOf(tail);
             }
-            if (exit != 0) {
+            // exit 0 only, unless the command allows others (pg_restore going on past errors: 1)
+            boolean allowed = exit == 0 || (command.getExitValues() != null && command.getExitValues().contains(exit));
+            if (!allowed) {
                 throw new ToolFailedException(tool, exit, tailLines);
             }
             byte[] stderr = String.join("\n", tailLines).getBytes(StandardCharsets.UTF_8);

@@ -79,17 +79,69 @@ public final class Catalog {
         }
     }
 
-    /** The database's encoding, collation and ctype, as CREATE DATABASE takes them. */
-    public record DatabaseSettings(String encoding, String collate, String ctype) {
+    /**
+     * What CREATE DATABASE needs to recreate the database as it is: encoding, collation, ctype,
+     * owner, and its own settings (ALTER DATABASE ... SET, as "name=value").
+     */
+    public record DatabaseSettings(String encoding, String collate, String ctype, String owner, List<String> settings) {
     }
 
     public static DatabaseSettings databaseSettings(Connection c) throws SQLException {
+        String encoding;
+        String collate;
+        String ctype;
+        String owner;
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT pg_encoding_to_char(encoding), datcollate, datctype
-                  FROM pg_database WHERE datname = current_database()""");
+                SELECT pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, pg_get_userbyid(d.datdba)
+                  FROM pg_database d WHERE d.datname = current_database()""");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
-            return new DatabaseSettings(rs.getString(1), rs.getString(2), rs.getString(3));
+            encoding = rs.getString(1);
+            collate = rs.getString(2);
+            ctype = rs.getString(3);
+            owner = rs.getString(4);
+        }
+        return new DatabaseSettings(encoding, collate, ctype, owner, strings(c, """
+                SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+                 WHERE d.datname = current_database() AND s.setrole = 0"""));
+    }
+
+    public static List<String> schemas(Connection c) throws SQLException {
+        return strings(c, "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
+                + "AND nspname !~ '^pg_(toast|temp_|toast_temp_)' ORDER BY 1");
+    }
+
+    /** Every relation pg_dump could be told to include or exclude (tables, partitioned tables, views, sequences, ...). */
+    public static List<Table> relations(Connection c) throws SQLException {
+        List<Table> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT n.nspname, c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
+                 ORDER BY 1, 2""");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Table(rs.getString(1), rs.getString(2), rs.getString(3)));
+            }
+        }
+        return out;
+    }
+
+    /** The first column of every row, as strings. */
+    public static List<String> strings(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    public static long number(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

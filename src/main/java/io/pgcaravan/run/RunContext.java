@@ -17,6 +17,10 @@ public record RunContext(String runId, String jobName, JobConfig job, RunOptions
     /** The dump inside the staging or delivery directory: a file (custom format) or a directory. */
     public static final String DUMP = "dump";
     public static final String MANIFEST = "manifest.json";
+    /** The source's roles as pg_dumpall wrote them (0600: it holds password hashes). */
+    public static final String ROLES = "roles.sql";
+    /** The role statements the import half ran, as rewritten for the destination (0600). */
+    public static final String ROLES_APPLIED = "roles.applied.sql";
     public static final String CHECKSUMS = "sha256";
     public static final String DONE = "DONE";
     public static final String RESULT = "result.json";

@@ -15,6 +15,6 @@ public record RunOptions(DumpFormat dumpFormat, int dumpJobs, RestoreMode restor
 
     public static RunOptions of(JobConfig job) {
         return new RunOptions(job.dump().format(), job.dump().jobs(), job.restore().mode(), job.restore().jobs(),
-                job.restore().noOwner(), job.retry().connection(), job.retry().other());
+                job.restore().noOwner().orElse(!job.roles().migrate()), job.retry().connection(), job.retry().other());
     }
 }

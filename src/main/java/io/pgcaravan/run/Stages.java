@@ -9,7 +9,7 @@ import java.util.stream.Stream;
  */
 public final class Stages {
 
-    public static final List<String> EXPORT = List.of("precheck", "dump", "manifest", "upload");
+    public static final List<String> EXPORT = List.of("precheck", "roles", "dump", "manifest", "upload");
     public static final List<String> IMPORT = List.of("checksum", "prepare", "restore", "verify", "report");
     public static final List<String> ALL = Stream.concat(EXPORT.stream(), IMPORT.stream()).toList();
 

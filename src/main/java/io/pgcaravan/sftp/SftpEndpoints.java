@@ -34,6 +34,8 @@ public class SftpEndpoints {
                 .append("&connectTimeout=").append(host.connectTimeoutMs())
                 .append("&serverAliveInterval=15000")
                 .append("&binary=true&autoCreate=true&fileExist=Override")
+                // the dump is the whole database, roles.sql holds password hashes: owner only
+                .append("&chmod=600&chmodDirectory=700")
                 // files are written under a temporary name and renamed when complete
                 .append("&tempPrefix=.part-")
                 .append("&jschLoggingLevel=WARN");

@@ -4,6 +4,7 @@ import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.SftpATTRS;
 import com.jcraft.jsch.SftpException;
+import com.jcraft.jsch.SftpStatVFS;
 import io.pgcaravan.config.JobConfig.Intermediate;
 import io.pgcaravan.retry.FailureClass;
 import io.pgcaravan.retry.FailureClassifier;
@@ -20,8 +21,15 @@ public final class SftpProbe {
     private SftpProbe() {
     }
 
-    /** Returns a one-line description of what was found; throws with a clear message otherwise. */
-    public static String check(Intermediate host, String probeName) throws ProbeException {
+    /**
+     * What the probe found: a one-line description, and the drop directory's free space in bytes
+     * (null when the server does not tell: statvfs is an OpenSSH extension).
+     */
+    public record Result(String message, Long freeBytes) {
+    }
+
+    /** Logs in, checks the drop directory; throws with a clear message when the host cannot be used. */
+    public static Result check(Intermediate host, String probeName) throws ProbeException {
         if (!Files.isReadable(host.privateKey())) {
             throw new ProbeException("private key " + host.privateKey() + " is missing or unreadable");
         }
@@ -37,13 +45,22 @@ public final class SftpProbe {
             String probe = host.dropDir().replaceAll("/+$", "") + "/.precheck-" + probeName;
             sftp.put(new ByteArrayInputStream(new byte[0]), probe);
             sftp.rm(probe);
-            return "logged in as " + host.user() + "@" + host.host() + ":" + host.port()
+            return new Result("logged in as " + host.user() + "@" + host.host() + ":" + host.port()
                     + (host.strictHostKeyChecking() ? " (host key verified)" : " (HOST KEY NOT VERIFIED)")
-                    + ", drop directory " + host.dropDir() + " writable";
+                    + ", drop directory " + host.dropDir() + " writable", freeBytes(sftp, host.dropDir()));
         } catch (SftpException e) {
             throw new ProbeException("drop directory " + host.dropDir() + ": " + sftpReason(e));
         } catch (JSchException e) {
             throw new ProbeException(describe(e, host), FailureClassifier.classify(e) == FailureClass.CONNECTION);
+        }
+    }
+
+    private static Long freeBytes(ChannelSftp sftp, String dir) {
+        try {
+            SftpStatVFS vfs = sftp.statVFS(dir);
+            return vfs.getAvailBlocks() * vfs.getFragmentSize();
+        } catch (SftpException e) {
+            return null; // the server does not support statvfs@openssh.com
         }
     }
 

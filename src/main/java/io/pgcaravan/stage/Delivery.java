@@ -77,13 +77,16 @@ public class Delivery {
             LOG.infof("run %s: %d of %d files already on the intermediate host, not sent again",
                     ctx.runId(), order.size() - pending.size(), order.size());
         }
-        exchange.setProperty(StageTracker.DETAIL, (order.size() - 2) + " files, " + FileTrees.humanBytes(bytes)
+        exchange.setProperty(StageTracker.DETAIL, order.size() + " files, " + FileTrees.humanBytes(bytes)
                 + (pending.size() < order.size() ? " (" + (order.size() - pending.size()) + " already there)" : ""));
         return pending;
     }
 
     private static void seal(Path staging) throws IOException {
         List<Path> payload = new ArrayList<>(FileTrees.files(staging, staging.resolve(RunContext.DUMP)));
+        if (Files.exists(staging.resolve(RunContext.ROLES))) {
+            payload.add(Path.of(RunContext.ROLES));
+        }
         payload.add(Path.of(RunContext.MANIFEST));
         StringBuilder list = new StringBuilder();
         for (Path p : payload) {

@@ -1,7 +1,10 @@
 package io.pgcaravan.stage;
 
 import io.pgcaravan.config.JobConfig.DumpFormat;
+import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.ConnInfo;
+import io.pgcaravan.pg.ObjectSelection;
+import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.run.RunContext;
@@ -16,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,9 +40,9 @@ public class Dump {
     @Inject
     PgTools tools;
 
-    public void command(Exchange exchange) throws IOException {
+    public void command(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
-        Files.createDirectories(ctx.stagingDir());
+        Staging.create(ctx.stagingDir());
         Path partial = ctx.stagingDir().resolve(PARTIAL);
         FileTrees.delete(partial); // what an interrupted attempt left behind
         // a new dump needs a new checksum list and DONE marker
@@ -54,6 +58,13 @@ public class Dump {
         args.add("--no-password");
         args.add("--verbose");
         args.add("--file=" + partial);
+        ObjectSelection selection = ObjectSelection.of(ctx.job().select());
+        if (!selection.isEverything()) {
+            // exact names from the catalog, so the dump holds exactly what the manifest counts
+            try (Connection c = PgConnections.open(ctx.job().source(), ctx.job().source().database())) {
+                args.addAll(selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)));
+            }
+        }
         Path passfile = passFiles.forRun(ctx.runId(), PassFiles.Half.EXPORT, ctx.job());
         args.add("--dbname=" + ConnInfo.of(ctx.job().source(), ctx.job().source().database(), passfile));
         ToolCall.set(exchange.getMessage(), tools.path("pg_dump"), args);

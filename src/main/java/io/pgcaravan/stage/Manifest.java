@@ -21,7 +21,9 @@ public record Manifest(
 
     public static final int FORMAT_VERSION = 1;
 
-    public record Source(String version, int major, String database, String encoding, String collate, String ctype) {
+    /** The source database, with what it takes to create the destination database like it. */
+    public record Source(String version, int major, String database, String encoding, String collate, String ctype,
+                         String owner, List<String> settings) {
     }
 
     public record TableRows(String schema, String table, String kind, long rows) {

@@ -3,6 +3,7 @@ package io.pgcaravan.stage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pgcaravan.pg.Catalog;
+import io.pgcaravan.pg.ObjectSelection;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.Runs;
@@ -43,9 +44,10 @@ public class ManifestWriter {
             c.setAutoCommit(false);
             Catalog.DatabaseSettings settings = Catalog.databaseSettings(c);
             Manifest.Source source = new Manifest.Source(Catalog.serverVersion(c), Catalog.serverMajor(c),
-                    ctx.job().source().database(), settings.encoding(), settings.collate(), settings.ctype());
+                    ctx.job().source().database(), settings.encoding(), settings.collate(), settings.ctype(),
+                    settings.owner(), settings.settings());
             List<Manifest.TableRows> tables = new ArrayList<>();
-            for (Catalog.Table t : Catalog.tables(c)) {
+            for (Catalog.Table t : ObjectSelection.of(ctx.job().select()).tables(Catalog.tables(c))) {
                 tables.add(new Manifest.TableRows(t.schema(), t.name(), t.kind(), Catalog.countOnly(c, t)));
             }
             c.commit();

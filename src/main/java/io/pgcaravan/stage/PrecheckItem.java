@@ -18,6 +18,10 @@ public record PrecheckItem(String item, Verdict status, String message, List<Str
         return new PrecheckItem(item, Verdict.WARN, message, List.of(), false);
     }
 
+    public static PrecheckItem warn(String item, String message, List<String> objects) {
+        return new PrecheckItem(item, Verdict.WARN, message, objects, false);
+    }
+
     public static PrecheckItem fail(String item, String message) {
         return new PrecheckItem(item, Verdict.FAIL, message, List.of(), false);
     }

@@ -1,6 +1,7 @@
 package io.pgcaravan.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
 import io.pgcaravan.config.JobConfig.RestoreMode;
 import io.pgcaravan.pg.Catalog;
@@ -45,12 +46,14 @@ public class PrepareTarget {
         RunContext ctx = runs.context(exchange);
         Manifest manifest = manifest(ctx);
         DatabaseEndpoint dst = ctx.job().destination();
+        String roles;
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
+            roles = RoleMigration.apply(ctx, maint);
             if (!Catalog.databaseExists(maint, dst.database())) {
-                create(maint, dst.database(), manifest.source());
+                String owner = create(maint, dst.database(), manifest.source());
                 store.setDestinationCreated(ctx.runId());
-                exchange.setProperty(StageTracker.DETAIL, "created database " + dst.database() + " ("
-                        + manifest.source().encoding() + ", collate " + manifest.source().collate() + ")");
+                exchange.setProperty(StageTracker.DETAIL, roles + "; created database " + dst.database() + " ("
+                        + manifest.source().encoding() + ", collate " + manifest.source().collate() + ", owner " + owner + ")");
                 return;
             }
         }
@@ -59,7 +62,10 @@ public class PrepareTarget {
             existing = Catalog.tables(c).stream().map(Catalog.Table::display).toList();
         }
         List<String> clashing = clashing(manifest, existing);
-        if (!clashing.isEmpty()) {
+        if (!clashing.isEmpty() && ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE) {
+            LOG.warnf("run %s: %d tables to restore already exist in %s; conflicts=ignore, so their rows are loaded into them",
+                    ctx.runId(), clashing.size(), dst.database());
+        } else if (!clashing.isEmpty()) {
             throw new StageFailedException("destination database " + dst.database() + " already holds "
                     + clashing.size() + " of the tables to restore (" + String.join(", ", clashing.stream().limit(5).toList())
                     + (clashing.size() > 5 ? ", ..." : "") + "); refusing to restore over them");
@@ -67,8 +73,8 @@ public class PrepareTarget {
         if (existing.isEmpty()) {
             store.setDestinationWasEmpty(ctx.runId());
         }
-        exchange.setProperty(StageTracker.DETAIL, "using existing database " + dst.database()
-                + (existing.isEmpty() ? " (empty)" : " (" + existing.size() + " other tables)"));
+        exchange.setProperty(StageTracker.DETAIL, roles + "; using existing database " + dst.database()
+                + (existing.isEmpty() ? " (empty)" : " (" + existing.size() + " tables already there)"));
     }
 
     /**
@@ -105,6 +111,14 @@ public class PrepareTarget {
         }
     }
 
+    /** The manifest's tables that exist in the destination database right now. */
+    public List<String> existingTables(RunContext ctx) throws Exception {
+        DatabaseEndpoint dst = ctx.job().destination();
+        try (Connection c = PgConnections.open(dst, dst.database())) {
+            return clashing(manifest(ctx), Catalog.tables(c).stream().map(Catalog.Table::display).toList());
+        }
+    }
+
     private Manifest manifest(RunContext ctx) throws java.io.IOException {
         return json.readValue(ctx.deliveryDir().resolve(RunContext.MANIFEST).toFile(), Manifest.class);
     }
@@ -113,18 +127,30 @@ public class PrepareTarget {
         return manifest.tables().stream().map(Manifest.TableRows::display).filter(existing::contains).toList();
     }
 
-    private static void create(Connection maint, String database, Manifest.Source source) throws SQLException {
+    /**
+     * Creates the database as the guides do, with the source's encoding, collation, ctype, owner
+     * (when that role exists here) and settings. Returns the owner it got.
+     */
+    private static String create(Connection maint, String database, Manifest.Source source) throws SQLException {
+        boolean ownerExists = source.owner() != null
+                && Catalog.number(maint, "SELECT count(*) FROM pg_roles WHERE rolname = " + PgConnections.literal(source.owner())) > 0;
         String sql = "CREATE DATABASE " + PgConnections.ident(database) + " TEMPLATE template0 ENCODING "
                 + PgConnections.literal(source.encoding()) + " LC_COLLATE " + PgConnections.literal(source.collate())
-                + " LC_CTYPE " + PgConnections.literal(source.ctype());
+                + " LC_CTYPE " + PgConnections.literal(source.ctype())
+                + (ownerExists ? " OWNER " + PgConnections.ident(source.owner()) : "");
         try (Statement st = maint.createStatement()) {
             st.execute(sql);
+            for (String setting : source.settings() == null ? List.<String>of() : source.settings()) {
+                st.execute("ALTER DATABASE " + PgConnections.ident(database) + " SET " + DatabaseSetting.sql(setting));
+            }
+            return ownerExists ? source.owner() : Catalog.strings(maint, "SELECT current_user").get(0)
+                    + " (the source's owner " + source.owner() + " does not exist here)";
         } catch (SQLException e) {
             if (e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
                 throw e; // the server went away: a connection failure, retried as such
             }
-            throw new StageFailedException("cannot create destination database " + database + " with encoding "
-                    + source.encoding() + ", collate " + source.collate() + ", ctype " + source.ctype() + ": " + e.getMessage());
+            throw new StageFailedException("cannot create destination database " + database + " like the source's (encoding "
+                    + source.encoding() + ", collate " + source.collate() + ", ctype " + source.ctype() + "): " + e.getMessage());
         }
     }
 }

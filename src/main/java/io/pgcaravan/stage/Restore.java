@@ -1,6 +1,8 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.JobConfig.RestoreMode;
+import org.apache.camel.component.exec.ExecBinding;
 import io.pgcaravan.pg.ConnInfo;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
@@ -31,15 +33,25 @@ public class Restore {
 
     public void command(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
-        prepareTarget.cleanForParallelRestore(ctx);
         List<String> args = new ArrayList<>();
-        if (ctx.options().restoreMode() == RestoreMode.SINGLE_TRANSACTION) {
+        String detail;
+        List<String> existing = ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE ? prepareTarget.existingTables(ctx) : List.of();
+        if (!existing.isEmpty()) {
+            // conflicts=ignore: pg_restore goes on past the objects that already exist (exit 1, errors
+            // logged) and loads their rows; the verification tells whether the result matches
+            exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_EXIT_VALUES, "0,1");
+            detail = "into " + existing.size() + " existing tables (conflicts=ignore)";
+        } else if (ctx.options().restoreMode() == RestoreMode.SINGLE_TRANSACTION) {
             // all or nothing: a failed restore leaves the destination as it was
             args.add("--single-transaction");
+            args.add("--exit-on-error");
+            detail = "single transaction";
         } else {
+            prepareTarget.cleanForParallelRestore(ctx);
             args.add("--jobs=" + ctx.options().restoreJobs());
+            args.add("--exit-on-error");
+            detail = ctx.options().restoreJobs() + " parallel jobs";
         }
-        args.add("--exit-on-error");
         args.add("--no-tablespaces");
         if (ctx.options().noOwner()) {
             args.add("--no-owner");
@@ -51,7 +63,6 @@ public class Restore {
                 passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job())));
         args.add(ctx.deliveryDir().resolve(RunContext.DUMP).toString());
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
-        exchange.setProperty(StageTracker.DETAIL, ctx.options().restoreMode() == RestoreMode.SINGLE_TRANSACTION
-                ? "single transaction" : ctx.options().restoreJobs() + " parallel jobs");
+        exchange.setProperty(StageTracker.DETAIL, detail);
     }
 }

@@ -70,7 +70,7 @@ class PrecheckTest {
 
     private static void assertNothingWritten(JsonPath run, String id, String job) throws Exception {
         assertThat(Api.stageStatus(run, "precheck")).isEqualTo("FAILED");
-        for (String stage : List.of("dump", "manifest", "upload", "checksum", "prepare", "restore", "verify", "report")) {
+        for (String stage : List.of("roles", "dump", "manifest", "upload", "checksum", "prepare", "restore", "verify", "report")) {
             assertThat(Api.stageStatus(run, stage)).as(stage).isEqualTo("PENDING");
         }
         assertThat(StackResource.TEST_DATA.resolve("staging").resolve(id)).doesNotExist();
