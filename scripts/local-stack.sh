@@ -88,6 +88,8 @@ ensure_cluster() { # ensure_cluster NAME PORT PASSWORD_FILE
   runuser -u postgres -- psql -q -X -p "$port" -d postgres -v ON_ERROR_STOP=1 <<SQL >/dev/null
 SELECT 'CREATE ROLE $ADMIN_ROLE LOGIN SUPERUSER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ADMIN_ROLE') \gexec
 ALTER ROLE $ADMIN_ROLE PASSWORD '$pw';
+-- locales generated after the cluster was created become collations too (the precheck looks there)
+SELECT pg_import_system_collations('pg_catalog');
 SQL
 }
 

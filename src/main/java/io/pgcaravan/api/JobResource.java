@@ -14,7 +14,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import io.pgcaravan.stage.Precheck;
+import io.pgcaravan.stage.PrecheckItem;
+
 import java.net.URI;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -26,6 +30,8 @@ public class JobResource {
     CaravanConfig config;
     @Inject
     Runs runs;
+    @Inject
+    Precheck precheck;
 
     @GET
     @RolesAllowed({"viewer", "operator"})
@@ -39,6 +45,21 @@ public class JobResource {
     @RolesAllowed({"viewer", "operator"})
     public JobView get(@PathParam("job") String job) {
         return JobView.of(job, runs.job(job));
+    }
+
+    /**
+     * Runs the job's precheck on its own and answers with the report: the overall verdict (the
+     * worst item) and every item. Nothing is started; one empty probe file is written and removed
+     * in the drop directory to prove it is writable.
+     */
+    @POST
+    @Path("{job}/precheck")
+    @RolesAllowed("operator")
+    public Map<String, Object> precheck(@PathParam("job") String job) {
+        List<PrecheckItem> items = precheck.check(job);
+        PrecheckItem.Verdict verdict = items.stream().map(PrecheckItem::status)
+                .max(Comparator.naturalOrder()).orElse(PrecheckItem.Verdict.PASS);
+        return Map.of("job", job, "verdict", verdict, "items", items);
     }
 
     /** Starts a run of the job: 202 with the run's id and URL; 409 while the job has an active run. */

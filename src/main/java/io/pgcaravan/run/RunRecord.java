@@ -16,7 +16,9 @@ public record RunRecord(
         String precheckJson,
         String verificationJson,
         boolean destinationCreated,
-        boolean destinationWasEmpty) {
+        boolean destinationWasEmpty,
+        boolean sourceFrozen,
+        String sourceFreezePrevious) {
 
     /** The run may drop and recreate the destination database: it created it, or found it empty. */
     public boolean destinationDisposable() {

@@ -23,7 +23,8 @@ import java.util.Optional;
 public class RunStore {
 
     private static final String RUN_COLUMNS = "id, job, status, trigger_kind, options, created_at, started_at, "
-            + "finished_at, error, precheck, verification, destination_created, destination_was_empty";
+            + "finished_at, error, precheck, verification, destination_created, destination_was_empty, source_frozen, "
+            + "source_freeze_previous";
 
     private final DataSource dataSource;
 
@@ -38,7 +39,7 @@ public class RunStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (" + RUN_COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, run.id());
                 ps.setString(2, run.job());
                 ps.setString(3, run.status().name());
@@ -52,6 +53,8 @@ public class RunStore {
                 ps.setString(11, run.verificationJson());
                 ps.setBoolean(12, run.destinationCreated());
                 ps.setBoolean(13, run.destinationWasEmpty());
+                ps.setBoolean(14, run.sourceFrozen());
+                ps.setString(15, run.sourceFreezePrevious());
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(
@@ -162,6 +165,14 @@ public class RunStore {
         update("UPDATE caravan_run SET destination_created = TRUE WHERE id = ?", runId);
     }
 
+    public void setSourceFrozen(String runId, boolean frozen, String previous) {
+        update("UPDATE caravan_run SET source_frozen = ?, source_freeze_previous = ? WHERE id = ?", frozen, previous, runId);
+    }
+
+    public List<RunRecord> frozen() {
+        return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE source_frozen = TRUE");
+    }
+
     public void setDestinationWasEmpty(String runId) {
         update("UPDATE caravan_run SET destination_was_empty = TRUE WHERE id = ?", runId);
     }
@@ -182,7 +193,8 @@ public class RunStore {
     private List<RunRecord> query(String sql, Object... args) {
         return query(sql, rs -> new RunRecord(rs.getString(1), rs.getString(2), RunStatus.valueOf(rs.getString(3)),
                 rs.getString(4), rs.getString(5), time(rs, 6), time(rs, 7), time(rs, 8),
-                rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12), rs.getBoolean(13)), args);
+                rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12), rs.getBoolean(13),
+                rs.getBoolean(14), rs.getString(15)), args);
     }
 
     private interface Row<T> {

@@ -72,7 +72,7 @@ public class Runs {
         String id = jobName + "-" + ID_TIME.format(now) + "-" + HexFormat.of().formatHex(rnd);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
         RunRecord run = new RunRecord(id, jobName, RunStatus.QUEUED, trigger, toJson(effective), now,
-                null, null, null, null, null, false, false);
+                null, null, null, null, null, false, false, false, null);
         store.insert(run, Stages.ALL);
         LOG.infof("run %s of job %s queued (%s)", id, jobName, trigger);
         queue(id);
@@ -88,7 +88,7 @@ public class Runs {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
         store.insert(new RunRecord(runId, jobName, RunStatus.RUNNING, "delivery", toJson(effective), now, now,
-                null, null, null, null, false, false), Stages.ALL);
+                null, null, null, null, false, false, false, null), Stages.ALL);
         for (String stage : Stages.EXPORT) {
             store.stageFinished(runId, stage, StageStatus.DONE, "done by the export half that delivered it");
         }

@@ -6,6 +6,8 @@ import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.ObjectSelection;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunContext;
+import io.pgcaravan.run.RunRecord;
+import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,6 +35,23 @@ public class ManifestWriter {
     Runs runs;
     @Inject
     ObjectMapper json;
+    @Inject
+    RunStore store;
+
+    /**
+     * The database's settings as they are without this run's write freeze: the destination must
+     * not be created read-only because the source was frozen while it was read.
+     */
+    static List<String> unfrozen(List<String> settings, RunRecord run) {
+        if (!run.sourceFrozen()) {
+            return settings;
+        }
+        List<String> out = new ArrayList<>(settings.stream().filter(s -> !s.startsWith("default_transaction_read_only=")).toList());
+        if (run.sourceFreezePrevious() != null) {
+            out.add("default_transaction_read_only=" + run.sourceFreezePrevious());
+        }
+        return out;
+    }
 
     public void write(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
@@ -45,7 +64,7 @@ public class ManifestWriter {
             Catalog.DatabaseSettings settings = Catalog.databaseSettings(c);
             Manifest.Source source = new Manifest.Source(Catalog.serverVersion(c), Catalog.serverMajor(c),
                     ctx.job().source().database(), settings.encoding(), settings.collate(), settings.ctype(),
-                    settings.owner(), settings.settings());
+                    settings.owner(), unfrozen(settings.settings(), store.find(ctx.runId()).orElseThrow()));
             List<Manifest.TableRows> tables = new ArrayList<>();
             for (Catalog.Table t : ObjectSelection.of(ctx.job().select()).tables(Catalog.tables(c))) {
                 tables.add(new Manifest.TableRows(t.schema(), t.name(), t.kind(), Catalog.countOnly(c, t)));

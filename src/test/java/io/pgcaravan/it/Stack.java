@@ -63,6 +63,22 @@ public final class Stack {
         }
     }
 
+    public static void execDestination(String database, String sql) throws SQLException {
+        try (Connection c = destination(database); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    public static java.util.List<String> strings(Connection c, String sql) throws SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
     public static void execSource(String database, String sql) throws SQLException {
         try (Connection c = source(database); Statement st = c.createStatement()) {
             st.execute(sql);

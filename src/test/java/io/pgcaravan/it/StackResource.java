@@ -86,6 +86,23 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         props.put("caravan.jobs.it-flaky-par.retry.connection", "60s");
         job(props, "it-flaky-par-kept", "custom", 1, "parallel");
         props.put("caravan.jobs.it-flaky-par-kept.retry.connection", "60s");
+        // destination preparation, roles, selection, precheck items
+        job(props, "it-prep", "custom", 1, "single-transaction");
+        job(props, "it-rds", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-rds.flavour", "rds");
+        job(props, "it-polar", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-polar.flavour", "polardb");
+        job(props, "it-select", "directory", 2, "parallel");
+        props.put("caravan.jobs.it-select.select.include-schemas", "shop,Other*");
+        props.put("caravan.jobs.it-select.select.exclude-tables", "shop.audit*");
+        job(props, "it-ignore", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-ignore.conflicts", "ignore");
+        job(props, "it-reader", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-reader.source.user", "it_reader");
+        props.put("caravan.jobs.it-reader.source.password-file", "");
+        props.put("caravan.jobs.it-reader.source.password", "reader-pw");
+        job(props, "it-freeze", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-freeze.freeze-source-writes", "true");
         return props;
     }
 
