@@ -74,7 +74,7 @@ class PostgresRunStoreTest {
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("SUCCEEDED");
-                assertThat(rs.getInt(2)).isEqualTo(9);
+                assertThat(rs.getInt(2)).isEqualTo(io.pgcaravan.run.Stages.ALL.size());
             }
         }
     }
