@@ -108,6 +108,6 @@ public class PassFiles {
     }
 
     private Path dir() {
-        return config.runs().secretsDir().orElse(config.dataDir().resolve("secrets")).toAbsolutePath();
+        return config.runs().secretsDir().orElse(config.dataDir().resolve("secrets")).toAbsolutePath().normalize();
     }
 }

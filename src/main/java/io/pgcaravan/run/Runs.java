@@ -107,6 +107,11 @@ public class Runs {
         return store.find(runId);
     }
 
+    /** Where a job's runs keep their dumps before upload: staging-dir, or {@code <data-dir>/staging}. */
+    public Path stagingRoot(JobConfig job) {
+        return job.stagingDir().orElse(config.dataDir().resolve("staging")).toAbsolutePath().normalize();
+    }
+
     /** The run an exchange works for (its {@link RunHeaders#RUN_ID} header). */
     public RunContext context(Exchange exchange) {
         return context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
@@ -115,8 +120,8 @@ public class Runs {
     public RunContext context(String runId) {
         RunRecord run = store.find(runId).orElseThrow(() -> new NoSuchElementException("no run " + runId));
         JobConfig job = job(run.job());
-        Path staging = job.stagingDir().orElse(config.dataDir().resolve("staging")).toAbsolutePath().resolve(runId);
-        Path delivery = config.importHalf().dropDir().toAbsolutePath().resolve(runId);
+        Path staging = stagingRoot(job).resolve(runId);
+        Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
         String remote = job.intermediate().dropDir().replaceAll("/+$", "") + "/" + runId;
         return new RunContext(runId, run.job(), job, options(run), staging, delivery, remote);
     }

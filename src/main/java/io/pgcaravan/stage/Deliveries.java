@@ -40,7 +40,8 @@ public class Deliveries {
             LOG.warnf("ignoring %s in the drop directory: not a run's delivery", name);
             return false;
         }
-        Path delivery = config.importHalf().dropDir().toAbsolutePath().resolve(runId);
+        // (the run may not be known here yet: a delivery from another process's export half)
+        Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
         if (Files.exists(delivery.resolve(io.pgcaravan.run.RunContext.RESULT))) {
             return false; // imported before
         }

@@ -1,6 +1,5 @@
 package io.pgcaravan.stage;
 
-import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.RetryDuration;
 import io.pgcaravan.pg.Catalog;
@@ -52,8 +51,6 @@ public class Precheck {
     RunStore store;
     @Inject
     PgTools tools;
-    @Inject
-    CaravanConfig config;
 
     /** Runs the precheck for a run, records the report with it and fails the stage on any FAIL. */
     public void run(@Header(RunHeaders.RUN_ID) String runId) {
@@ -75,8 +72,7 @@ public class Precheck {
     /** The precheck of a job on its own (POST /api/jobs/{job}/precheck): nothing is recorded. */
     public List<PrecheckItem> check(String jobName) {
         JobConfig job = runs.job(jobName);
-        Path staging = job.stagingDir().orElse(config.dataDir().resolve("staging")).toAbsolutePath();
-        return check(job, RunOptions.of(job), staging, jobName);
+        return check(job, RunOptions.of(job), runs.stagingRoot(job), jobName);
     }
 
     List<PrecheckItem> check(JobConfig job, RunOptions options, Path stagingRoot, String probeName) {
