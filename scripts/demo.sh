@@ -67,7 +67,7 @@ echo
 jq -r '"precheck:", (.precheck // [] | .[] | "  \(.status)  \(.item): \(.message)")' <<<"$view"
 echo
 echo "verification (exact row counts, FROM ONLY per table / leaf partition):"
-jq -r '.verification // [] | (["table","kind","source","destination","match"] | @tsv),
+jq -r '.verification.tables // [] | (["table","kind","source","destination","match"] | @tsv),
        (.[] | ["\(.schema).\(.table)", .kind, .sourceRows, .destinationRows, (if .match then "yes" else "NO" end)] | @tsv)' \
    <<<"$view" | column -t -s $'\t'
 echo

@@ -9,7 +9,9 @@ import io.pgcaravan.run.Runs;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
+import io.pgcaravan.stage.MigrationReport;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
@@ -38,6 +40,8 @@ public class RunResource {
     Runs runs;
     @Inject
     ObjectMapper json;
+    @Inject
+    MigrationReport report;
 
     @GET
     public List<RunView> list(@QueryParam("job") String job, @QueryParam("status") String status,
@@ -60,6 +64,17 @@ public class RunResource {
     @Path("{id}")
     public RunView get(@PathParam("id") String id) {
         return store.find(id).map(this::view).orElseThrow(() -> new NoSuchElementException("no run with id '" + id + "'"));
+    }
+
+    /** The migration report: JSON by default, a self-contained HTML page for {@code Accept: text/html}. */
+    @GET
+    @Path("{id}/report")
+    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_HTML})
+    public Response report(@PathParam("id") String id, @HeaderParam("Accept") String accept) {
+        if (accept != null && accept.contains(MediaType.TEXT_HTML)) {
+            return Response.ok(report.html(id), MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).build();
+        }
+        return Response.ok(report.json(id), MediaType.APPLICATION_JSON_TYPE).build();
     }
 
     /** Cancels an active run: 200 with the run, now CANCELLED; 409 if it already ended. */

@@ -58,6 +58,26 @@ public interface JobConfig {
     @WithDefault("false")
     boolean freezeSourceWrites();
 
+    Verify verify();
+
+    interface Verify {
+        /**
+         * {@code counts}: exact row counts, the object inventory and sequences. {@code checksum}:
+         * also a checksum of every table's content on both sides (a full read of every table).
+         */
+        @WithDefault("counts")
+        VerifyMode mode();
+
+        /** Connections counting at once, on the source (in the dump's snapshot) and on the destination. */
+        @WithDefault("2")
+        @Min(1) @Max(64)
+        int jobs();
+
+        /** ANALYZE the destination after the restore, so it is usable at full speed at once. */
+        @WithDefault("true")
+        boolean analyze();
+    }
+
     /** Shell-style patterns ({@code *}, {@code ?}) matched against the exact schema and table names. */
     interface Select {
         /** Only these schemas (empty: all). */
@@ -195,6 +215,8 @@ public interface JobConfig {
     enum DumpFormat { CUSTOM, DIRECTORY }
 
     enum ConflictMode { FAIL, IGNORE }
+
+    enum VerifyMode { COUNTS, CHECKSUM }
 
     enum Flavour { POSTGRES, RDS, POLARDB }
 

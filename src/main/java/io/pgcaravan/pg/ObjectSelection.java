@@ -37,6 +37,16 @@ public final class ObjectSelection {
         return includeSchemas.isEmpty() && excludeSchemas.isEmpty() && includeTables.isEmpty() && excludeTables.isEmpty();
     }
 
+    /** Only some tables are migrated (include-tables): like pg_dump -t, without other objects. */
+    public boolean onlyTables() {
+        return !includeTables.isEmpty();
+    }
+
+    /** pg_dump leaves large objects out once -n or -t narrow the dump down. */
+    public boolean dumpsLargeObjects() {
+        return includeSchemas.isEmpty() && includeTables.isEmpty();
+    }
+
     public boolean schema(String schema) {
         return (includeSchemas.isEmpty() || matches(includeSchemas, schema)) && !matches(excludeSchemas, schema);
     }

@@ -143,6 +143,12 @@ public class RunStore {
                         rs.getBoolean(6)), runId);
     }
 
+    /** A stage to be done again (the manifest of a dump taken again). */
+    public void stageReset(String runId, String stage) {
+        update("UPDATE caravan_stage SET status = 'PENDING', started_at = NULL, finished_at = NULL, detail = NULL "
+                + "WHERE run_id = ? AND stage = ?", runId, stage);
+    }
+
     public void stageStarted(String runId, String stage) {
         update("UPDATE caravan_stage SET status = 'RUNNING', started_at = ?, finished_at = NULL, detail = NULL "
                 + "WHERE run_id = ? AND stage = ?", now(), runId, stage);

@@ -36,6 +36,11 @@ public class StageTracker {
             return false;
         }
         store.stageStarted(runId, stage);
+        // a stage inside another (the manifest inside the dump) keeps the outer one's detail aside
+        Object outer = exchange.removeProperty(DETAIL);
+        if (outer != null) {
+            exchange.setProperty(OUTER_DETAIL, outer);
+        }
         LOG.infof("run %s: %s started", runId, stage);
         return true;
     }
@@ -45,12 +50,17 @@ public class StageTracker {
         String stage = stage(exchange);
         store.stageFinished(runId, stage, StageStatus.DONE, exchange.getProperty(DETAIL, String.class));
         exchange.removeProperty(DETAIL);
+        Object outer = exchange.removeProperty(OUTER_DETAIL);
+        if (outer != null) {
+            exchange.setProperty(DETAIL, outer);
+        }
         retries.stageDone(runId, stage);
         LOG.infof("run %s: %s done", runId, stage);
     }
 
     /** Exchange property a stage may set to a one-line summary shown with the finished stage. */
     public static final String DETAIL = "CaravanStageDetail";
+    private static final String OUTER_DETAIL = "CaravanOuterStageDetail";
 
     private static String runId(Exchange exchange) {
         return exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);

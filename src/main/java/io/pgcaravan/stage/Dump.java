@@ -8,6 +8,7 @@ import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.run.RunContext;
+import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,10 +40,16 @@ public class Dump {
     PassFiles passFiles;
     @Inject
     PgTools tools;
+    @Inject
+    Snapshots snapshots;
+    @Inject
+    RunStore store;
 
     public void command(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
         Staging.create(ctx.stagingDir());
+        // a new dump needs a new manifest, in its snapshot
+        store.stageReset(ctx.runId(), "manifest");
         Path partial = ctx.stagingDir().resolve(PARTIAL);
         FileTrees.delete(partial); // what an interrupted attempt left behind
         // a new dump needs a new checksum list and DONE marker
@@ -58,6 +65,8 @@ public class Dump {
         args.add("--no-password");
         args.add("--verbose");
         args.add("--file=" + partial);
+        // the snapshot the manifest is counted in, so both describe exactly the same data
+        args.add("--snapshot=" + snapshots.id(ctx.runId()).orElseThrow());
         ObjectSelection selection = ObjectSelection.of(ctx.job().select());
         if (!selection.isEverything()) {
             // exact names from the catalog, so the dump holds exactly what the manifest counts

@@ -2,7 +2,12 @@ package io.pgcaravan.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.pg.Catalog;
+import io.pgcaravan.pg.Inventory;
+import io.pgcaravan.pg.SnapshotReader;
+import io.pgcaravan.pg.SourceInspection;
+import io.pgcaravan.pg.TableContent;
 import io.pgcaravan.pg.ObjectSelection;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunContext;
@@ -24,8 +29,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The manifest stage: exact row counts of every source table, counted FROM ONLY per ordinary
- * table, leaf partition and inheritance member, so a parent's count never includes its children.
+ * The manifest stage: exact row counts of every source table in the dump's snapshot, counted FROM
+ * ONLY per ordinary table, leaf partition and inheritance member (a parent's count never includes
+ * its children), with the object inventory and, in checksum mode, content checksums.
  */
 @ApplicationScoped
 @Named("manifestWriter")
@@ -37,6 +43,8 @@ public class ManifestWriter {
     ObjectMapper json;
     @Inject
     RunStore store;
+    @Inject
+    Snapshots snapshots;
 
     /**
      * The database's settings as they are without this run's write freeze: the destination must
@@ -55,23 +63,29 @@ public class ManifestWriter {
 
     public void write(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
+        String snapshot = snapshots.id(ctx.runId()).orElseThrow(() -> new IllegalStateException(
+                "run " + ctx.runId() + " has no source snapshot: the manifest is only written right after the dump"));
+        JobConfig.DatabaseEndpoint src = ctx.job().source();
+        ObjectSelection selection = ObjectSelection.of(ctx.job().select());
+        boolean checksums = ctx.job().verify().mode() == JobConfig.VerifyMode.CHECKSUM;
         Manifest manifest;
-        try (Connection c = PgConnections.open(ctx.job().source(), ctx.job().source().database())) {
-            // one snapshot for all counts, read only
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            c.setReadOnly(true);
-            c.setAutoCommit(false);
+        try (Connection c = SnapshotReader.open(src, src.database(), snapshot)) {
             Catalog.DatabaseSettings settings = Catalog.databaseSettings(c);
             Manifest.Source source = new Manifest.Source(Catalog.serverVersion(c), Catalog.serverMajor(c),
-                    ctx.job().source().database(), settings.encoding(), settings.collate(), settings.ctype(),
+                    src.database(), settings.encoding(), settings.collate(), settings.ctype(),
                     settings.owner(), unfrozen(settings.settings(), store.find(ctx.runId()).orElseThrow()));
+            List<Catalog.Table> inScope = selection.tables(Catalog.tables(c));
+            // counted on several connections, every one in the dump's snapshot
+            List<TableContent.Counted> counted = SnapshotReader.map(src, src.database(), snapshot, ctx.job().verify().jobs(),
+                    inScope, (conn, t) -> TableContent.read(conn, t, checksums));
             List<Manifest.TableRows> tables = new ArrayList<>();
-            for (Catalog.Table t : ObjectSelection.of(ctx.job().select()).tables(Catalog.tables(c))) {
-                tables.add(new Manifest.TableRows(t.schema(), t.name(), t.kind(), Catalog.countOnly(c, t)));
+            for (int i = 0; i < inScope.size(); i++) {
+                Catalog.Table t = inScope.get(i);
+                tables.add(new Manifest.TableRows(t.schema(), t.name(), t.kind(), counted.get(i).rows(), counted.get(i).checksum()));
             }
-            c.commit();
-            manifest = new Manifest(Manifest.FORMAT_VERSION, ctx.runId(), ctx.jobName(),
-                    OffsetDateTime.now(ZoneOffset.UTC), source, ctx.options().dumpFormat().name().toLowerCase(), ctx.options(), tables);
+            manifest = new Manifest(Manifest.FORMAT_VERSION, ctx.runId(), ctx.jobName(), OffsetDateTime.now(ZoneOffset.UTC),
+                    source, ctx.options().dumpFormat().name().toLowerCase(), ctx.options(), snapshot, tables,
+                    Inventory.read(c, selection), selection.dumpsLargeObjects() ? SourceInspection.largeObjects(c) : 0);
         }
         // a new manifest needs a new checksum list and DONE marker
         Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.CHECKSUMS));
@@ -81,6 +95,7 @@ public class ManifestWriter {
         json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), manifest);
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         long rows = manifest.tables().stream().mapToLong(Manifest.TableRows::rows).sum();
-        exchange.setProperty(StageTracker.DETAIL, manifest.tables().size() + " tables, " + rows + " rows");
+        exchange.setProperty(StageTracker.DETAIL, manifest.tables().size() + " tables, " + rows + " rows, "
+                + manifest.objects().size() + " objects, in snapshot " + snapshot);
     }
 }

@@ -30,6 +30,23 @@ public class Report {
     Runs runs;
     @Inject
     ObjectMapper json;
+    @Inject
+    MigrationReport report;
+
+    /** report.json and report.html next to the dump, as the run ends (written whole, then renamed). */
+    private void writeReports(String runId, RunStatus ending) throws Exception {
+        java.nio.file.Path dir = runs.context(runId).deliveryDir();
+        com.fasterxml.jackson.databind.node.ObjectNode r = report.json(runId);
+        r.put("status", ending.name()); // the run's own status is set just after this
+        write(dir.resolve("report.json"), json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+        write(dir.resolve("report.html"), report.html(runId));
+    }
+
+    private static void write(java.nio.file.Path file, String content) throws java.io.IOException {
+        java.nio.file.Path tmp = file.resolveSibling(".writing-" + file.getFileName());
+        java.nio.file.Files.writeString(tmp, content, java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
 
     /** The result of a run whose import half got through; the route writes it as result.json. */
     public String succeeded(Exchange exchange) throws Exception {
@@ -46,6 +63,7 @@ public class Report {
 
     private String result(Exchange exchange, RunStatus status, String error) throws Exception {
         String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
+        writeReports(runId, status);
         RunRecord run = runs.find(runId).orElseThrow();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("runId", runId);

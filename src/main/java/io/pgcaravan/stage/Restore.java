@@ -65,4 +65,23 @@ public class Restore {
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
         exchange.setProperty(StageTracker.DETAIL, detail);
     }
+
+    /**
+     * After the restore: statistics for the planner (vacuumdb --analyze-only, on the restore's
+     * parallel jobs), so the database is usable at full speed at once. False when switched off.
+     */
+    public boolean analyzeCommand(Exchange exchange) {
+        RunContext ctx = runs.context(exchange);
+        String detail = exchange.getProperty(StageTracker.DETAIL, String.class);
+        if (!ctx.job().verify().analyze()) {
+            return false;
+        }
+        List<String> args = List.of("--analyze-only", "--no-password",
+                "--jobs=" + Math.max(1, ctx.options().restoreMode() == RestoreMode.PARALLEL ? ctx.options().restoreJobs() : 2),
+                "--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
+                        passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job())));
+        ToolCall.set(exchange.getMessage(), tools.path("vacuumdb"), args);
+        exchange.setProperty(StageTracker.DETAIL, detail + ", analyzed");
+        return true;
+    }
 }

@@ -48,7 +48,7 @@ class FaultInjectionTest {
             assertThat(a.get("failureClass")).isEqualTo("CONNECTION");
             assertThat(a.get("retried")).isEqualTo(true);
         });
-        assertThat(run.getList("verification.match", Boolean.class)).isNotEmpty().containsOnly(true);
+        assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
         // what the first attempt delivered was not sent again
         assertThat(Files.readString(StackResource.TEST_DATA.resolve("caravan.log")))
                 .containsPattern("run " + id + ": \\d+ of \\d+ files already on the intermediate host, not sent again");
@@ -68,9 +68,9 @@ class FaultInjectionTest {
             assertThat(a.get("stage")).isEqualTo("restore");
             assertThat(a.get("failureClass")).isEqualTo("CONNECTION");
         });
-        Map<String, Object> big = run.getMap("verification.find { it.table == 'big' }");
+        Map<String, Object> big = run.getMap("verification.tables.find { it.table == 'big' }");
         assertThat(big.get("destinationRows")).isEqualTo(1_000_000);
-        assertThat(run.getList("verification.match", Boolean.class)).containsOnly(true);
+        assertThat(run.getList("verification.tables.match", Boolean.class)).containsOnly(true);
     }
 
     @Test
@@ -82,7 +82,7 @@ class FaultInjectionTest {
         JsonPath run = withOutage(id, "restore", 500, Stack::stopDestination); // tables created, data loading
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
-        assertThat(run.getList("verification.match", Boolean.class)).containsOnly(true);
+        assertThat(run.getList("verification.tables.match", Boolean.class)).containsOnly(true);
         assertThat(Files.readString(StackResource.TEST_DATA.resolve("caravan.log")))
                 .contains("run " + id + ": dropping and recreating " + StackResource.destinationDb(job)
                         + " to clean up after a failed parallel restore");
@@ -179,7 +179,7 @@ class FaultInjectionTest {
 
         assertThat(resumed.getString("status")).as(resumed.prettify()).isEqualTo("SUCCEEDED");
         assertThat(resumed.getString("stages.find { it.name == 'dump' }.startedAt")).isEqualTo(dumpStarted);
-        assertThat(resumed.getList("verification.match", Boolean.class)).containsOnly(true);
+        assertThat(resumed.getList("verification.tables.match", Boolean.class)).containsOnly(true);
         Api.operator().post("/api/runs/" + id + "/resume").then().statusCode(409)
                 .body("message", containsString("only FAILED or CANCELLED runs can be resumed"));
     }

@@ -90,7 +90,7 @@ class MigrationTest {
 
     /** The verification table lists exactly the tables holding rows, with the source's exact counts. */
     static void assertVerification(JsonPath run, String job, Map<String, Long> expected) throws Exception {
-        List<Map<String, Object>> rows = run.getList("verification");
+        List<Map<String, Object>> rows = run.getList("verification.tables");
         assertThat(rows).hasSize(expected.size());
         try (Connection src = Stack.source(StackResource.sourceDb(job));
              Connection dst = Stack.destination(StackResource.destinationDb(job))) {

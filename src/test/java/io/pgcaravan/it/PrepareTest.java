@@ -47,7 +47,7 @@ class PrepareTest {
             JsonPath run = Api.awaitFinished(id);
 
             assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
-            assertThat(run.getList("verification.match", Boolean.class)).containsOnly(true);
+            assertThat(run.getList("verification.tables.match", Boolean.class)).containsOnly(true);
             String databaseFacts = "SELECT pg_encoding_to_char(encoding) || ' ' || datcollate || ' ' || datctype || ' ' "
                     + "|| pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()";
             String settings = "SELECT string_agg(c, ' | ' ORDER BY c) FROM pg_db_role_setting s, unnest(s.setconfig) c "
@@ -142,7 +142,7 @@ class PrepareTest {
         JsonPath run = Api.awaitFinished(Api.startRun(job));
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
-        List<String> verified = run.getList("verification", Map.class).stream().map(r -> r.get("schema") + "." + r.get("table")).toList();
+        List<String> verified = run.getList("verification.tables", Map.class).stream().map(r -> r.get("schema") + "." + r.get("table")).toList();
         assertThat(verified).contains("shop.customers", "Other Schema.Mixed Table")
                 .doesNotContain("shop.audit_log", "shop.audit_log_archive", "skipped.t");
         try (Connection dst = Stack.destination(StackResource.destinationDb(job))) {
