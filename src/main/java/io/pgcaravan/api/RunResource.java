@@ -77,6 +77,15 @@ public class RunResource {
         return Response.ok(report.json(id), MediaType.APPLICATION_JSON_TYPE).build();
     }
 
+    /** Verifies a finished run's destination again against its manifest: 202 with the run, QUEUED. */
+    @POST
+    @Path("{id}/verify")
+    @RolesAllowed("operator")
+    public Response verify(@PathParam("id") String id) {
+        RunView run = view(runs.reverify(id));
+        return Response.accepted(run).location(URI.create(run.url())).build();
+    }
+
     /** Cancels an active run: 200 with the run, now CANCELLED; 409 if it already ended. */
     @POST
     @Path("{id}/cancel")

@@ -131,6 +131,11 @@ public class RunStore {
         return requeued;
     }
 
+    /** Any ended run back to the queue (its stages as they are). */
+    public void requeueEnded(String id) {
+        update("UPDATE caravan_run SET status = 'QUEUED', finished_at = NULL, error = NULL WHERE id = ?", id);
+    }
+
     public void recordAttempt(String runId, String stage, OffsetDateTime at, String failureClass, String cause, boolean retried) {
         update("INSERT INTO caravan_attempt (run_id, seq, stage, failed_at, failure_class, cause, retried) "
                 + "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ? FROM caravan_attempt WHERE run_id = ?",

@@ -237,6 +237,30 @@ public class Runs {
         return find(runId).orElseThrow();
     }
 
+    /**
+     * Verifies a restored run's destination again against its manifest (after a cut-over, or to
+     * see whether anyone wrote to it since): the verify and report stages run again and the run
+     * ends SUCCEEDED or FAILED by what they find.
+     */
+    public synchronized RunRecord reverify(String runId) {
+        RunRecord run = find(runId).orElseThrow(() -> new NoSuchElementException("no run with id '" + runId + "'"));
+        boolean restored = store.stages(runId).stream().anyMatch(s -> s.stage().equals("restore") && s.status() == StageStatus.DONE);
+        if (run.status().isActive() || !restored) {
+            throw new IllegalStateException("run " + runId + " is " + run.status() + (restored ? "" : " and was not restored")
+                    + "; only a finished run whose restore is done can be verified again");
+        }
+        if (working.contains(runId + "/import")) {
+            throw new IllegalStateException("run " + runId + " is still stopping; verify it again in a moment");
+        }
+        store.stageReset(runId, "verify");
+        store.stageReset(runId, "report");
+        store.requeueEnded(runId);
+        retries.forget(runId);
+        queue(runId);
+        LOG.infof("run %s: verifying its destination again", runId);
+        return find(runId).orElseThrow();
+    }
+
     /** Hands an active run to the half that has work left for it. */
     public void queue(String runId) {
         boolean exportDone = store.stages(runId).stream()
