@@ -232,9 +232,10 @@ public class Runs {
             throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
         }
         retries.forget(runId);
+        RunRecord queued = find(runId).orElseThrow();
         queue(runId);
         LOG.infof("run %s resumed", runId);
-        return find(runId).orElseThrow();
+        return queued;
     }
 
     /**
@@ -256,9 +257,10 @@ public class Runs {
         store.stageReset(runId, "report");
         store.requeueEnded(runId);
         retries.forget(runId);
+        RunRecord queued = find(runId).orElseThrow();
         queue(runId);
         LOG.infof("run %s: verifying its destination again", runId);
-        return find(runId).orElseThrow();
+        return queued;
     }
 
     /** Hands an active run to the half that has work left for it. */

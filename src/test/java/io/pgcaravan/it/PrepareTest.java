@@ -156,9 +156,10 @@ class PrepareTest {
         for (String job : List.of("it-single", "it-ignore")) {
             Stack.freshJob(job);
             Stack.execDestination("postgres", "CREATE DATABASE " + StackResource.destinationDb(job));
-            Stack.execDestination(StackResource.destinationDb(job), "CREATE SCHEMA shop; CREATE TABLE shop.customers (id bigint, "
-                    + "name text NOT NULL, email text, country char(2) NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), "
-                    + "order_count integer NOT NULL DEFAULT 0)");
+            // the same table as the source's, empty (as a DBA might have created it beforehand)
+            Stack.execDestination(StackResource.destinationDb(job), "CREATE SCHEMA shop; CREATE TABLE shop.customers ("
+                    + "id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, email text UNIQUE, "
+                    + "country char(2) NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), order_count integer NOT NULL DEFAULT 0)");
         }
 
         JsonPath failed = Api.awaitFinished(Api.startRun("it-single"));
