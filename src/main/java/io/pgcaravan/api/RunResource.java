@@ -2,7 +2,10 @@ package io.pgcaravan.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.run.Progress;
+import io.pgcaravan.run.RunLog;
 import io.pgcaravan.run.RunRecord;
+import io.pgcaravan.run.StageStatus;
 import io.pgcaravan.run.RunStatus;
 import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
@@ -42,6 +45,10 @@ public class RunResource {
     ObjectMapper json;
     @Inject
     MigrationReport report;
+    @Inject
+    Progress progress;
+    @Inject
+    RunLog runLog;
 
     @GET
     public List<RunView> list(@QueryParam("job") String job, @QueryParam("status") String status,
@@ -64,6 +71,17 @@ public class RunResource {
     @Path("{id}")
     public RunView get(@PathParam("id") String id) {
         return store.find(id).map(this::view).orElseThrow(() -> new NoSuchElementException("no run with id '" + id + "'"));
+    }
+
+    /** The run's own log, as plain text: stages, retries, the tools' output line by line. */
+    @GET
+    @Path("{id}/log")
+    @Produces(MediaType.TEXT_PLAIN)
+    public Response log(@PathParam("id") String id) throws java.io.IOException {
+        store.find(id).orElseThrow(() -> new NoSuchElementException("no run with id '" + id + "'"));
+        java.nio.file.Path file = runLog.file(id);
+        String text = java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
+        return Response.ok(text, MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8")).build();
     }
 
     /** The migration report: JSON by default, a self-contained HTML page for {@code Accept: text/html}. */
@@ -106,7 +124,8 @@ public class RunResource {
     private RunView view(RunRecord r) {
         List<RunView.StageView> stages = store.stages(r.id()).stream()
                 .map(s -> new RunView.StageView(s.stage(), s.status(), s.startedAt(), s.finishedAt(),
-                        duration(s.startedAt(), s.finishedAt()), s.detail()))
+                        duration(s.startedAt(), s.finishedAt()), s.detail(),
+                        s.status() == StageStatus.RUNNING ? progress.view(r.id(), s.stage()).orElse(null) : null))
                 .toList();
         return new RunView(r.id(), r.job(), r.status(), r.trigger(), runs.options(r), r.createdAt(), r.startedAt(),
                 r.finishedAt(), duration(r.startedAt(), r.finishedAt()), r.error(), stages,

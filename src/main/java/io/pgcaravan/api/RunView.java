@@ -2,6 +2,7 @@ package io.pgcaravan.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgcaravan.run.AttemptRecord;
+import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunOptions;
 import io.pgcaravan.run.RunStatus;
 import io.pgcaravan.run.StageStatus;
@@ -27,7 +28,8 @@ public record RunView(
         JsonNode verification,
         String url) {
 
+    /** A stage; {@code progress} while it runs (dump, manifest, upload, restore, verify). */
     public record StageView(String name, StageStatus status, OffsetDateTime startedAt, OffsetDateTime finishedAt,
-                            Long durationMs, String detail) {
+                            Long durationMs, String detail, Progress.View progress) {
     }
 }

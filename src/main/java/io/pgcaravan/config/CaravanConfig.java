@@ -91,8 +91,19 @@ public interface CaravanConfig {
     }
 
     interface Api {
-        /** API users: {@code caravan.api.users.<name>.password|password-file|roles}. */
+        /** API users (HTTP basic): {@code caravan.api.users.<name>.password|password-file|roles}. */
         Map<String, ApiUser> users();
+
+        /**
+         * Bearer tokens ({@code Authorization: Bearer ...}), for pipelines and schedulers:
+         * {@code caravan.api.tokens.<name>.password|password-file|roles}, the token being the "password".
+         */
+        Map<String, ApiUser> tokens();
+
+        /** The largest request body the API takes, in bytes; a larger one is a 400. */
+        @WithDefault("65536")
+        @Min(1)
+        long maxBodyBytes();
     }
 
     interface ApiUser {

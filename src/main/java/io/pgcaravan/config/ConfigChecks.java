@@ -59,8 +59,11 @@ public class ConfigChecks {
             problems.add("caravan.retry.initial-delay-ms (" + config.retry().initialDelayMs()
                     + ") must not exceed caravan.retry.max-delay-ms (" + config.retry().maxDelayMs() + ")");
         }
-        for (Map.Entry<String, CaravanConfig.ApiUser> e : config.api().users().entrySet()) {
-            String p = "caravan.api.users." + e.getKey() + ".";
+        Map<String, CaravanConfig.ApiUser> principals = new java.util.LinkedHashMap<>();
+        config.api().users().forEach((k, v) -> principals.put("caravan.api.users." + k + ".", v));
+        config.api().tokens().forEach((k, v) -> principals.put("caravan.api.tokens." + k + ".", v));
+        for (Map.Entry<String, CaravanConfig.ApiUser> e : principals.entrySet()) {
+            String p = e.getKey();
             if (e.getValue().password().isPresent() == e.getValue().passwordFile().isPresent()) {
                 problems.add(p + "password / " + p + "password-file: set exactly one of them");
             }

@@ -19,6 +19,7 @@ public class ToolBinding extends DefaultExecBinding {
 
     @Override
     public ExecCommand readInput(Exchange exchange, ExecEndpoint endpoint) {
-        return new ToolCommand(super.readInput(exchange, endpoint), exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+        return new ToolCommand(super.readInput(exchange, endpoint), exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class),
+                exchange.getUnitOfWork().getRoute().getRouteId());
     }
 }

@@ -11,12 +11,19 @@ import java.util.Set;
 public class ToolCommand extends ExecCommand {
 
     private final String runId;
+    private final String stage;
 
-    public ToolCommand(ExecCommand command, String runId) {
+    public ToolCommand(ExecCommand command, String runId, String stage) {
         super(command.getExecutable(), List.copyOf(command.getArgs()), command.getWorkingDir(),
                 command.getTimeout(), (Set<Integer>) command.getExitValues(), null, command.getOutFile(),
                 false, command.getCommandLogLevel() == null ? LoggingLevel.DEBUG : command.getCommandLogLevel());
         this.runId = runId;
+        this.stage = stage;
+    }
+
+    /** The stage (route) the tool works for, for its progress. */
+    public String stage() {
+        return stage;
     }
 
     public String runId() {

@@ -1,6 +1,8 @@
 package io.pgcaravan.exec;
 
 import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.run.Progress;
+import io.pgcaravan.run.RunLog;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -48,6 +50,10 @@ public class ToolExecutor implements ExecCommandExecutor {
 
     @Inject
     CaravanConfig config;
+    @Inject
+    RunLog runLog;
+    @Inject
+    Progress progress;
 
     /**
      * Tools a killed predecessor of this process left running (it could not stop them) are stopped
@@ -80,6 +86,7 @@ public class ToolExecutor implements ExecCommandExecutor {
     @Override
     public ExecResult execute(ExecCommand command) throws IOException {
         String runId = command instanceof ToolCommand t ? t.runId() : null;
+        String stage = command instanceof ToolCommand t ? t.stage() : null;
         String tool = ToolCommand.toolName(command);
         List<String> cmdline = new ArrayList<>();
         cmdline.add(command.getExecutable());
@@ -107,8 +114,8 @@ public class ToolExecutor implements ExecCommandExecutor {
         }
         Deque<String> tail = new ArrayDeque<>();
         try {
-            Thread err = stream(process.getErrorStream(), runId, tool, tail);
-            Thread out = command.getOutFile() == null ? stream(process.getInputStream(), runId, tool, null) : null;
+            Thread err = stream(process.getErrorStream(), runId, stage, tool, tail);
+            Thread out = command.getOutFile() == null ? stream(process.getInputStream(), runId, stage, tool, null) : null;
             int exit = waitFor(process, command.getTimeout());
             err.join();
             if (out != null) {
@@ -160,7 +167,7 @@ public class ToolExecutor implements ExecCommandExecutor {
         process.destroy();
     }
 
-    private static Thread stream(InputStream in, String runId, String tool, Deque<String> tail) {
+    private Thread stream(InputStream in, String runId, String stage, String tool, Deque<String> tail) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
@@ -168,7 +175,12 @@ public class ToolExecutor implements ExecCommandExecutor {
                     if (line.isBlank()) {
                         continue;
                     }
-                    LOG.infof("[%s] %s: %s", runId, tool, line);
+                    if (runId == null) {
+                        LOG.infof("%s: %s", tool, line);
+                    } else {
+                        runLog.info(LOG, runId, tool + ": " + line);
+                        progress.toolLine(runId, stage, tool, line);
+                    }
                     if (tail != null) {
                         synchronized (tail) {
                             tail.addLast(line);

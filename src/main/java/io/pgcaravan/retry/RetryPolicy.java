@@ -10,6 +10,8 @@ import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageRecord;
 import io.pgcaravan.run.StageStatus;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.pgcaravan.run.RunLog;
+import io.pgcaravan.run.CaravanMetrics;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -39,6 +41,10 @@ public class RetryPolicy {
     @Inject
     RunStore store;
     @Inject
+    CaravanMetrics metrics;
+    @Inject
+    RunLog runLog;
+    @Inject
     Runs runs;
 
     /** First failure of each failing stage, by "run/stage"; forgotten when the stage is done. */
@@ -64,11 +70,12 @@ public class RetryPolicy {
         boolean again = elapsed.compareTo(window) < 0;
         String cause = Runs.describe(failure);
         store.recordAttempt(runId, stage, now, cls.name(), cause, again);
+        metrics.attempt(run.job(), stage, cls.name());
         exchange.setProperty(FAILURE_CLASS, cls);
         exchange.setProperty(RETRIED_FOR, elapsed);
         if (again) {
-            LOG.warnf("run %s: %s failed (%s), retrying for another %s: %s", runId, stage, cls.name().toLowerCase(),
-                    RetryDuration.format(window.minus(elapsed)), cause);
+            runLog.warn(LOG, runId, String.format("%s failed (%s), retrying for another %s: %s", stage, cls.name().toLowerCase(),
+                    RetryDuration.format(window.minus(elapsed)), cause));
         } else {
             forget(runId);
         }

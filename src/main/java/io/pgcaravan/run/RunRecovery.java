@@ -19,11 +19,13 @@ public class RunRecovery {
     @Inject
     RunStore store;
     @Inject
+    RunLog runLog;
+    @Inject
     Runs runs;
 
     void onStart(@Observes StartupEvent event) {
         for (RunRecord run : store.activeRuns()) {
-            LOG.infof("run %s was %s when the application stopped; it goes on at its first unfinished stage", run.id(), run.status());
+            runLog.info(LOG, run.id(), String.format("was %s when the application stopped; it goes on at its first unfinished stage", run.status()));
             runs.queue(run.id());
         }
     }

@@ -49,6 +49,10 @@ public class Runs {
     @Inject
     CaravanConfig config;
     @Inject
+    CaravanMetrics metrics;
+    @Inject
+    RunLog runLog;
+    @Inject
     RunStore store;
     @Inject
     ObjectMapper json;
@@ -58,6 +62,8 @@ public class Runs {
     RetryPolicy retries;
     @Inject
     ToolExecutor tools;
+    @Inject
+    Progress progress;
 
     /** Records a new run of the job and queues it; the export half picks it up. */
     public synchronized RunRecord start(String jobName, RunOptions options, String trigger) {
@@ -74,7 +80,7 @@ public class Runs {
         RunRecord run = new RunRecord(id, jobName, RunStatus.QUEUED, trigger, toJson(effective), now,
                 null, null, null, null, null, false, false, false, null);
         store.insert(run, Stages.ALL);
-        LOG.infof("run %s of job %s queued (%s)", id, jobName, trigger);
+        runLog.info(LOG, id, String.format("of job %s queued (%s)", jobName, trigger));
         queue(id);
         return run;
     }
@@ -92,7 +98,7 @@ public class Runs {
         for (String stage : Stages.EXPORT) {
             store.stageFinished(runId, stage, StageStatus.DONE, "done by the export half that delivered it");
         }
-        LOG.infof("run %s of job %s adopted from its delivery", runId, jobName);
+        runLog.info(LOG, runId, String.format("of job %s adopted from its delivery", jobName));
     }
 
     public JobConfig job(String jobName) {
@@ -157,8 +163,10 @@ public class Runs {
 
     /** The run succeeded; its local staging copy is removed (the verified delivery is the copy that counts now). */
     public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId) throws IOException {
-        store.runFinished(runId, RunStatus.SUCCEEDED, null);
-        LOG.infof("run %s SUCCEEDED", runId);
+        if (store.runFinished(runId, RunStatus.SUCCEEDED, null)) {
+            metrics.runEnded(find(runId).orElseThrow().job(), RunStatus.SUCCEEDED);
+        }
+        runLog.info(LOG, runId, "SUCCEEDED");
         Path staging = context(runId).stagingDir();
         if (Files.exists(staging)) {
             try (Stream<Path> walk = Files.walk(staging)) {
@@ -193,11 +201,13 @@ public class Runs {
         }
         String error = (stage == null ? "" : stage + ": ") + message;
         if (store.runFinished(runId, RunStatus.FAILED, error)) {
-            LOG.errorf("run %s FAILED in %s", runId, error);
+            metrics.runEnded(find(runId).orElseThrow().job(), RunStatus.FAILED);
+            runLog.error(LOG, runId, String.format("FAILED in %s", error));
         } else {
-            LOG.infof("run %s stopped: %s", runId, error);
+            runLog.info(LOG, runId, String.format("stopped: %s", error));
         }
         retries.forget(runId);
+        progress.forget(runId);
     }
 
     /**
@@ -209,8 +219,9 @@ public class Runs {
         if (!store.runFinished(runId, RunStatus.CANCELLED, "cancelled by " + by)) {
             throw new IllegalStateException("run " + runId + " is " + run.status() + " and cannot be cancelled");
         }
+        metrics.runEnded(run.job(), RunStatus.CANCELLED);
         int stopped = tools.stopAll(runId);
-        LOG.infof("run %s cancelled by %s (%d tool processes stopped)", runId, by, stopped);
+        runLog.info(LOG, runId, String.format("cancelled by %s (%d tool processes stopped)", by, stopped));
         return find(runId).orElseThrow();
     }
 
@@ -234,7 +245,7 @@ public class Runs {
         retries.forget(runId);
         RunRecord queued = find(runId).orElseThrow();
         queue(runId);
-        LOG.infof("run %s resumed", runId);
+        runLog.info(LOG, runId, "resumed");
         return queued;
     }
 
@@ -259,7 +270,7 @@ public class Runs {
         retries.forget(runId);
         RunRecord queued = find(runId).orElseThrow();
         queue(runId);
-        LOG.infof("run %s: verifying its destination again", runId);
+        runLog.info(LOG, runId, "verifying its destination again");
         return queued;
     }
 
@@ -275,7 +286,7 @@ public class Runs {
         if (config.importHalf().enabled() && Files.exists(ctx.deliveryDir().resolve(RunContext.DONE))) {
             producer.sendBodyAndHeader("seda:import", null, RunHeaders.RUN_ID, runId);
         } else {
-            LOG.infof("run %s waits for the import half to find its delivery", runId);
+            runLog.info(LOG, runId, "waits for the import half to find its delivery");
         }
     }
 

@@ -21,7 +21,13 @@ public class StageTracker {
     @Inject
     RunStore store;
     @Inject
+    CaravanMetrics metrics;
+    @Inject
+    RunLog runLog;
+    @Inject
     RetryPolicy retries;
+    @Inject
+    Progress progress;
 
     public boolean begin(Exchange exchange) {
         String runId = runId(exchange);
@@ -32,7 +38,7 @@ public class StageTracker {
         boolean finished = store.stages(runId).stream()
                 .anyMatch(s -> s.stage().equals(stage) && s.status() == StageStatus.DONE);
         if (finished) {
-            LOG.infof("run %s: %s already done, skipped", runId, stage);
+            runLog.info(LOG, runId, String.format("%s already done, skipped", stage));
             return false;
         }
         store.stageStarted(runId, stage);
@@ -41,7 +47,7 @@ public class StageTracker {
         if (outer != null) {
             exchange.setProperty(OUTER_DETAIL, outer);
         }
-        LOG.infof("run %s: %s started", runId, stage);
+        runLog.info(LOG, runId, String.format("%s started", stage));
         return true;
     }
 
@@ -49,13 +55,17 @@ public class StageTracker {
         String runId = runId(exchange);
         String stage = stage(exchange);
         store.stageFinished(runId, stage, StageStatus.DONE, exchange.getProperty(DETAIL, String.class));
+        store.find(runId).ifPresent(run -> store.stages(runId).stream()
+                .filter(s -> s.stage().equals(stage) && s.startedAt() != null && s.finishedAt() != null).findFirst()
+                .ifPresent(s -> metrics.stageDone(run.job(), stage, java.time.Duration.between(s.startedAt(), s.finishedAt()))));
         exchange.removeProperty(DETAIL);
         Object outer = exchange.removeProperty(OUTER_DETAIL);
         if (outer != null) {
             exchange.setProperty(DETAIL, outer);
         }
         retries.stageDone(runId, stage);
-        LOG.infof("run %s: %s done", runId, stage);
+        progress.finish(runId, stage);
+        runLog.info(LOG, runId, String.format("%s done", stage));
     }
 
     /** Exchange property a stage may set to a one-line summary shown with the finished stage. */

@@ -2,12 +2,15 @@ package io.pgcaravan.stage;
 
 import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.SftpException;
+import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import io.pgcaravan.sftp.SftpEndpoints;
 import io.pgcaravan.sftp.SftpSessions;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.pgcaravan.run.RunLog;
+import io.pgcaravan.run.CaravanMetrics;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -40,7 +43,13 @@ public class Delivery {
     @Inject
     Runs runs;
     @Inject
+    CaravanMetrics metrics;
+    @Inject
+    RunLog runLog;
+    @Inject
     SftpEndpoints sftpEndpoints;
+    @Inject
+    Progress progress;
 
     /**
      * Returns the files still to upload, relative to the staging directory, DONE last. The first
@@ -73,9 +82,13 @@ public class Delivery {
                 pending.add(f);
             }
         }
+        long pendingBytes = 0;
+        for (String f : pending) {
+            pendingBytes += Files.size(staging.resolve(f));
+        }
+        progress.start(ctx.runId(), "upload", pending.size(), "files").totalBytes(pendingBytes);
         if (pending.size() < order.size()) {
-            LOG.infof("run %s: %d of %d files already on the intermediate host, not sent again",
-                    ctx.runId(), order.size() - pending.size(), order.size());
+            runLog.info(LOG, ctx.runId(), String.format("%d of %d files already on the intermediate host, not sent again", order.size() - pending.size(), order.size()));
         }
         exchange.setProperty(StageTracker.DETAIL, order.size() + " files, " + FileTrees.humanBytes(bytes)
                 + (pending.size() < order.size() ? " (" + (order.size() - pending.size()) + " already there)" : ""));
@@ -135,13 +148,12 @@ public class Delivery {
         String relative = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + relative);
         exchange.getMessage().setHeader(SFTP_URI, sftpEndpoints.uri(ctx.jobName()));
-        Path file = ctx.stagingDir().resolve(relative);
+        InputStream in = Files.newInputStream(ctx.stagingDir().resolve(relative));
         long limit = ctx.job().intermediate().maxBytesPerSecond();
         if (limit > 0) {
-            InputStream in = new ThrottledInputStream(Files.newInputStream(file), limit);
-            exchange.getMessage().setBody(in);
-        } else {
-            exchange.getMessage().setBody(file.toFile());
+            in = new ThrottledInputStream(in, limit);
         }
+        Progress.Counter counter = progress.of(ctx.runId(), "upload").orElseGet(() -> progress.start(ctx.runId(), "upload", 0, "files"));
+        exchange.getMessage().setBody(new CountingInputStream(in, counter, n -> metrics.uploaded(ctx.jobName(), n)));
     }
 }

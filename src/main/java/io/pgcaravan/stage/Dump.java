@@ -8,10 +8,12 @@ import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.run.RunContext;
+import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.pgcaravan.run.CaravanMetrics;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -37,11 +39,15 @@ public class Dump {
     @Inject
     Runs runs;
     @Inject
+    CaravanMetrics metrics;
+    @Inject
     PassFiles passFiles;
     @Inject
     PgTools tools;
     @Inject
     Snapshots snapshots;
+    @Inject
+    Progress progress;
     @Inject
     RunStore store;
 
@@ -68,11 +74,13 @@ public class Dump {
         // the snapshot the manifest is counted in, so both describe exactly the same data
         args.add("--snapshot=" + snapshots.id(ctx.runId()).orElseThrow());
         ObjectSelection selection = ObjectSelection.of(ctx.job().select());
-        if (!selection.isEverything()) {
-            // exact names from the catalog, so the dump holds exactly what the manifest counts
-            try (Connection c = PgConnections.open(ctx.job().source(), ctx.job().source().database())) {
+        try (Connection c = PgConnections.open(ctx.job().source(), ctx.job().source().database())) {
+            if (!selection.isEverything()) {
+                // exact names from the catalog, so the dump holds exactly what the manifest counts
                 args.addAll(selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)));
             }
+            progress.start(ctx.runId(), "dump", selection.tables(Catalog.tables(c)).size(), "tables")
+                    .measureBytesWith(() -> FileTrees.sizeOrZero(partial));
         }
         Path passfile = passFiles.forRun(ctx.runId(), PassFiles.Half.EXPORT, ctx.job());
         args.add("--dbname=" + ConnInfo.of(ctx.job().source(), ctx.job().source().database(), passfile));
@@ -85,6 +93,8 @@ public class Dump {
         Path dump = ctx.stagingDir().resolve(RunContext.DUMP);
         FileTrees.delete(dump);
         Files.move(ctx.stagingDir().resolve(PARTIAL), dump, StandardCopyOption.ATOMIC_MOVE);
-        exchange.setProperty(StageTracker.DETAIL, FileTrees.describeSize(dump));
+        long bytes = FileTrees.size(dump);
+        metrics.dumped(ctx.jobName(), bytes);
+        exchange.setProperty(StageTracker.DETAIL, FileTrees.humanBytes(bytes));
     }
 }

@@ -26,14 +26,22 @@ final class DumpSequences {
     private DumpSequences() {
     }
 
+    /** The dump's table of contents: one line per item pg_restore will restore (pg_restore --list). */
+    static List<String> toc(String pgRestore, Path dump, Path workDir) throws IOException, InterruptedException {
+        Path toc = workDir.resolve(".dump.toc");
+        try {
+            run(List.of(pgRestore, "--list", "--file=" + toc, dump.toString()));
+            return Files.readAllLines(toc, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank() && !l.startsWith(";")).toList();
+        } finally {
+            Files.deleteIfExists(toc);
+        }
+    }
+
     static List<Value> read(String pgRestore, Path dump, Path workDir) throws IOException, InterruptedException {
-        Path toc = workDir.resolve(".sequences.toc");
         Path list = workDir.resolve(".sequences.list");
         Path sql = workDir.resolve(".sequences.sql");
         try {
-            run(List.of(pgRestore, "--list", "--file=" + toc, dump.toString()));
-            List<String> entries = Files.readAllLines(toc, StandardCharsets.UTF_8).stream()
-                    .filter(l -> !l.startsWith(";") && l.contains(" SEQUENCE SET ")).toList();
+            List<String> entries = toc(pgRestore, dump, workDir).stream().filter(l -> l.contains(" SEQUENCE SET ")).toList();
             if (entries.isEmpty()) {
                 return List.of();
             }
@@ -48,7 +56,6 @@ final class DumpSequences {
             }
             return out;
         } finally {
-            Files.deleteIfExists(toc);
             Files.deleteIfExists(list);
             Files.deleteIfExists(sql);
         }

@@ -41,6 +41,15 @@ final class FileTrees {
         }
     }
 
+    /** The size so far of something being written (0 while it is not there yet or moves). */
+    static long sizeOrZero(Path path) {
+        try {
+            return Files.exists(path) ? size(path) : 0;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
     static String describeSize(Path path) throws IOException {
         return humanBytes(size(path));
     }

@@ -10,6 +10,7 @@ import io.pgcaravan.pg.SourceInspection;
 import io.pgcaravan.pg.TableContent;
 import io.pgcaravan.pg.ObjectSelection;
 import io.pgcaravan.pg.PgConnections;
+import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.RunRecord;
 import io.pgcaravan.run.RunStore;
@@ -45,6 +46,8 @@ public class ManifestWriter {
     RunStore store;
     @Inject
     Snapshots snapshots;
+    @Inject
+    Progress progress;
 
     /**
      * The database's settings as they are without this run's write freeze: the destination must
@@ -76,8 +79,9 @@ public class ManifestWriter {
                     settings.owner(), unfrozen(settings.settings(), store.find(ctx.runId()).orElseThrow()));
             List<Catalog.Table> inScope = selection.tables(Catalog.tables(c));
             // counted on several connections, every one in the dump's snapshot
+            Progress.Counter counter = progress.start(ctx.runId(), "manifest", inScope.size(), "tables");
             List<TableContent.Counted> counted = SnapshotReader.map(src, src.database(), snapshot, ctx.job().verify().jobs(),
-                    inScope, (conn, t) -> TableContent.read(conn, t, checksums));
+                    inScope, (conn, t) -> counter.stepped(TableContent.read(conn, t, checksums)));
             List<Manifest.TableRows> tables = new ArrayList<>();
             for (int i = 0; i < inScope.size(); i++) {
                 Catalog.Table t = inScope.get(i);

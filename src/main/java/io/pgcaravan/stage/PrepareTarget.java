@@ -13,6 +13,7 @@ import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageFailedException;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.pgcaravan.run.RunLog;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -38,6 +39,8 @@ public class PrepareTarget {
     @Inject
     Runs runs;
     @Inject
+    RunLog runLog;
+    @Inject
     RunStore store;
     @Inject
     ObjectMapper json;
@@ -48,7 +51,7 @@ public class PrepareTarget {
         DatabaseEndpoint dst = ctx.job().destination();
         String roles;
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
-            roles = RoleMigration.apply(ctx, maint);
+            roles = RoleMigration.apply(ctx, maint, runLog);
             if (!Catalog.databaseExists(maint, dst.database())) {
                 String owner = create(maint, dst.database(), manifest.source());
                 store.setDestinationCreated(ctx.runId());
@@ -63,8 +66,7 @@ public class PrepareTarget {
         }
         List<String> clashing = clashing(manifest, existing);
         if (!clashing.isEmpty() && ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE) {
-            LOG.warnf("run %s: %d tables to restore already exist in %s; conflicts=ignore, so their rows are loaded into them",
-                    ctx.runId(), clashing.size(), dst.database());
+            runLog.warn(LOG, ctx.runId(), String.format("%d tables to restore already exist in %s; conflicts=ignore, so their rows are loaded into them", clashing.size(), dst.database()));
         } else if (!clashing.isEmpty()) {
             throw new StageFailedException("destination database " + dst.database() + " already holds "
                     + clashing.size() + " of the tables to restore (" + String.join(", ", clashing.stream().limit(5).toList())
@@ -102,8 +104,7 @@ public class PrepareTarget {
                     + " tables in " + dst.database() + ", a database this run neither created nor found empty; "
                     + "not cleaning it up automatically: drop what the restore created (or the database) and resume the run");
         }
-        LOG.warnf("run %s: dropping and recreating %s to clean up after a failed parallel restore (%d tables left)",
-                ctx.runId(), dst.database(), left.size());
+        runLog.warn(LOG, ctx.runId(), String.format("dropping and recreating %s to clean up after a failed parallel restore (%d tables left)", dst.database(), left.size()));
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase()); Statement st = maint.createStatement()) {
             boolean force = Catalog.serverMajor(maint) >= 13;
             st.execute("DROP DATABASE " + PgConnections.ident(dst.database()) + (force ? " WITH (FORCE)" : ""));

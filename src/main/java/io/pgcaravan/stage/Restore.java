@@ -6,6 +6,7 @@ import org.apache.camel.component.exec.ExecBinding;
 import io.pgcaravan.pg.ConnInfo;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
+import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
@@ -30,6 +31,8 @@ public class Restore {
     PgTools tools;
     @Inject
     PrepareTarget prepareTarget;
+    @Inject
+    Progress progress;
 
     public void command(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
@@ -64,6 +67,8 @@ public class Restore {
         args.add(ctx.deliveryDir().resolve(RunContext.DUMP).toString());
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
         exchange.setProperty(StageTracker.DETAIL, detail);
+        progress.start(ctx.runId(), "restore", DumpSequences.toc(tools.path("pg_restore"), ctx.deliveryDir().resolve(RunContext.DUMP),
+                ctx.deliveryDir()).size(), "items");
     }
 
     /**

@@ -3,6 +3,7 @@ package io.pgcaravan.stage;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.run.RunContext;
+import io.pgcaravan.run.RunLog;
 import io.pgcaravan.run.StageFailedException;
 import org.jboss.logging.Logger;
 
@@ -29,7 +30,7 @@ final class RoleMigration {
     }
 
     /** Returns a one-line summary; warnings go to the log. */
-    static String apply(RunContext ctx, Connection maint) throws SQLException, IOException {
+    static String apply(RunContext ctx, Connection maint, RunLog runLog) throws SQLException, IOException {
         Path script = ctx.deliveryDir().resolve(RunContext.ROLES);
         if (!ctx.job().roles().migrate() || !Files.exists(script)) {
             return "roles not migrated";
@@ -58,7 +59,7 @@ final class RoleMigration {
         } finally {
             maint.setAutoCommit(autoCommit);
         }
-        roles.warnings().forEach(w -> LOG.warnf("run %s roles: %s", ctx.runId(), w));
+        roles.warnings().forEach(w -> runLog.warn(LOG, ctx.runId(), String.format("roles: %s", w)));
         return roles.created().size() + " roles created (" + flavour.name().toLowerCase() + "), "
                 + roles.kept().size() + " already there";
     }

@@ -5,6 +5,7 @@ import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.Runs;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.pgcaravan.run.RunLog;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Header;
@@ -35,6 +36,8 @@ public class Snapshots {
 
     @Inject
     Runs runs;
+    @Inject
+    RunLog runLog;
 
     private final Map<String, Held> held = new ConcurrentHashMap<>();
 
@@ -49,7 +52,7 @@ public class Snapshots {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
                 rs.next();
                 held.put(runId, new Held(c, rs.getString(1)));
-                LOG.infof("run %s: source snapshot %s exported for the dump and its manifest", runId, rs.getString(1));
+                runLog.info(LOG, runId, String.format("source snapshot %s exported for the dump and its manifest", rs.getString(1)));
             }
         } catch (SQLException e) {
             c.close();

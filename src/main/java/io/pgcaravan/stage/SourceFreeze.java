@@ -9,6 +9,7 @@ import io.pgcaravan.run.Runs;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.pgcaravan.run.RunLog;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Header;
@@ -35,6 +36,8 @@ public class SourceFreeze {
     @Inject
     Runs runs;
     @Inject
+    RunLog runLog;
+    @Inject
     RunStore store;
 
     public void freeze(@Header(RunHeaders.RUN_ID) String runId) throws SQLException {
@@ -51,7 +54,7 @@ public class SourceFreeze {
             store.setSourceFrozen(runId, true, previous.isEmpty() ? null : previous.get(0));
             st.execute("ALTER DATABASE " + PgConnections.ident(db) + " SET " + SETTING + " = on");
         }
-        LOG.warnf("run %s: source database %s is read-only for new sessions until it is dumped", runId, db);
+        runLog.warn(LOG, runId, String.format("source database %s is read-only for new sessions until it is dumped", db));
     }
 
     public void release(@Header(RunHeaders.RUN_ID) String runId) throws SQLException {
@@ -66,7 +69,7 @@ public class SourceFreeze {
                     : " SET " + SETTING + " = " + PgConnections.literal(run.sourceFreezePrevious())));
         }
         store.setSourceFrozen(runId, false, null);
-        LOG.infof("run %s: source database %s takes writes again", runId, db);
+        runLog.info(LOG, runId, String.format("source database %s takes writes again", db));
     }
 
     /** For the error handler: a failure to lift the freeze must not hide why the run failed. */
@@ -74,8 +77,8 @@ public class SourceFreeze {
         try {
             release(runId);
         } catch (Exception e) {
-            LOG.errorf("run %s: could not lift the write freeze of its source: %s; it is retried when the application "
-                    + "starts, or run ALTER DATABASE ... RESET default_transaction_read_only by hand", runId, e.getMessage());
+            runLog.error(LOG, runId, String.format("could not lift the write freeze of its source: %s; it is retried when the application "
+                    + "starts, or run ALTER DATABASE ... RESET default_transaction_read_only by hand", e.getMessage()));
         }
     }
 

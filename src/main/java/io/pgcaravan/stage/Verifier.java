@@ -10,6 +10,7 @@ import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.pg.SnapshotReader;
 import io.pgcaravan.pg.SourceInspection;
 import io.pgcaravan.pg.TableContent;
+import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
@@ -50,6 +51,8 @@ public class Verifier {
     ObjectMapper json;
     @Inject
     PgTools tools;
+    @Inject
+    Progress progress;
 
     public void verify(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
@@ -69,8 +72,9 @@ public class Verifier {
             }
             List<Catalog.Table> present = manifest.tables().stream().map(m -> onDestination.get(m.display()))
                     .filter(Objects::nonNull).toList();
+            Progress.Counter counter = progress.start(ctx.runId(), "verify", present.size(), "tables");
             List<TableContent.Counted> counted = SnapshotReader.map(dst, dst.database(), null, ctx.job().verify().jobs(),
-                    present, (conn, t) -> TableContent.read(conn, t, checksums));
+                    present, (conn, t) -> counter.stepped(TableContent.read(conn, t, checksums)));
             Map<String, TableContent.Counted> found = new HashMap<>();
             for (int i = 0; i < present.size(); i++) {
                 found.put(present.get(i).display(), counted.get(i));

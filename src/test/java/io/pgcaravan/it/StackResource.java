@@ -103,6 +103,8 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         props.put("caravan.jobs.it-reader.source.password", "reader-pw");
         job(props, "it-freeze", "custom", 1, "single-transaction");
         props.put("caravan.jobs.it-freeze.freeze-source-writes", "true");
+        // operating surface
+        job(props, "it-ops", "directory", 2, "parallel");
         // verification
         job(props, "it-verify", "directory", 2, "parallel");
         job(props, "it-checksum", "custom", 1, "single-transaction");
