@@ -28,6 +28,22 @@ public interface CaravanConfig {
 
     Retry retry();
 
+    Schedule schedule();
+
+    /** Runs one job and exits with its outcome (for a container scheduler's cron job). */
+    OneShot oneShot();
+
+    interface Schedule {
+        /** The time zone of the jobs' cron expressions unless a job names its own. */
+        @WithDefault("UTC")
+        String timeZone();
+    }
+
+    interface OneShot {
+        /** The job to run once; the process then exits 0 if it SUCCEEDED, 1 otherwise. */
+        Optional<String> job();
+    }
+
     Tools tools();
 
     @WithName("import")

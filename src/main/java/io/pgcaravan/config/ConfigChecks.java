@@ -50,11 +50,21 @@ public class ConfigChecks {
             }
             problems.addAll(RetryWindows.problems(job.retry().connection(), p + "retry.connection",
                     job.retry().other(), p + "retry.other", config.retry().enforceRanges()));
+            job.schedule().cron().filter(c -> !org.quartz.CronExpression.isValidExpression(c)).ifPresent(c ->
+                    problems.add(p + "schedule.cron: '" + c + "' is not a cron expression (seconds minutes hours day-of-month month "
+                            + "day-of-week, e.g. '0 30 2 * * ?')"));
+            job.schedule().timeZone().filter(z -> !validZone(z)).ifPresent(z ->
+                    problems.add(p + "schedule.time-zone: unknown time zone '" + z + "'"));
             if (job.dump().jobs() > 1 && job.dump().format() != JobConfig.DumpFormat.DIRECTORY) {
                 problems.add(p + "dump.jobs: parallel dumps (" + job.dump().jobs()
                         + ") need " + p + "dump.format=directory");
             }
         }
+        if (!validZone(config.schedule().timeZone())) {
+            problems.add("caravan.schedule.time-zone: unknown time zone '" + config.schedule().timeZone() + "'");
+        }
+        config.oneShot().job().filter(j -> !config.jobs().containsKey(j)).ifPresent(j ->
+                problems.add("caravan.one-shot.job: no job named '" + j + "' is configured"));
         if (config.retry().initialDelayMs() > config.retry().maxDelayMs()) {
             problems.add("caravan.retry.initial-delay-ms (" + config.retry().initialDelayMs()
                     + ") must not exceed caravan.retry.max-delay-ms (" + config.retry().maxDelayMs() + ")");
@@ -74,6 +84,15 @@ public class ConfigChecks {
             }
         }
         return problems;
+    }
+
+    private static boolean validZone(String zone) {
+        try {
+            java.time.ZoneId.of(zone);
+            return true;
+        } catch (java.time.DateTimeException e) {
+            return false;
+        }
     }
 
     private static void endpoint(List<String> problems, String p, JobConfig.DatabaseEndpoint ep) {

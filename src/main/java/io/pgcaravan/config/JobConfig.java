@@ -33,9 +33,11 @@ public interface JobConfig {
     Select select();
 
     /**
-     * What the precheck does about source tables that already exist in the destination database:
-     * {@code fail} (the run stops, listing them) or {@code ignore} (a WARN; the restore loads into
-     * the existing tables and the verification tells whether the result matches).
+     * What happens when the destination database already holds tables to migrate: {@code fail}
+     * (the precheck stops the run, listing them), {@code ignore} (a WARN; the restore loads into
+     * the existing tables and the verification tells whether the result matches), or
+     * {@code replace} (a WARN; the destination database is dropped and created anew before the
+     * restore — for a copy refreshed on a schedule).
      */
     @WithDefault("fail")
     ConflictMode conflicts();
@@ -59,6 +61,17 @@ public interface JobConfig {
     boolean freezeSourceWrites();
 
     Verify verify();
+
+    Schedule schedule();
+
+    /** When the job runs by itself; a run that is due while the last one is still active is recorded as skipped. */
+    interface Schedule {
+        /** A Quartz cron expression: seconds minutes hours day-of-month month day-of-week, e.g. "0 30 2 * * ?". */
+        Optional<String> cron();
+
+        /** The time zone the expression is read in (default: caravan.schedule.time-zone). */
+        Optional<String> timeZone();
+    }
 
     interface Verify {
         /**
@@ -214,7 +227,7 @@ public interface JobConfig {
 
     enum DumpFormat { CUSTOM, DIRECTORY }
 
-    enum ConflictMode { FAIL, IGNORE }
+    enum ConflictMode { FAIL, IGNORE, REPLACE }
 
     enum VerifyMode { COUNTS, CHECKSUM }
 

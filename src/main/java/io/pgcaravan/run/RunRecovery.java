@@ -23,8 +23,14 @@ public class RunRecovery {
     @Inject
     Runs runs;
 
+    @Inject
+    io.pgcaravan.config.CaravanConfig config;
+
     void onStart(@Observes StartupEvent event) {
         for (RunRecord run : store.activeRuns()) {
+            if (config.oneShot().job().filter(j -> !j.equals(run.job())).isPresent()) {
+                continue; // a one-shot process only touches its own job
+            }
             runLog.info(LOG, run.id(), String.format("was %s when the application stopped; it goes on at its first unfinished stage", run.status()));
             runs.queue(run.id());
         }

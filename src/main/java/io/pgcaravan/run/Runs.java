@@ -73,9 +73,7 @@ public class Runs {
             throw new JobBusyException(jobName, active.get(0).id());
         }
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        byte[] rnd = new byte[3];
-        RANDOM.nextBytes(rnd);
-        String id = jobName + "-" + ID_TIME.format(now) + "-" + HexFormat.of().formatHex(rnd);
+        String id = newId(jobName, now);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
         RunRecord run = new RunRecord(id, jobName, RunStatus.QUEUED, trigger, toJson(effective), now,
                 null, null, null, null, null, false, false, false, null);
@@ -83,6 +81,29 @@ public class Runs {
         runLog.info(LOG, id, String.format("of job %s queued (%s)", jobName, trigger));
         queue(id);
         return run;
+    }
+
+    /**
+     * A schedule fired for the job: a run starts, or, while the job's last run is still active,
+     * one is recorded as SKIPPED with the reason (a job never runs twice at once).
+     */
+    public synchronized void startScheduled(@Header("CaravanJob") String jobName) {
+        try {
+            start(jobName, null, "schedule");
+        } catch (JobBusyException busy) {
+            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+            String id = newId(jobName, now);
+            store.insert(new RunRecord(id, jobName, RunStatus.SKIPPED, "schedule", toJson(RunOptions.of(job(jobName))), now,
+                    null, now, "skipped: " + busy.getMessage(), null, null, false, false, false, null), List.of());
+            metrics.runEnded(jobName, RunStatus.SKIPPED);
+            runLog.warn(LOG, id, "scheduled run of job " + jobName + " skipped: " + busy.getMessage());
+        }
+    }
+
+    private static String newId(String jobName, OffsetDateTime now) {
+        byte[] rnd = new byte[3];
+        RANDOM.nextBytes(rnd);
+        return jobName + "-" + ID_TIME.format(now) + "-" + HexFormat.of().formatHex(rnd);
     }
 
     /**

@@ -293,10 +293,13 @@ public class Precheck {
                 return PrecheckItem.pass("destination.conflicts", "none of the tables to migrate exist in " + dst.database());
             }
             String message = clashing.size() + " of the tables to migrate already exist in " + dst.database() + ": " + listed(clashing);
-            return job.conflicts() == JobConfig.ConflictMode.IGNORE
-                    ? PrecheckItem.warn("destination.conflicts", message
-                    + " (conflicts=ignore: their rows are loaded into the existing tables)", limit(clashing))
-                    : PrecheckItem.fail("destination.conflicts", message, limit(clashing));
+            return switch (job.conflicts()) {
+                case IGNORE -> PrecheckItem.warn("destination.conflicts", message
+                        + " (conflicts=ignore: their rows are loaded into the existing tables)", limit(clashing));
+                case REPLACE -> PrecheckItem.warn("destination.conflicts", message
+                        + " (conflicts=replace: the database is dropped and created anew before the restore)", limit(clashing));
+                case FAIL -> PrecheckItem.fail("destination.conflicts", message, limit(clashing));
+            };
         } catch (SQLException e) {
             return PrecheckItem.fail("destination.conflicts", "cannot read " + dst.database() + ": " + e.getMessage());
         }

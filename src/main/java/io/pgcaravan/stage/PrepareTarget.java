@@ -52,6 +52,10 @@ public class PrepareTarget {
         String roles;
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
             roles = RoleMigration.apply(ctx, maint, runLog);
+            if (ctx.job().conflicts() == JobConfig.ConflictMode.REPLACE && Catalog.databaseExists(maint, dst.database())) {
+                runLog.warn(LOG, ctx.runId(), "conflicts=replace: dropping destination database " + dst.database() + " to create it anew");
+                drop(maint, dst.database());
+            }
             if (!Catalog.databaseExists(maint, dst.database())) {
                 String owner = create(maint, dst.database(), manifest.source());
                 store.setDestinationCreated(ctx.runId());
@@ -105,9 +109,8 @@ public class PrepareTarget {
                     + "not cleaning it up automatically: drop what the restore created (or the database) and resume the run");
         }
         runLog.warn(LOG, ctx.runId(), String.format("dropping and recreating %s to clean up after a failed parallel restore (%d tables left)", dst.database(), left.size()));
-        try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase()); Statement st = maint.createStatement()) {
-            boolean force = Catalog.serverMajor(maint) >= 13;
-            st.execute("DROP DATABASE " + PgConnections.ident(dst.database()) + (force ? " WITH (FORCE)" : ""));
+        try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
+            drop(maint, dst.database());
             create(maint, dst.database(), manifest.source());
         }
     }
@@ -117,6 +120,13 @@ public class PrepareTarget {
         DatabaseEndpoint dst = ctx.job().destination();
         try (Connection c = PgConnections.open(dst, dst.database())) {
             return clashing(manifest(ctx), Catalog.tables(c).stream().map(Catalog.Table::display).toList());
+        }
+    }
+
+    private static void drop(Connection maint, String database) throws SQLException {
+        boolean force = Catalog.serverMajor(maint) >= 13; // sessions still connected would block it otherwise
+        try (Statement st = maint.createStatement()) {
+            st.execute("DROP DATABASE " + PgConnections.ident(database) + (force ? " WITH (FORCE)" : ""));
         }
     }
 

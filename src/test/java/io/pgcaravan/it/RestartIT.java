@@ -47,6 +47,8 @@ class RestartIT {
                 .append("caravan.retry.enforce-ranges=false\ncaravan.retry.initial-delay-ms=200\ncaravan.retry.max-delay-ms=1000\n");
         job(p, "rs-dump", "custom", 0);
         job(p, "rs-upload", "directory", 1_000_000);
+        job(p, "rs-bad", "custom", 0);
+        p.append("caravan.jobs.rs-bad.source.password-file=\ncaravan.jobs.rs-bad.source.password=wrong\n");
         Files.writeString(HOME.resolve("app.properties"), p);
         RestAssured.port = PORT;
     }
@@ -117,12 +119,32 @@ class RestartIT {
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
     }
 
-    private void start() throws Exception {
+    @Test
+    void oneShotModeRunsTheJobAndExitsWithItsOutcome() throws Exception {
+        Stack.freshJob("rs-dump");
+        Process ok = launch("-Dcaravan.one-shot.job=rs-dump");
+        assertThat(ok.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).as("exited").isTrue();
+        assertThat(ok.exitValue()).isZero();
+        assertThat(log(starts)).containsPattern("pg-caravan run rs-dump-\\S+ of job rs-dump: SUCCEEDED");
+
+        Stack.freshJob("rs-bad");
+        Process bad = launch("-Dcaravan.one-shot.job=rs-bad");
+        assertThat(bad.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).as("exited").isTrue();
+        assertThat(bad.exitValue()).isEqualTo(1);
+        assertThat(log(starts)).containsPattern("pg-caravan run rs-bad-\\S+ of job rs-bad: FAILED - precheck: precheck failed: source.connection");
+    }
+
+    private Process launch(String... properties) throws Exception {
         starts++;
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        app = new ProcessBuilder(List.of("java", "-Dquarkus.config.locations=" + HOME.resolve("app.properties"),
-                "-jar", jar.toString()))
-                .redirectErrorStream(true).redirectOutput(HOME.resolve("app-" + starts + ".log").toFile()).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of("java", "-Dquarkus.config.locations=" + HOME.resolve("app.properties")));
+        cmd.addAll(List.of(properties));
+        cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toString()));
+        app = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(HOME.resolve("app-" + starts + ".log").toFile()).start();
+        return app;
+    }
+
+    private void start() throws Exception {
+        launch();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!app.isAlive()) {
                 throw new AssertionError("the application exited: " + log(starts));

@@ -105,6 +105,7 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         props.put("caravan.jobs.it-freeze.freeze-source-writes", "true");
         // operating surface
         job(props, "it-ops", "directory", 2, "parallel");
+        job(props, "it-sched", "custom", 1, "single-transaction");
         // verification
         job(props, "it-verify", "directory", 2, "parallel");
         job(props, "it-checksum", "custom", 1, "single-transaction");

@@ -1,0 +1,58 @@
+package io.pgcaravan.run;
+
+import io.pgcaravan.config.CaravanConfig;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.Optional;
+
+/**
+ * One-shot mode ({@code caravan.one-shot.job=<job>}, or CARAVAN_ONE_SHOT_JOB in a container): runs
+ * the job once, prints the verdict and exits 0 when the run SUCCEEDED, 1 otherwise — what a
+ * container scheduler's cron job needs. A run the previous process left active is followed instead.
+ */
+@ApplicationScoped
+public class OneShot {
+
+    private static final Logger LOG = Logger.getLogger(OneShot.class);
+
+    @Inject
+    CaravanConfig config;
+    @Inject
+    Runs runs;
+    @Inject
+    RunStore store;
+
+    void onStart(@Observes StartupEvent event) {
+        Optional<String> job = config.oneShot().job();
+        if (job.isEmpty()) {
+            return;
+        }
+        Thread t = new Thread(() -> follow(job.get()), "one-shot");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void follow(String job) {
+        int exit = 1;
+        try {
+            String id = store.active(job).stream().map(RunRecord::id).findFirst()
+                    .orElseGet(() -> runs.start(job, null, "one-shot").id());
+            RunRecord run = store.find(id).orElseThrow();
+            while (run.status().isActive()) {
+                Thread.sleep(1000);
+                run = store.find(id).orElseThrow();
+            }
+            exit = run.status() == RunStatus.SUCCEEDED ? 0 : 1;
+            System.out.println("pg-caravan run " + id + " of job " + job + ": " + run.status()
+                    + (run.error() == null ? "" : " - " + run.error()));
+        } catch (Exception e) {
+            LOG.errorf("one-shot run of job %s could not be carried out: %s", job, e.getMessage());
+        }
+        Quarkus.asyncExit(exit);
+    }
+}
