@@ -49,6 +49,12 @@ public class ConfigUsersIdentityProvider implements IdentityProvider<UsernamePas
         });
     }
 
+    /** The user's roles if the password is theirs (for the status page's sign-in), else empty. */
+    public java.util.Optional<java.util.Set<String>> check(String name, String password) {
+        CaravanConfig.ApiUser user = config.api().users().get(name);
+        return user != null && matches(user, password.toCharArray()) ? java.util.Optional.of(user.roles()) : java.util.Optional.empty();
+    }
+
     private static boolean matches(CaravanConfig.ApiUser user, char[] given) {
         String expected;
         try {

@@ -4,7 +4,11 @@ import io.pgcaravan.config.JobConfig;
 
 /** A job's configuration as the API shows it: everything but the secrets. */
 public record JobView(String name, Database source, Database destination, Intermediate intermediate,
-                      String dumpFormat, int dumpJobs, String restoreMode, int restoreJobs) {
+                      String dumpFormat, int dumpJobs, String restoreMode, int restoreJobs, Schedule schedule) {
+
+    /** When the job runs by itself (null fields: only when started). */
+    public record Schedule(String cron, String timeZone) {
+    }
 
     public record Database(String host, int port, String database, String user, String sslmode) {
         static Database of(JobConfig.DatabaseEndpoint ep) {
@@ -20,6 +24,7 @@ public record JobView(String name, Database source, Database destination, Interm
         return new JobView(name, Database.of(job.source()), Database.of(job.destination()),
                 new Intermediate(i.host(), i.port(), i.user(), i.dropDir(), i.strictHostKeyChecking()),
                 job.dump().format().name().toLowerCase(), job.dump().jobs(),
-                job.restore().mode().name().toLowerCase().replace('_', '-'), job.restore().jobs());
+                job.restore().mode().name().toLowerCase().replace('_', '-'), job.restore().jobs(),
+                new Schedule(job.schedule().cron().orElse(null), job.schedule().timeZone().orElse(null)));
     }
 }

@@ -106,6 +106,7 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         // operating surface
         job(props, "it-ops", "directory", 2, "parallel");
         job(props, "it-sched", "custom", 1, "single-transaction");
+        job(props, "it-page", "custom", 1, "single-transaction");
         // verification
         job(props, "it-verify", "directory", 2, "parallel");
         job(props, "it-checksum", "custom", 1, "single-transaction");

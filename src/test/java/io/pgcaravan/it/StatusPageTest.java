@@ -1,0 +1,104 @@
+package io.pgcaravan.it;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The status page in a real headless browser (Debian's chromium and chromedriver): sign in, see
+ * the jobs, start a run with the button, watch it reach SUCCEEDED with its verification table.
+ */
+@QuarkusTest
+@QuarkusTestResource(StackResource.class)
+class StatusPageTest {
+
+    static final Path SCREENSHOT = Path.of("target/status-page.png");
+    static final Path RUN_SCREENSHOT = Path.of("target/status-page-run.png");
+
+    @TestHTTPResource("/")
+    URL page;
+
+    private WebDriver browser;
+
+    @BeforeEach
+    void openBrowser() {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        // headless, as root, and without the background traffic a closed network refuses
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1400,1600");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void aRunStartedFromThePageReachesSucceededAndShowsItsVerification() throws Exception {
+        Stack.freshJob("it-page");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
+
+        browser.get(page.toString());
+        browser.findElement(By.id("user")).sendKeys("it-operator");
+        browser.findElement(By.id("password")).sendKeys(Api.OPERATOR_PASSWORD);
+        browser.findElement(By.id("sign-in")).click();
+
+        WebElement jobRow = wait.until(b -> b.findElements(By.cssSelector("#jobs tr[data-job='it-page']")).stream().findFirst().orElse(null));
+        assertThat(jobRow.getText()).contains("it_page_src", "on demand");
+        jobRow.findElement(By.cssSelector("button.run-now")).click();
+
+        wait.until(b -> "SUCCEEDED".equals(b.findElement(By.id("run-status")).getText()));
+        List<WebElement> stages = browser.findElements(By.cssSelector("#stages tbody tr"));
+        assertThat(stages).hasSize(10).allSatisfy(r -> assertThat(r.getText()).contains("DONE"));
+        String verification = browser.findElement(By.id("verification")).getText();
+        assertThat(verification).contains("shop.customers", "2000", "shop.events_other", "yes").doesNotContain("NO");
+        assertThat(browser.findElement(By.id("precheck")).getText()).contains("source.connection", "PASS");
+        assertThat(browser.findElement(By.id("runs")).getText()).contains("it-page", "SUCCEEDED");
+
+        Files.createDirectories(SCREENSHOT.getParent());
+        Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+        assertThat(Files.size(SCREENSHOT)).isGreaterThan(10_000);
+        // and the run itself, stages to verification
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("document.getElementById('run').scrollIntoView()");
+        Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), RUN_SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedOnThePage() {
+        browser.get(page.toString());
+        browser.findElement(By.id("user")).sendKeys("it-operator");
+        browser.findElement(By.id("password")).sendKeys("wrong");
+        browser.findElement(By.id("sign-in")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(b -> !b.findElement(By.id("login-error")).getText().isEmpty());
+        assertThat(browser.findElement(By.id("login-error")).getText()).startsWith("Sign-in refused");
+        assertThat(browser.findElement(By.id("app")).isDisplayed()).isFalse();
+    }
+}
