@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 ./scripts/local-stack.sh
 # the status page's browser test drives Debian's chromium through chromedriver
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
 ./mvnw -B verify "$@"
