@@ -96,7 +96,7 @@ class RestartIT {
         assertThat(startedAt(run, "precheck")).as("precheck not run again").isEqualTo(startedAt(before, "precheck"));
         assertThat(startedAt(run, "dump")).as("the unfinished dump was taken again").isNotEqualTo(startedAt(before, "dump"));
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
-        assertThat(log(2)).contains("run " + id + " was RUNNING when the application stopped");
+        assertThat(log(2)).contains("[" + id + "] was RUNNING when the application stopped");
     }
 
     @Test
@@ -115,7 +115,7 @@ class RestartIT {
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(startedAt(run, "dump")).as("no second dump").isEqualTo(startedAt(before, "dump"));
         assertThat(startedAt(run, "manifest")).isEqualTo(startedAt(before, "manifest"));
-        assertThat(log(starts)).containsPattern("run " + id + ": [1-9]\\d* of \\d+ files already on the intermediate host, not sent again");
+        assertThat(log(starts)).containsPattern("\\[" + id + "] [1-9]\\d* of \\d+ files already on the intermediate host, not sent again");
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
     }
 
