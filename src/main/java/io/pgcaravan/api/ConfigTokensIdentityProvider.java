@@ -1,7 +1,6 @@
 package io.pgcaravan.api;
 
 import io.pgcaravan.config.CaravanConfig;
-import io.pgcaravan.pg.Secrets;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
@@ -13,11 +12,9 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 
-/** The bearer tokens of {@code caravan.api.tokens.*}, compared in constant time; the token's name is the principal. */
+/** The bearer tokens of {@code caravan.api.tokens.*}; the token's name is the principal. */
 @ApplicationScoped
 public class ConfigTokensIdentityProvider implements IdentityProvider<TokenAuthenticationRequest> {
 
@@ -32,15 +29,9 @@ public class ConfigTokensIdentityProvider implements IdentityProvider<TokenAuthe
     @Override
     public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext context) {
         return context.runBlocking(() -> {
-            byte[] given = request.getToken().getToken().getBytes(StandardCharsets.UTF_8);
+            char[] given = request.getToken().getToken().toCharArray();
             for (Map.Entry<String, CaravanConfig.ApiUser> e : config.api().tokens().entrySet()) {
-                String expected;
-                try {
-                    expected = e.getValue().password().orElseGet(() -> Secrets.readFile(e.getValue().passwordFile().orElseThrow()));
-                } catch (RuntimeException unreadable) {
-                    continue;
-                }
-                if (MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given)) {
+                if (ConfigUsersIdentityProvider.matches(e.getValue(), given)) {
                     return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(e.getKey()))
                             .addRoles(e.getValue().roles()).build();
                 }

@@ -55,12 +55,16 @@ public class ConfigUsersIdentityProvider implements IdentityProvider<UsernamePas
         return user != null && matches(user, password.toCharArray()) ? java.util.Optional.of(user.roles()) : java.util.Optional.empty();
     }
 
-    private static boolean matches(CaravanConfig.ApiUser user, char[] given) {
+    /**
+     * Whether the secret given is the user's (or token's) configured one, read at each call (so a
+     * rotated secret file takes effect at once) and compared in constant time.
+     */
+    static boolean matches(CaravanConfig.ApiUser user, char[] given) {
         String expected;
         try {
             expected = user.password().orElseGet(() -> Secrets.readFile(user.passwordFile().orElseThrow()));
         } catch (RuntimeException e) {
-            LOG.warnf("API user's password cannot be read: %s", e.getMessage());
+            LOG.warnf("an API secret cannot be read: %s", e.getMessage());
             return false;
         }
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
