@@ -29,11 +29,14 @@ ENV CARAVAN_DATA_DIR=/var/lib/pg-caravan \
     CARAVAN_IMPORT_DROP_DIR=/var/lib/pg-caravan/drop \
     QUARKUS_HTTP_HOST=0.0.0.0 \
     QUARKUS_HTTP_PORT=8080 \
-    JAVA_OPTS="-XX:MaxRAMPercentage=50"
+    JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50"
 
 USER 185
 VOLUME ["/var/lib/pg-caravan"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD curl -fs "http://127.0.0.1:${QUARKUS_HTTP_PORT:-8080}/q/health/live" || exit 1
-ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/quarkus-run.jar \"$@\"", "--"]
+# No shell in between: a shell drops variables whose names are not shell names, such as
+# caravan.jobs.nightly-eu.source.host=... (the only way to name a job holding '-' or '_' from the
+# environment). JVM options go in JDK_JAVA_OPTIONS, which the java launcher reads itself.
+ENTRYPOINT ["java", "-jar", "/app/quarkus-run.jar"]
