@@ -11,8 +11,9 @@ public record JobView(String name, Database source, Database destination, Interm
     }
 
     public record Database(String host, int port, String database, String user, String sslmode) {
-        static Database of(JobConfig.DatabaseEndpoint ep) {
-            return new Database(ep.host(), ep.port(), ep.database(), ep.user(), ep.sslmode().orElse(null));
+        static Database of(java.util.Optional<JobConfig.DatabaseEndpoint> endpoint) {
+            return endpoint.map(ep -> new Database(ep.host(), ep.port(), ep.database(), ep.user(), ep.sslmode().orElse(null)))
+                    .orElse(null);
         }
     }
 
@@ -20,9 +21,10 @@ public record JobView(String name, Database source, Database destination, Interm
     }
 
     static JobView of(String name, JobConfig job) {
-        JobConfig.Intermediate i = job.intermediate();
-        return new JobView(name, Database.of(job.source()), Database.of(job.destination()),
-                new Intermediate(i.host(), i.port(), i.user(), i.dropDir(), i.strictHostKeyChecking()),
+        // an agent of a split deployment shows only the side it reaches (null: not configured here)
+        return new JobView(name, Database.of(job.sourceIfConfigured()), Database.of(job.destinationIfConfigured()),
+                job.intermediateIfConfigured().map(i -> new Intermediate(i.host(), i.port(), i.user(), i.dropDir(),
+                        i.strictHostKeyChecking())).orElse(null),
                 job.dump().format().name().toLowerCase(), job.dump().jobs(),
                 job.restore().mode().name().toLowerCase().replace('_', '-'), job.restore().jobs(),
                 new Schedule(job.schedule().cron().orElse(null), job.schedule().timeZone().orElse(null)));

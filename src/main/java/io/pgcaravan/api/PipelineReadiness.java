@@ -19,6 +19,8 @@ public class PipelineReadiness implements HealthCheck {
 
     @Inject
     CamelContext camel;
+    @Inject
+    io.pgcaravan.run.AgentRole role;
 
     @Override
     public HealthCheckResponse call() {
@@ -28,7 +30,7 @@ public class PipelineReadiness implements HealthCheck {
         }
         int started = 0;
         for (Route r : camel.getRoutes()) {
-            boolean shouldRun = r.isAutoStartup();
+            boolean shouldRun = r.isAutoStartup() && role.runsRoute(r.getRouteId());
             String status = camel.getRouteController().getRouteStatus(r.getRouteId()).name();
             if (shouldRun && !"Started".equals(status)) {
                 return b.down().withData("route", r.getRouteId()).withData("status", status).build();

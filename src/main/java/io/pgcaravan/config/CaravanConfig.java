@@ -21,6 +21,18 @@ public interface CaravanConfig {
     @WithDefault("./data")
     Path dataDir();
 
+    /**
+     * What this process does: {@code all} (both halves, all-in-one), {@code export} (near the
+     * source: precheck of the source and the SFTP hop, dump, manifest, upload; it never connects
+     * to the destination and follows the import through the drop directory) or {@code import}
+     * (on the intermediate host: watches the drop directory, prepares, restores, verifies; it
+     * never connects to the source).
+     */
+    @WithDefault("all")
+    Role role();
+
+    enum Role { ALL, EXPORT, IMPORT }
+
     /** The configured jobs, by name: {@code caravan.jobs.<name>.*}. */
     Map<String, JobConfig> jobs();
 
@@ -88,6 +100,17 @@ public interface CaravanConfig {
         Optional<Path> binDir();
     }
 
+    /** The export agent's view of the import half, in a split deployment. */
+    @WithName("export")
+    ExportHalf exportHalf();
+
+    interface ExportHalf {
+        /** How often the export agent reads the import agent's status.json / result.json of its runs, in milliseconds. */
+        @WithDefault("5000")
+        @Min(200)
+        long pollDelayMs();
+    }
+
     interface ImportHalf {
         /** Whether this process runs the import half (watches the drop directory). */
         @WithDefault("true")
@@ -104,6 +127,17 @@ public interface CaravanConfig {
         @WithDefault("1000")
         @Min(100)
         long pollDelayMs();
+
+        /**
+         * How long a finished run's delivery stays in the drop directory before the import half
+         * deletes it (e.g. "7d"); never while the run is not finished. Empty: kept.
+         */
+        Optional<String> retention();
+
+        /** How often the retention is applied, in milliseconds. */
+        @WithDefault("600000")
+        @Min(1000)
+        long retentionSweepMs();
     }
 
     interface Api {

@@ -42,12 +42,22 @@ public class ConfigChecks {
             if (!JOB_NAME.matcher(name).matches()) {
                 problems.add(p + "*: job name '" + name + "' must be 1-63 letters, digits, '-' or '_', starting with a letter or digit");
             }
-            endpoint(problems, p + "source.", job.source());
-            endpoint(problems, p + "destination.", job.destination());
-            if (!job.intermediate().dropDir().startsWith("/")) {
-                problems.add(p + "intermediate.drop-dir: must be an absolute path on the intermediate host, got '"
-                        + job.intermediate().dropDir() + "'");
+            CaravanConfig.Role role = config.role();
+            boolean exports = role != CaravanConfig.Role.IMPORT;
+            boolean imports = role != CaravanConfig.Role.EXPORT;
+            if (exports && job.sourceIfConfigured().isEmpty()) {
+                problems.add(p + "source.*: missing; the " + role.name().toLowerCase() + " role dumps the source");
             }
+            if (exports && job.intermediateIfConfigured().isEmpty()) {
+                problems.add(p + "intermediate.*: missing; the " + role.name().toLowerCase() + " role uploads to the intermediate host");
+            }
+            if (imports && job.destinationIfConfigured().isEmpty()) {
+                problems.add(p + "destination.*: missing; the " + role.name().toLowerCase() + " role restores into the destination");
+            }
+            job.sourceIfConfigured().ifPresent(ep -> endpoint(problems, p + "source.", ep));
+            job.destinationIfConfigured().ifPresent(ep -> endpoint(problems, p + "destination.", ep));
+            job.intermediateIfConfigured().filter(i -> !i.dropDir().startsWith("/")).ifPresent(i ->
+                    problems.add(p + "intermediate.drop-dir: must be an absolute path on the intermediate host, got '" + i.dropDir() + "'"));
             problems.addAll(RetryWindows.problems(job.retry().connection(), p + "retry.connection",
                     job.retry().other(), p + "retry.other", config.retry().enforceRanges()));
             job.schedule().cron().filter(c -> !org.quartz.CronExpression.isValidExpression(c)).ifPresent(c ->
@@ -60,6 +70,14 @@ public class ConfigChecks {
                         + ") need " + p + "dump.format=directory");
             }
         }
+        config.importHalf().retention().filter(r -> {
+            try {
+                RetryDuration.parse(r);
+                return false;
+            } catch (IllegalArgumentException e) {
+                return true;
+            }
+        }).ifPresent(r -> problems.add("caravan.import.retention: '" + r + "' is not a duration (e.g. 7d, 48h)"));
         if (!validZone(config.schedule().timeZone())) {
             problems.add("caravan.schedule.time-zone: unknown time zone '" + config.schedule().timeZone() + "'");
         }

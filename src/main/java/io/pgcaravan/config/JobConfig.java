@@ -2,6 +2,7 @@ package io.pgcaravan.config;
 
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -14,11 +15,35 @@ import java.util.Optional;
 /** One migration job: where the data comes from, where it goes and how it travels. */
 public interface JobConfig {
 
-    DatabaseEndpoint source();
+    /**
+     * The source, as the export half needs it. An import agent is given none (it never reaches
+     * the source): see {@link CaravanConfig#role()}.
+     */
+    @WithName("source")
+    Optional<DatabaseEndpoint> sourceIfConfigured();
 
-    DatabaseEndpoint destination();
+    /** The destination, as the import half needs it; an export agent is given none. */
+    @WithName("destination")
+    Optional<DatabaseEndpoint> destinationIfConfigured();
 
-    Intermediate intermediate();
+    /** The intermediate host as the export half reaches it over SFTP; an import agent reads the drop directory locally. */
+    @WithName("intermediate")
+    Optional<Intermediate> intermediateIfConfigured();
+
+    default DatabaseEndpoint source() {
+        return sourceIfConfigured().orElseThrow(() -> new IllegalStateException(
+                "this job has no source here (caravan.jobs.<job>.source.*): only an export agent reaches the source"));
+    }
+
+    default DatabaseEndpoint destination() {
+        return destinationIfConfigured().orElseThrow(() -> new IllegalStateException(
+                "this job has no destination here (caravan.jobs.<job>.destination.*): only an import agent reaches the destination"));
+    }
+
+    default Intermediate intermediate() {
+        return intermediateIfConfigured().orElseThrow(() -> new IllegalStateException(
+                "this job has no intermediate host here (caravan.jobs.<job>.intermediate.*): only an export agent uploads"));
+    }
 
     /** Local directory the dump is written to before upload; defaults to {@code <data-dir>/staging}. */
     Optional<Path> stagingDir();

@@ -81,8 +81,9 @@ public class PassFiles {
 
     private Path write(String key, JobConfig job) {
         List<String> lines = new ArrayList<>();
-        line(job.source()).ifPresent(lines::add);
-        line(job.destination()).ifPresent(lines::add);
+        // only the endpoints this agent has: an export agent has no destination, an import agent no source
+        job.sourceIfConfigured().flatMap(PassFiles::line).ifPresent(lines::add);
+        job.destinationIfConfigured().flatMap(PassFiles::line).ifPresent(lines::add);
         try {
             Path dir = dir();
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

@@ -154,6 +154,13 @@ public class RunStore {
                 + "WHERE run_id = ? AND stage = ?", runId, stage);
     }
 
+    /** A stage's state as another process reports it (the import agent, through the drop directory). */
+    public void stageSet(String runId, String stage, StageStatus status, OffsetDateTime startedAt, OffsetDateTime finishedAt,
+                         String detail) {
+        update("UPDATE caravan_stage SET status = ?, started_at = ?, finished_at = ?, detail = ? WHERE run_id = ? AND stage = ?",
+                status.name(), startedAt, finishedAt, detail, runId, stage);
+    }
+
     public void stageStarted(String runId, String stage) {
         update("UPDATE caravan_stage SET status = 'RUNNING', started_at = ?, finished_at = NULL, detail = NULL "
                 + "WHERE run_id = ? AND stage = ?", now(), runId, stage);

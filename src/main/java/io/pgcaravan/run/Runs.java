@@ -64,10 +64,16 @@ public class Runs {
     ToolExecutor tools;
     @Inject
     Progress progress;
+    @Inject
+    io.pgcaravan.stage.StatusFile statusFile;
 
     /** Records a new run of the job and queues it; the export half picks it up. */
     public synchronized RunRecord start(String jobName, RunOptions options, String trigger) {
         JobConfig job = job(jobName);
+        if (config.role() == CaravanConfig.Role.IMPORT) {
+            throw new IllegalStateException("this is an import agent: runs are started on the export agent, "
+                    + "and their deliveries imported here");
+        }
         List<RunRecord> active = store.active(jobName);
         if (!active.isEmpty()) {
             throw new JobBusyException(jobName, active.get(0).id());
@@ -149,7 +155,7 @@ public class Runs {
         JobConfig job = job(run.job());
         Path staging = stagingRoot(job).resolve(runId);
         Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
-        String remote = job.intermediate().dropDir().replaceAll("/+$", "") + "/" + runId;
+        String remote = job.intermediateIfConfigured().map(i -> i.dropDir().replaceAll("/+$", "") + "/" + runId).orElse(null);
         return new RunContext(runId, run.job(), job, options(run), staging, delivery, remote);
     }
 
@@ -187,6 +193,7 @@ public class Runs {
         if (store.runFinished(runId, RunStatus.SUCCEEDED, null)) {
             metrics.runEnded(find(runId).orElseThrow().job(), RunStatus.SUCCEEDED);
         }
+        statusFile.update(runId);
         runLog.info(LOG, runId, "SUCCEEDED");
         Path staging = context(runId).stagingDir();
         if (Files.exists(staging)) {
@@ -229,6 +236,7 @@ public class Runs {
         }
         retries.forget(runId);
         progress.forget(runId);
+        statusFile.update(runId);
     }
 
     /**
@@ -304,7 +312,8 @@ public class Runs {
             return;
         }
         RunContext ctx = context(runId);
-        if (config.importHalf().enabled() && Files.exists(ctx.deliveryDir().resolve(RunContext.DONE))) {
+        if (config.role() != CaravanConfig.Role.EXPORT && config.importHalf().enabled()
+                && Files.exists(ctx.deliveryDir().resolve(RunContext.DONE))) {
             producer.sendBodyAndHeader("seda:import", null, RunHeaders.RUN_ID, runId);
         } else {
             runLog.info(LOG, runId, "waits for the import half to find its delivery");

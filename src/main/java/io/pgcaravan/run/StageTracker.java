@@ -27,6 +27,8 @@ public class StageTracker {
     @Inject
     RetryPolicy retries;
     @Inject
+    io.pgcaravan.stage.StatusFile statusFile;
+    @Inject
     Progress progress;
 
     public boolean begin(Exchange exchange) {
@@ -48,6 +50,7 @@ public class StageTracker {
             exchange.setProperty(OUTER_DETAIL, outer);
         }
         runLog.info(LOG, runId, String.format("%s started", stage));
+        statusFile.update(runId);
         return true;
     }
 
@@ -65,6 +68,7 @@ public class StageTracker {
         }
         retries.stageDone(runId, stage);
         progress.finish(runId, stage);
+        statusFile.update(runId);
         runLog.info(LOG, runId, String.format("%s done", stage));
     }
 

@@ -22,7 +22,8 @@ public record Manifest(
         String snapshot,
         List<TableRows> tables,
         List<Inventory.DbObject> objects,
-        long largeObjects) {
+        long largeObjects,
+        List<String> extensions) {
 
     public static final int FORMAT_VERSION = 2;
 

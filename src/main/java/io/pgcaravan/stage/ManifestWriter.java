@@ -89,7 +89,8 @@ public class ManifestWriter {
             }
             manifest = new Manifest(Manifest.FORMAT_VERSION, ctx.runId(), ctx.jobName(), OffsetDateTime.now(ZoneOffset.UTC),
                     source, ctx.options().dumpFormat().name().toLowerCase(), ctx.options(), snapshot, tables,
-                    Inventory.read(c, selection), selection.dumpsLargeObjects() ? SourceInspection.largeObjects(c) : 0);
+                    Inventory.read(c, selection), selection.dumpsLargeObjects() ? SourceInspection.largeObjects(c) : 0,
+                    SourceInspection.extensions(c));
         }
         // a new manifest needs a new checksum list and DONE marker
         Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.CHECKSUMS));

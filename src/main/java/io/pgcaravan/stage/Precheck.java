@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.RetryDuration;
 import io.pgcaravan.pg.Catalog;
@@ -51,12 +52,23 @@ public class Precheck {
     RunStore store;
     @Inject
     PgTools tools;
+    @Inject
+    CaravanConfig config;
+    @Inject
+    com.fasterxml.jackson.databind.ObjectMapper json;
 
     /** Runs the precheck for a run, records the report with it and fails the stage on any FAIL. */
     public void run(@Header(RunHeaders.RUN_ID) String runId) {
         RunContext ctx = runs.context(runId);
-        List<PrecheckItem> items = check(ctx.job(), ctx.options(), ctx.stagingDir().getParent(), runId);
-        store.setPrecheck(runId, runs.toJson(items));
+        record(runId, check(ctx.job(), ctx.options(), ctx.stagingDir().getParent(), runId));
+    }
+
+    /** Adds the items to the run's precheck report, logs them, and fails on any FAIL. */
+    private void record(String runId, List<PrecheckItem> items) {
+        List<PrecheckItem> all = new ArrayList<>(previous(runId));
+        all.removeIf(p -> items.stream().anyMatch(i -> i.item().equals(p.item())));
+        all.addAll(items);
+        store.setPrecheck(runId, runs.toJson(all));
         // a WARN (host key checking off, an older destination) is logged as one, at every run
         items.forEach(i -> LOG.logf(i.status() == PrecheckItem.Verdict.PASS ? Logger.Level.INFO : Logger.Level.WARN,
                 "run %s precheck %s %s: %s", runId, i.status(), i.item(), i.message()));
@@ -69,10 +81,34 @@ public class Precheck {
         }
     }
 
-    /** The precheck of a job on its own (POST /api/jobs/{job}/precheck): nothing is recorded. */
+    /**
+     * The precheck of a job on its own (POST /api/jobs/{job}/precheck): nothing is recorded. An
+     * import agent checks its side only (it knows nothing of the source without a delivery).
+     */
     public List<PrecheckItem> check(String jobName) {
         JobConfig job = runs.job(jobName);
+        if (config.role() == CaravanConfig.Role.IMPORT) {
+            List<PrecheckItem> items = new ArrayList<>();
+            destination(job, null, items);
+            return items;
+        }
         return check(job, RunOptions.of(job), runs.stagingRoot(job), jobName);
+    }
+
+    /**
+     * The import agent's precheck of a delivery, before it touches the destination: the
+     * destination-side items, compared with the source as the manifest describes it. Recorded with
+     * the run (and so sent back to the export agent); a FAIL stops the import.
+     */
+    public void checkDestination(RunContext ctx, Manifest manifest) {
+        List<PrecheckItem> items = new ArrayList<>();
+        Manifest.Source m = manifest.source();
+        Source source = new Source(m.major(), manifest.tables().stream().map(Manifest.TableRows::display).toList(),
+                new Catalog.DatabaseSettings(m.encoding(), m.collate(), m.ctype(), m.owner(), m.settings()),
+                manifest.extensions() == null ? List.of() : manifest.extensions(), 0);
+        items.add(toolVersion("pg_restore", source));
+        destination(ctx.job(), source, items);
+        record(ctx.runId(), items);
     }
 
     List<PrecheckItem> check(JobConfig job, RunOptions options, Path stagingRoot, String probeName) {
@@ -81,13 +117,16 @@ public class Precheck {
         Source source = source(job, selection, items);
 
         items.add(toolVersion("pg_dump", source));
-        items.add(toolVersion("pg_restore", source));
         if (job.roles().migrate()) {
             items.add(toolVersion("pg_dumpall", source));
         }
+        if (config.role() == CaravanConfig.Role.ALL) {
+            // in a split deployment the import agent checks its side when the delivery arrives
+            items.add(toolVersion("pg_restore", source));
+            destination(job, source, items);
+        }
 
         Long dropFree = null;
-        destination(job, source, items);
         if (!job.intermediate().strictHostKeyChecking()) {
             items.add(PrecheckItem.warn("intermediate.host-key", "host key checking is OFF for " + job.intermediate().host()
                     + " (intermediate.strict-host-key-checking=false): the dump could be intercepted"));
@@ -113,6 +152,19 @@ public class Precheck {
     /** What the precheck learnt about the source, for the items that compare it with the destination. */
     private record Source(int major, List<String> tables, Catalog.DatabaseSettings settings, List<String> extensions,
                           long dataBytes) {
+    }
+
+    /** The items already recorded (the export agent's, when an import agent adds its own). */
+    private List<PrecheckItem> previous(String runId) {
+        String stored = store.find(runId).map(r -> r.precheckJson()).orElse(null);
+        if (stored == null) {
+            return List.of();
+        }
+        try {
+            return List.of(json.readValue(stored, PrecheckItem[].class));
+        } catch (Exception e) {
+            return List.of();
+        }
     }
 
     private Source source(JobConfig job, ObjectSelection selection, List<PrecheckItem> items) {

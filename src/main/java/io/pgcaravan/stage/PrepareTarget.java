@@ -1,6 +1,7 @@
 package io.pgcaravan.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
 import io.pgcaravan.config.JobConfig.RestoreMode;
@@ -39,6 +40,10 @@ public class PrepareTarget {
     @Inject
     Runs runs;
     @Inject
+    Precheck precheck;
+    @Inject
+    CaravanConfig config;
+    @Inject
     RunLog runLog;
     @Inject
     RunStore store;
@@ -48,6 +53,9 @@ public class PrepareTarget {
     public void prepare(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
         Manifest manifest = manifest(ctx);
+        if (config.role() == CaravanConfig.Role.IMPORT) {
+            precheck.checkDestination(ctx, manifest); // the export agent could not check this side
+        }
         DatabaseEndpoint dst = ctx.job().destination();
         String roles;
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
