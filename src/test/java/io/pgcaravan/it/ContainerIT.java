@@ -133,20 +133,21 @@ class ContainerIT {
         env.put("CARAVAN_RETRY_INITIAL_DELAY_MS", "500");
         env.put("CARAVAN_RETRY_MAX_DELAY_MS", "2000");
         // An upper-case variable cannot carry a '-' of the job's name (CARAVAN_JOBS_IT_CONTAINER_* could be
-        // it.container, it-container, ...): one variable under the property's own name names the job, and
-        // then the upper-case variables of its other keys are matched to it.
+        // it.container, it-container, ...): one variable under the property's own name in each of the job's
+        // sections names the job and the section, and then the upper-case variables of its other keys are
+        // matched to them.
         env.put("caravan.jobs." + JOB + ".source.host", "127.0.0.1");
+        env.put("caravan.jobs." + JOB + ".destination.host", "127.0.0.1");
+        env.put("caravan.jobs." + JOB + ".intermediate.host", "127.0.0.1");
         String k = "CARAVAN_JOBS_" + JOB.toUpperCase().replace('-', '_') + "_";
         env.put(k + "SOURCE_PORT", Integer.toString(Stack.SOURCE_PORT));
         env.put(k + "SOURCE_DATABASE", StackResource.sourceDb(JOB));
         env.put(k + "SOURCE_USER", Stack.ADMIN);
         env.put(k + "SOURCE_PASSWORD_FILE", "/run/secrets/source.password");
-        env.put(k + "DESTINATION_HOST", "127.0.0.1");
         env.put(k + "DESTINATION_PORT", Integer.toString(Stack.DESTINATION_PORT));
         env.put(k + "DESTINATION_DATABASE", StackResource.destinationDb(JOB));
         env.put(k + "DESTINATION_USER", Stack.ADMIN);
         env.put(k + "DESTINATION_PASSWORD_FILE", "/run/secrets/destination.password");
-        env.put(k + "INTERMEDIATE_HOST", "127.0.0.1");
         env.put(k + "INTERMEDIATE_PORT", Integer.toString(Stack.SSH_PORT));
         env.put(k + "INTERMEDIATE_USER", "caravan-drop");
         env.put(k + "INTERMEDIATE_PRIVATE_KEY", "/run/secrets/id_ed25519");
