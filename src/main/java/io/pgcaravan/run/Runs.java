@@ -188,13 +188,18 @@ public class Runs {
         }
     }
 
-    /** The run succeeded; its local staging copy is removed (the verified delivery is the copy that counts now). */
+    /** The run succeeded (in this process's import half). */
     public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId) throws IOException {
         if (store.runFinished(runId, RunStatus.SUCCEEDED, null)) {
             metrics.runEnded(find(runId).orElseThrow().job(), RunStatus.SUCCEEDED);
         }
         statusFile.update(runId);
         runLog.info(LOG, runId, "SUCCEEDED");
+        removeStaging(runId);
+    }
+
+    /** A succeeded run's local staging copy goes: the verified delivery is the copy that counts now. */
+    public void removeStaging(String runId) throws IOException {
         Path staging = context(runId).stagingDir();
         if (Files.exists(staging)) {
             try (Stream<Path> walk = Files.walk(staging)) {

@@ -97,6 +97,9 @@ public class BackChannel {
             if (store.runFinished(run.id(), outcome, error)) {
                 metrics.runEnded(run.job(), outcome);
                 runLog.info(LOG, run.id(), "the import agent reports " + outcome + (error == null ? "" : ": " + error));
+                if (outcome == RunStatus.SUCCEEDED) {
+                    runs.removeStaging(run.id());
+                }
             }
         }
     }

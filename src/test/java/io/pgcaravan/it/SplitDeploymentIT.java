@@ -92,6 +92,8 @@ class SplitDeploymentIT {
         // the import agent's precheck items came back with the verdict
         assertThat(run.getList("precheck.item", String.class)).contains("source.connection", "destination.connection",
                 "destination.privileges", "destination.locale", "tools.pg_restore");
+        // the export agent's staging copy goes once the import agent reports success
+        assertThat(HOME.resolve("export-data/staging").resolve(id)).doesNotExist();
         // the import agent lists the run it processed
         JsonPath imported = importer.run(id);
         assertThat(imported.getString("status")).isEqualTo("SUCCEEDED");
