@@ -54,15 +54,6 @@ public final class Catalog {
         return out;
     }
 
-    /** Exact row count of the table's own rows (never its partitions' or children's). */
-    public static long countOnly(Connection c, Table t) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM ONLY " + t.qualified());
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
     public static int serverMajor(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('server_version_num')::int");
              ResultSet rs = ps.executeQuery()) {

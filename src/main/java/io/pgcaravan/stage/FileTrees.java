@@ -50,10 +50,6 @@ final class FileTrees {
         }
     }
 
-    static String describeSize(Path path) throws IOException {
-        return humanBytes(size(path));
-    }
-
     static String humanBytes(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
