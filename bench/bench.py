@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""pg-caravan benchmark: the guide's hand path (A), pg-caravan with its defaults (B) and
+pgcopydb clone (C), alternating A B C A B C ... on the local stack, at several database sizes.
+
+    bench/run.sh [--sizes 0.3,1,3] [--rounds 3] [--tools ABC] [--report docs/benchmarks-run.md]
+
+Needs the local stack (scripts/local-stack.sh, which bench/run.sh starts) and root. The source
+databases (bench_0_3, bench_1, bench_3 on 127.0.0.1:55432) are generated once by bench/datagen.sql
+and kept; every run restores into a fresh bench_dst on 127.0.0.1:55433.
+"""
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STACK = Path(os.environ.get("CARAVAN_STACK_DIR", "/var/lib/pg-caravan-stack"))
+WORK = REPO / "data" / "bench"
+SRC_PORT, DST_PORT, SSH_PORT = 55432, 55433, 2222
+USER = "caravan_admin"
+DST_DB = "bench_dst"
+DROP = STACK / "drop"
+API = "http://127.0.0.1:8089"
+GENERATOR = "pg-caravan bench datagen v1"
+CORES = os.cpu_count() or 1
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def db_name(size):
+    return "bench_" + str(size).replace(".", "_")
+
+
+def passfile():
+    """One libpq password file for both clusters, so no password is on a command line."""
+    p = WORK / "pgpass"
+    if not p.exists():
+        src = (STACK / "secrets/source.password").read_text().strip()
+        dst = (STACK / "secrets/destination.password").read_text().strip()
+        p.write_text(f"127.0.0.1:{SRC_PORT}:*:{USER}:{src}\n127.0.0.1:{DST_PORT}:*:{USER}:{dst}\n")
+        p.chmod(0o600)
+    return p
+
+
+def env():
+    e = dict(os.environ, PGPASSFILE=str(passfile()), PGUSER=USER, PGHOST="127.0.0.1")
+    e.pop("PGPASSWORD", None)
+    return e
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, env=env(), **kw)
+
+
+def psql(port, db, sql):
+    out = run(["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-p", str(port), "-d", db, "-c", sql],
+              capture_output=True, text=True).stdout
+    return out.strip()
+
+
+def conninfo(port, db):
+    return f"host=127.0.0.1 port={port} user={USER} dbname={db}"
+
+
+# --- machine-wide CPU use ----------------------------------------------------------------------
+
+def cpu_times():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]  # idle + iowait
+    return sum(v[:8]), idle
+
+
+class Meter:
+    """Wall time and the machine's CPU use (share of all cores busy) over a block."""
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        self.c0 = cpu_times()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.monotonic() - self.t0
+        total, idle = (a - b for a, b in zip(cpu_times(), self.c0))
+        self.cpu = 100.0 * (total - idle) / total if total else 0.0
+
+
+# --- the source databases ----------------------------------------------------------------------
+
+def ensure_source(size):
+    db = db_name(size)
+    marker = f"{GENERATOR} scale={size}"
+    have = psql(SRC_PORT, "postgres", f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{db}'")
+    if have == marker:
+        return db
+    log(f"generating source database {db} (about {size} GB), once")
+    psql(SRC_PORT, "postgres", f"DROP DATABASE IF EXISTS {db}")
+    psql(SRC_PORT, "postgres", f"CREATE DATABASE {db}")
+    with Meter() as m:
+        run(["psql", "-X", "-q", "-p", str(SRC_PORT), "-d", db, "-v", f"scale={size}", "-f", str(REPO / "bench/datagen.sql")],
+            stdout=subprocess.DEVNULL)
+    psql(SRC_PORT, "postgres", f"COMMENT ON DATABASE {db} IS '{marker}'")
+    log(f"{db}: {psql(SRC_PORT, db, 'SELECT pg_size_pretty(pg_database_size(current_database()))')} in {m.seconds:.0f} s")
+    return db
+
+
+def tables(port, db):
+    return psql(port, db, "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY 1").split("\n")
+
+
+def fresh_destination():
+    psql(DST_PORT, "postgres", f"DROP DATABASE IF EXISTS {DST_DB} WITH (FORCE)")
+
+
+def clear_drop():
+    for p in DROP.iterdir():
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+
+
+# --- A: the guide's hand path ------------------------------------------------------------------
+
+def hand_path(src_db):
+    hand = WORK / "hand"
+    shutil.rmtree(hand, ignore_errors=True)
+    hand.mkdir(parents=True)
+    dump = hand / "bench.dump"
+    phases = {}
+    with Meter() as total:
+        psql(DST_PORT, "postgres", f"CREATE DATABASE {DST_DB}")
+        with Meter() as m:
+            run(["pg_dump", "-Fc", "--no-tablespaces", "-p", str(SRC_PORT), "-d", src_db, "-f", str(dump)])
+        phases["dump"] = m.seconds
+        with Meter() as m:
+            run(["sftp", "-q", "-b", "-", "-P", str(SSH_PORT), "-i", str(STACK / "client/id_ed25519"),
+                 "-o", f"UserKnownHostsFile={STACK / 'client/known_hosts'}", "-o", "BatchMode=yes",
+                 "caravan-drop@127.0.0.1"], input=f"put {dump} {DROP}/bench.dump\n", text=True, stdout=subprocess.DEVNULL)
+        phases["copy"] = m.seconds
+        with Meter() as m:
+            run(["pg_restore", "--single-transaction", "--exit-on-error", "--no-tablespaces",
+                 "-p", str(DST_PORT), "-d", DST_DB, str(DROP / "bench.dump")])
+        phases["restore"] = m.seconds
+        with Meter() as m:
+            # what the guide means by "confirm the row counts match": count(*) of every table, both sides
+            for port, db in ((SRC_PORT, src_db), (DST_PORT, DST_DB)):
+                counts = {t: psql(port, db, f"SELECT count(*) FROM {t}") for t in tables(port, db)}
+                if port == SRC_PORT:
+                    expected = counts
+            if counts != expected:
+                raise RuntimeError(f"hand path: counts differ {expected} vs {counts}")
+        phases["count"] = m.seconds
+    return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases,
+            "bytes": dump.stat().st_size}
+
+
+# --- C: pgcopydb clone -------------------------------------------------------------------------
+
+def pgcopydb(src_db):
+    d = WORK / "pgcopydb"
+    shutil.rmtree(d, ignore_errors=True)
+    with Meter() as total:
+        psql(DST_PORT, "postgres", f"CREATE DATABASE {DST_DB}")
+        run(["pgcopydb", "clone", "--source", conninfo(SRC_PORT, src_db), "--target", conninfo(DST_PORT, DST_DB),
+             "--table-jobs", str(CORES), "--index-jobs", str(CORES), "--dir", str(d), "--no-owner"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return {"seconds": total.seconds, "cpu": total.cpu, "phases": {}}
+
+
+# --- B: pg-caravan -----------------------------------------------------------------------------
+
+class Caravan:
+    """The packaged app, started once per size with a job for that size; runs are started over HTTP."""
+
+    def __init__(self, sizes):
+        self.auth = "Basic " + base64.b64encode(
+            ("operator:" + (STACK / "secrets/api.password").read_text().strip()).encode()).decode()
+        props = WORK / "bench.properties"
+        lines = ["config_ordinal=270", "quarkus.http.port=8089", f"caravan.data-dir={WORK / 'app'}"]
+        for size in sizes:
+            job = f"caravan.jobs.{db_name(size)}"
+            lines += [f"{job}.{k}={v}" for k, v in {
+                "source.host": "127.0.0.1", "source.port": SRC_PORT, "source.database": db_name(size),
+                "source.user": USER, "source.password-file": STACK / "secrets/source.password",
+                "destination.host": "127.0.0.1", "destination.port": DST_PORT, "destination.database": DST_DB,
+                "destination.user": USER, "destination.password-file": STACK / "secrets/destination.password",
+                "intermediate.host": "127.0.0.1", "intermediate.port": SSH_PORT, "intermediate.user": "caravan-drop",
+                "intermediate.private-key": STACK / "client/id_ed25519",
+                "intermediate.known-hosts": STACK / "client/known_hosts", "intermediate.drop-dir": DROP,
+            }.items()]
+        props.write_text("\n".join(lines) + "\n")
+        self.props = props
+        self.proc = None
+
+    def start(self):
+        jvm_opts = os.environ.get("CARAVAN_BENCH_JAVA_OPTS", "").split()
+        self.log = open(WORK / "app.log", "a")
+        self.proc = subprocess.Popen(
+            ["java", *jvm_opts, f"-Dquarkus.config.locations={REPO / 'config/local-stack.properties'},{self.props}",
+             "-jar", str(REPO / "target/quarkus-app/quarkus-run.jar")],
+            cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(API + "/q/health/ready", timeout=2)
+                return
+            except (urllib.error.URLError, ConnectionError):
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"pg-caravan did not start, see {WORK / 'app.log'}")
+                time.sleep(0.5)
+        raise RuntimeError("pg-caravan did not become ready")
+
+    def peak_rss_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return None
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(60)
+            self.log.close()
+
+    def api(self, path, body=None):
+        req = urllib.request.Request(API + path, method="POST" if body is not None else "GET",
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Authorization": self.auth, "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)
+
+    def migrate(self, src_db):
+        with Meter() as total:
+            run_id = self.api(f"/api/jobs/{src_db}/runs", {})["id"]
+            while True:
+                view = self.api(f"/api/runs/{run_id}")
+                if view["status"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                    break
+                time.sleep(0.1)
+        if view["status"] != "SUCCEEDED":
+            raise RuntimeError(f"pg-caravan run {run_id} {view['status']}: {view.get('error')}")
+        phases = {s["name"]: (s.get("durationMs") or 0) / 1000 for s in view["stages"]}
+        details = {s["name"]: s.get("detail") for s in view["stages"]}
+        return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases, "details": details,
+                "run": run_id, "runSeconds": (view.get("durationMs") or 0) / 1000}
+
+
+# --- the report --------------------------------------------------------------------------------
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")) / 1024 / 1024
+    pg = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True).stdout.strip()
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    copydb = subprocess.run(["pgcopydb", "--version"], capture_output=True, text=True, env=env())
+    ver = next((l for l in (copydb.stdout + copydb.stderr).splitlines() if "pgcopydb version" in l), "pgcopydb ?")
+    ver = ver[ver.index("pgcopydb version"):] if "pgcopydb version" in ver else ver
+    return (f"{CORES} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.release()}; "
+            f"{pg}; {java}; {ver}; OpenSSH `sftp` over loopback")
+
+
+def report(results, rounds, tools):
+    out = [f"Run of {dt.datetime.now():%Y-%m-%d %H:%M}, {rounds} rounds ({' '.join(tools)} alternating), "
+           f"medians. Machine: {machine()}.", ""]
+    out += ["| size | source | A hand path | B pg-caravan | C pgcopydb | B/A | B/C | B peak RSS | CPU A / B / C |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for size, r in results.items():
+        med = {t: median([x["seconds"] for x in r[t]]) for t in tools}
+        cpu = {t: median([x["cpu"] for x in r[t]]) for t in tools}
+        ratio = lambda a, b: f"{med[a] / med[b]:.2f}" if a in med and b in med else "–"
+        out.append(f"| {size} GB | {r['sourceSize']} | {med.get('A', float('nan')):.1f} s | {med.get('B', float('nan')):.1f} s "
+                   f"| {med.get('C', float('nan')):.1f} s | {ratio('B', 'A')} | {ratio('B', 'C')} "
+                   f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools)} |")
+    out += ["", "Phases (medians, seconds):", ""]
+    for size, r in results.items():
+        for t in tools:
+            if not r[t] or not r[t][0]["phases"]:
+                continue
+            names = list(r[t][0]["phases"])
+            cells = ", ".join(f"{n} {median([x['phases'].get(n, 0) for x in r[t]]):.1f}" for n in names)
+            out.append(f"- {size} GB {t}: {cells}")
+    if any(r.get("B") for r in results.values()):
+        out += ["", "B's stage details (last round):", ""]
+        for size, r in results.items():
+            if r.get("B"):
+                out.append(f"- {size} GB: " + "; ".join(f"{k}: {v}" for k, v in r["B"][-1]["details"].items() if v))
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="0.3,1,3", help="database sizes in GB, comma-separated")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tools", default="ABC", help="which of A (hand path), B (pg-caravan), C (pgcopydb)")
+    ap.add_argument("--report", default=str(WORK / "report.md"))
+    args = ap.parse_args()
+    sizes = [float(s) if "." in s else int(s) for s in args.sizes.split(",")]
+    tools = list(args.tools)
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = {}
+    caravan = Caravan(sizes) if "B" in tools else None
+    for size in sizes:
+        src = ensure_source(size)
+        r = results[size] = {t: [] for t in tools}
+        r["sourceSize"] = psql(SRC_PORT, src, "SELECT pg_size_pretty(pg_database_size(current_database()))")
+        if caravan:
+            caravan.start()
+        try:
+            for i in range(args.rounds):
+                for t in tools:
+                    fresh_destination()
+                    clear_drop()
+                    res = {"A": lambda: hand_path(src), "B": lambda: caravan.migrate(src), "C": lambda: pgcopydb(src)}[t]()
+                    r[t].append(res)
+                    log(f"{size} GB round {i + 1} {t}: {res['seconds']:.1f} s, CPU {res['cpu']:.0f}% "
+                        + ", ".join(f"{k} {v:.1f}" for k, v in res["phases"].items()))
+            if caravan:
+                r["peakRssMb"] = caravan.peak_rss_mb()
+                log(f"{size} GB: pg-caravan peak RSS {r['peakRssMb']:.0f} MB")
+        finally:
+            if caravan:
+                caravan.stop()
+        (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    fresh_destination()
+    clear_drop()
+    text = report(results, args.rounds, tools)
+    Path(args.report).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
