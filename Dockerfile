@@ -29,7 +29,7 @@ ENV CARAVAN_DATA_DIR=/var/lib/pg-caravan \
     CARAVAN_IMPORT_DROP_DIR=/var/lib/pg-caravan/drop \
     QUARKUS_HTTP_HOST=0.0.0.0 \
     QUARKUS_HTTP_PORT=8080 \
-    JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50"
+    JDK_JAVA_OPTIONS="-Xmx128m -XX:+UseSerialGC"
 
 USER 185
 VOLUME ["/var/lib/pg-caravan"]
@@ -38,5 +38,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD curl -fs "http://127.0.0.1:${QUARKUS_HTTP_PORT:-8080}/q/health/live" || exit 1
 # No shell in between: a shell drops variables whose names are not shell names, such as
 # caravan.jobs.nightly-eu.source.host=... (the only way to name a job holding '-' or '_' from the
-# environment). JVM options go in JDK_JAVA_OPTIONS, which the java launcher reads itself.
+# environment). JVM options go in JDK_JAVA_OPTIONS, which the java launcher reads itself (the
+# ones above are config/jvm.options: a small fixed heap, see docs/benchmarks.md).
 ENTRYPOINT ["java", "-jar", "/app/quarkus-run.jar"]

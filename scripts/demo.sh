@@ -27,7 +27,7 @@ say "build"
 
 say "start pg-caravan"
 mkdir -p data
-java -Dquarkus.config.locations=config/local-stack.properties -jar target/quarkus-app/quarkus-run.jar > data/demo-app.log 2>&1 &
+java @config/jvm.options -Dquarkus.config.locations=config/local-stack.properties -jar target/quarkus-app/quarkus-run.jar > data/demo-app.log 2>&1 &
 APP=$!
 stop_app() { [ $KEEP = 1 ] || kill "$APP" 2>/dev/null || true; }
 trap stop_app EXIT

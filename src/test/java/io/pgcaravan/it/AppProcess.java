@@ -41,7 +41,7 @@ final class AppProcess {
     /** Starts the process and waits until it is ready. */
     AppProcess start(String... systemProperties) throws Exception {
         starts++;
-        List<String> cmd = new ArrayList<>(List.of("java", "-Dquarkus.config.locations=" + properties()));
+        List<String> cmd = new ArrayList<>(List.of("java", "@config/jvm.options", "-Dquarkus.config.locations=" + properties()));
         cmd.addAll(List.of(systemProperties));
         cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toString()));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(starts).toFile()).start();

@@ -136,7 +136,7 @@ class RestartIT {
 
     private Process launch(String... properties) throws Exception {
         starts++;
-        List<String> cmd = new java.util.ArrayList<>(List.of("java", "-Dquarkus.config.locations=" + HOME.resolve("app.properties")));
+        List<String> cmd = new java.util.ArrayList<>(List.of("java", "@config/jvm.options", "-Dquarkus.config.locations=" + HOME.resolve("app.properties")));
         cmd.addAll(List.of(properties));
         cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toString()));
         app = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(HOME.resolve("app-" + starts + ".log").toFile()).start();
