@@ -32,8 +32,23 @@ USER = "caravan_admin"
 DST_DB = "bench_dst"
 DROP = STACK / "drop"
 API = "http://127.0.0.1:8089"
-GENERATOR = "pg-caravan bench datagen v1"
+GENERATOR = "pg-caravan bench datagen v2"
 CORES = os.cpu_count() or 1
+
+# --ablation: pg-caravan with one default after the other switched back, each a run override
+# (job "<db>_plain" is the job without its restore session settings)
+VARIANTS = {
+    "B0": ("before: custom format, gzip 6, 1 job, single-transaction restore",
+           "", {"dumpFormat": "custom", "dumpCompression": 6, "restoreMode": "single-transaction"}),
+    "B1": ("directory format, 2 jobs, gzip 6, single-transaction", "",
+           {"dumpFormat": "directory", "dumpCompression": 6, "restoreMode": "single-transaction"}),
+    "B2": ("directory, 2 jobs, gzip 1, single-transaction", "",
+           {"dumpFormat": "directory", "dumpCompression": 1, "restoreMode": "single-transaction"}),
+    "B3": ("directory, 2 jobs, uncompressed, single-transaction", "",
+           {"dumpFormat": "directory", "dumpCompression": 0, "restoreMode": "single-transaction"}),
+    "B4": ("directory, 2 jobs, uncompressed, parallel restore without session settings", "_plain", {}),
+    "B5": ("as B but 4 restore jobs", "", {"restoreJobs": 4}),
+}
 
 
 def log(msg):
@@ -191,8 +206,10 @@ class Caravan:
             ("operator:" + (STACK / "secrets/api.password").read_text().strip()).encode()).decode()
         props = WORK / "bench.properties"
         lines = ["config_ordinal=270", "quarkus.http.port=8089", f"caravan.data-dir={WORK / 'app'}"]
-        for size in sizes:
-            job = f"caravan.jobs.{db_name(size)}"
+        for size, suffix in ((s, x) for s in sizes for x in ("", "_plain")):
+            job = f"caravan.jobs.{db_name(size)}{suffix}"
+            if suffix == "_plain":
+                lines += [f"{job}.restore.settings.maintenance_work_mem=", f"{job}.restore.settings.synchronous_commit="]
             lines += [f"{job}.{k}={v}" for k, v in {
                 "source.host": "127.0.0.1", "source.port": SRC_PORT, "source.database": db_name(size),
                 "source.user": USER, "source.password-file": STACK / "secrets/source.password",
@@ -210,7 +227,7 @@ class Caravan:
         jvm_opts = os.environ.get("CARAVAN_BENCH_JAVA_OPTS", "").split()
         self.log = open(WORK / "app.log", "a")
         self.proc = subprocess.Popen(
-            ["java", *jvm_opts, f"-Dquarkus.config.locations={REPO / 'config/local-stack.properties'},{self.props}",
+            ["java", f"@{REPO / 'config/jvm.options'}", *jvm_opts, f"-Dquarkus.config.locations={REPO / 'config/local-stack.properties'},{self.props}",
              "-jar", str(REPO / "target/quarkus-app/quarkus-run.jar")],
             cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(240):
@@ -243,9 +260,9 @@ class Caravan:
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.load(r)
 
-    def migrate(self, src_db):
+    def migrate(self, src_db, job_suffix="", overrides=None):
         with Meter() as total:
-            run_id = self.api(f"/api/jobs/{src_db}/runs", {})["id"]
+            run_id = self.api(f"/api/jobs/{src_db}{job_suffix}/runs", overrides or {})["id"]
             while True:
                 view = self.api(f"/api/runs/{run_id}")
                 if view["status"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
@@ -257,6 +274,32 @@ class Caravan:
         details = {s["name"]: s.get("detail") for s in view["stages"]}
         return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases, "details": details,
                 "run": run_id, "runSeconds": (view.get("durationMs") or 0) / 1000}
+
+
+# --- the SFTP clients on one file ----------------------------------------------------------------
+
+def sftp_throughput(mb, rounds):
+    """MB/s of OpenSSH's sftp and of JSch (pg-caravan's client) uploading the same random file."""
+    f = WORK / "sftp-probe.bin"
+    if not f.exists() or f.stat().st_size != mb << 20:
+        with open(f, "wb") as out:
+            for _ in range(mb):
+                out.write(os.urandom(1 << 20))
+    jsch = next((REPO / "target/quarkus-app/lib/main").glob("com.github.mwiede.jsch-*.jar"))
+    key, known = STACK / "client/id_ed25519", STACK / "client/known_hosts"
+    rates = {"OpenSSH sftp": [], "JSch (pg-caravan)": []}
+    for _ in range(rounds):
+        with Meter() as m:
+            run(["sftp", "-q", "-b", "-", "-P", str(SSH_PORT), "-i", str(key), "-o", f"UserKnownHostsFile={known}",
+                 "-o", "BatchMode=yes", "caravan-drop@127.0.0.1"], input=f"put {f} {DROP}/sftp-probe.bin\n", text=True,
+                stdout=subprocess.DEVNULL)
+        rates["OpenSSH sftp"].append(mb / m.seconds)
+        secs = float(run(["java", "-cp", str(jsch), str(REPO / "bench/SftpThroughput.java"), "127.0.0.1", str(SSH_PORT),
+                          "caravan-drop", str(key), str(known), str(f), f"{DROP}/sftp-probe.bin"],
+                         capture_output=True, text=True).stdout.strip())
+        rates["JSch (pg-caravan)"].append(mb / secs)
+        clear_drop()
+    return {k: median(v) for k, v in rates.items()}
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -277,18 +320,28 @@ def machine():
             f"{pg}; {java}; {ver}; OpenSSH `sftp` over loopback")
 
 
-def report(results, rounds, tools):
+def report(results, rounds, tools, sftp=None):
     out = [f"Run of {dt.datetime.now():%Y-%m-%d %H:%M}, {rounds} rounds ({' '.join(tools)} alternating), "
            f"medians. Machine: {machine()}.", ""]
-    out += ["| size | source | A hand path | B pg-caravan | C pgcopydb | B/A | B/C | B peak RSS | CPU A / B / C |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    out += ["| size | source | A hand path | B pg-caravan | C pgcopydb | B/A | B/C | B per GB | B peak RSS | CPU A / B / C |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for size, r in results.items():
         med = {t: median([x["seconds"] for x in r[t]]) for t in tools}
         cpu = {t: median([x["cpu"] for x in r[t]]) for t in tools}
         ratio = lambda a, b: f"{med[a] / med[b]:.2f}" if a in med and b in med else "–"
         out.append(f"| {size} GB | {r['sourceSize']} | {med.get('A', float('nan')):.1f} s | {med.get('B', float('nan')):.1f} s "
                    f"| {med.get('C', float('nan')):.1f} s | {ratio('B', 'A')} | {ratio('B', 'C')} "
-                   f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools)} |")
+                   f"| {med.get('B', float('nan')) / (r['sourceBytes'] / 1e9):.1f} s "
+                   f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools if t in 'ABC')} |")
+    variants = [t for t in tools if t in VARIANTS]
+    if variants:
+        out += ["", "pg-caravan with a default switched back (medians, same rounds):", "",
+                "| size | variant | time | B (defaults) / variant |", "|---|---|---|---|"]
+        for size, r in results.items():
+            b = median([x["seconds"] for x in r["B"]]) if r.get("B") else float("nan")
+            for t in variants:
+                m = median([x["seconds"] for x in r[t]])
+                out.append(f"| {size} GB | {t}: {VARIANTS[t][0]} | {m:.1f} s | {b / m:.2f} |")
     out += ["", "Phases (medians, seconds):", ""]
     for size, r in results.items():
         for t in tools:
@@ -297,6 +350,9 @@ def report(results, rounds, tools):
             names = list(r[t][0]["phases"])
             cells = ", ".join(f"{n} {median([x['phases'].get(n, 0) for x in r[t]]):.1f}" for n in names)
             out.append(f"- {size} GB {t}: {cells}")
+    if sftp:
+        out += ["", "SFTP clients, the same random file over the same sshd (medians): "
+                + ", ".join(f"{k} {v:.0f} MB/s" for k, v in sftp.items())]
     if any(r.get("B") for r in results.values()):
         out += ["", "B's stage details (last round):", ""]
         for size, r in results.items():
@@ -311,16 +367,19 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tools", default="ABC", help="which of A (hand path), B (pg-caravan), C (pgcopydb)")
     ap.add_argument("--report", default=str(WORK / "report.md"))
+    ap.add_argument("--ablation", action="store_true", help="also run B with each default switched back (B0-B5)")
+    ap.add_argument("--sftp-mb", type=int, default=512, help="size of the file the SFTP clients upload (0: skip)")
     args = ap.parse_args()
     sizes = [float(s) if "." in s else int(s) for s in args.sizes.split(",")]
-    tools = list(args.tools)
+    tools = list(args.tools) + (list(VARIANTS) if args.ablation else [])
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
-    caravan = Caravan(sizes) if "B" in tools else None
+    caravan = Caravan(sizes) if any(t.startswith("B") for t in tools) else None
     for size in sizes:
         src = ensure_source(size)
         r = results[size] = {t: [] for t in tools}
         r["sourceSize"] = psql(SRC_PORT, src, "SELECT pg_size_pretty(pg_database_size(current_database()))")
+        r["sourceBytes"] = int(psql(SRC_PORT, src, "SELECT pg_database_size(current_database())"))
         if caravan:
             caravan.start()
         try:
@@ -328,7 +387,10 @@ def main():
                 for t in tools:
                     fresh_destination()
                     clear_drop()
-                    res = {"A": lambda: hand_path(src), "B": lambda: caravan.migrate(src), "C": lambda: pgcopydb(src)}[t]()
+                    if t in VARIANTS:
+                        res = caravan.migrate(src, VARIANTS[t][1], VARIANTS[t][2])
+                    else:
+                        res = {"A": lambda: hand_path(src), "B": lambda: caravan.migrate(src), "C": lambda: pgcopydb(src)}[t]()
                     r[t].append(res)
                     log(f"{size} GB round {i + 1} {t}: {res['seconds']:.1f} s, CPU {res['cpu']:.0f}% "
                         + ", ".join(f"{k} {v:.1f}" for k, v in res["phases"].items()))
@@ -341,7 +403,8 @@ def main():
         (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
     fresh_destination()
     clear_drop()
-    text = report(results, args.rounds, tools)
+    sftp = sftp_throughput(args.sftp_mb, args.rounds) if args.sftp_mb else None
+    text = report(results, args.rounds, tools, sftp)
     Path(args.report).write_text(text)
     print(text)
 
