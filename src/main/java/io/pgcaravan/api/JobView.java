@@ -1,10 +1,11 @@
 package io.pgcaravan.api;
 
 import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.run.RunOptions;
 
 /** A job's configuration as the API shows it: everything but the secrets. */
 public record JobView(String name, Database source, Database destination, Intermediate intermediate,
-                      String dumpFormat, int dumpJobs, String restoreMode, int restoreJobs, Schedule schedule) {
+                      String dumpFormat, int dumpJobs, String dumpCompression, String restoreMode, int restoreJobs, Schedule schedule) {
 
     /** When the job runs by itself (null fields: only when started). */
     public record Schedule(String cron, String timeZone) {
@@ -21,12 +22,14 @@ public record JobView(String name, Database source, Database destination, Interm
     }
 
     static JobView of(String name, JobConfig job) {
+        RunOptions options = RunOptions.of(job); // the defaults resolved, as a run would use them
         // an agent of a split deployment shows only the side it reaches (null: not configured here)
         return new JobView(name, Database.of(job.sourceIfConfigured()), Database.of(job.destinationIfConfigured()),
                 job.intermediateIfConfigured().map(i -> new Intermediate(i.host(), i.port(), i.user(), i.dropDir(),
                         i.strictHostKeyChecking())).orElse(null),
-                job.dump().format().name().toLowerCase(), job.dump().jobs(),
-                job.restore().mode().name().toLowerCase().replace('_', '-'), job.restore().jobs(),
+                options.dumpFormat().name().toLowerCase(), options.dumpJobs(),
+                options.dumpCompression() == null ? "auto" : options.dumpCompression().toString(),
+                options.restoreMode().name().toLowerCase().replace('_', '-'), options.restoreJobs(),
                 new Schedule(job.schedule().cron().orElse(null), job.schedule().timeZone().orElse(null)));
     }
 }

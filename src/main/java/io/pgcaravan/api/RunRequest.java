@@ -16,15 +16,16 @@ import java.util.Locale;
  *
  * @param dumpFormat  "custom" or "directory"
  * @param dumpJobs    parallel pg_dump jobs (directory format), 1-64
- * @param restoreMode "single-transaction" or "parallel"
+ * @param dumpCompression gzip level of the dump, 0 (none) to 9 (default: chosen from the link's speed)
+ * @param restoreMode "auto", "single-transaction" or "parallel"
  * @param restoreJobs parallel pg_restore jobs (parallel mode), 1-64
  * @param retryConnection how long connection failures are retried ("720", "12h", "PT12H"; 10-1440 minutes)
  * @param retryOther      how long other failures are retried (1-1440 minutes, shorter than retryConnection)
  */
-public record RunRequest(String dumpFormat, Integer dumpJobs, String restoreMode, Integer restoreJobs,
+public record RunRequest(String dumpFormat, Integer dumpJobs, Integer dumpCompression, String restoreMode, Integer restoreJobs,
                          String retryConnection, String retryOther) {
 
-    public static final RunRequest NONE = new RunRequest(null, null, null, null, null, null);
+    public static final RunRequest NONE = new RunRequest(null, null, null, null, null, null, null);
 
     /**
      * The options of the run: the job's, with these overrides, checked like the configuration.
@@ -35,7 +36,8 @@ public record RunRequest(String dumpFormat, Integer dumpJobs, String restoreMode
         RunOptions base = RunOptions.of(job);
         DumpFormat format = dumpFormat == null ? base.dumpFormat() : parse(DumpFormat.class, "dumpFormat", dumpFormat);
         RestoreMode mode = restoreMode == null ? base.restoreMode() : parse(RestoreMode.class, "restoreMode", restoreMode);
-        int dj = dumpJobs == null ? base.dumpJobs() : range("dumpJobs", dumpJobs);
+        int dj = dumpJobs == null ? (format == DumpFormat.DIRECTORY ? job.dump().jobs().orElse(RunOptions.cores()) : 1)
+                : range("dumpJobs", dumpJobs);
         int rj = restoreJobs == null ? base.restoreJobs() : range("restoreJobs", restoreJobs);
         if (dj > 1 && format != DumpFormat.DIRECTORY) {
             throw new IllegalArgumentException("dumpJobs " + dj + " needs dumpFormat \"directory\"");
@@ -46,7 +48,8 @@ public record RunRequest(String dumpFormat, Integer dumpJobs, String restoreMode
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
-        return new RunOptions(format, dj, mode, rj, base.noOwner(), connection, other);
+        Integer compression = dumpCompression == null ? base.dumpCompression() : level(dumpCompression);
+        return new RunOptions(format, dj, compression, mode, rj, base.noOwner(), connection, other);
     }
 
     private static Duration duration(String field, String value) {
@@ -55,6 +58,13 @@ public record RunRequest(String dumpFormat, Integer dumpJobs, String restoreMode
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(field + ": " + e.getMessage());
         }
+    }
+
+    private static Integer level(int value) {
+        if (value < 0 || value > 9) {
+            throw new IllegalArgumentException("dumpCompression must be a gzip level between 0 (none) and 9, got " + value);
+        }
+        return value;
     }
 
     private static int range(String field, int value) {

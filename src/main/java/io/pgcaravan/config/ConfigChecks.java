@@ -65,10 +65,15 @@ public class ConfigChecks {
                             + "day-of-week, e.g. '0 30 2 * * ?')"));
             job.schedule().timeZone().filter(z -> !validZone(z)).ifPresent(z ->
                     problems.add(p + "schedule.time-zone: unknown time zone '" + z + "'"));
-            if (job.dump().jobs() > 1 && job.dump().format() != JobConfig.DumpFormat.DIRECTORY) {
-                problems.add(p + "dump.jobs: parallel dumps (" + job.dump().jobs()
-                        + ") need " + p + "dump.format=directory");
-            }
+            job.restore().settings().forEach((setting, value) -> {
+                // they travel in the connection string's options, where these need no escaping
+                if (!setting.matches("[a-z_][a-z0-9_.]*") || !value.matches("[A-Za-z0-9_.:+-]*")) {
+                    problems.add(p + "restore.settings." + setting + ": a setting name (lower case) and a plain value "
+                            + "(letters, digits, _ . : + -) expected, got '" + value + "'");
+                }
+            });
+            job.dump().jobs().filter(j -> j > 1 && job.dump().format() != JobConfig.DumpFormat.DIRECTORY).ifPresent(j ->
+                    problems.add(p + "dump.jobs: parallel dumps (" + j + ") need " + p + "dump.format=directory"));
         }
         config.importHalf().retention().filter(r -> {
             try {

@@ -17,6 +17,14 @@ public final class ConnInfo {
     }
 
     public static String of(DatabaseEndpoint endpoint, String database, Path passfile) {
+        return of(endpoint, database, passfile, Map.of());
+    }
+
+    /**
+     * With session settings for the connection ({@code options='-c name=value ...'}). Names and
+     * values are checked at start-up to need no escaping (see ConfigChecks).
+     */
+    public static String of(DatabaseEndpoint endpoint, String database, Path passfile, Map<String, String> settings) {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("host", endpoint.host());
         params.put("port", Integer.toString(endpoint.port()));
@@ -28,6 +36,10 @@ public final class ConnInfo {
         endpoint.sslmode().ifPresent(m -> params.put("sslmode", m));
         params.put("connect_timeout", "15");
         params.put("application_name", "pg-caravan");
+        if (!settings.isEmpty()) {
+            params.put("options", settings.entrySet().stream().map(e -> "-c " + e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining(" ")));
+        }
         return params.entrySet().stream()
                 .map(e -> e.getKey() + "=" + quote(e.getValue()))
                 .collect(Collectors.joining(" "));

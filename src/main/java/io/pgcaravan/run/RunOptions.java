@@ -7,14 +7,25 @@ import io.pgcaravan.config.JobConfig.RestoreMode;
 import java.time.Duration;
 
 /**
- * The options a run actually uses: the job's configuration with the run's overrides applied.
- * Stored with the run, so a resumed run goes on exactly as it started.
+ * The options a run actually uses: the job's configuration with the run's overrides applied, and
+ * the defaults that depend on the machine (jobs: its cores) resolved. Stored with the run, so a
+ * resumed run goes on exactly as it started.
+ *
+ * @param dumpCompression gzip level 0-9, or null: chosen from the link's measured speed when the dump is taken
+ * @param restoreMode     {@link RestoreMode#AUTO} is resolved by the restore, which knows the destination
  */
-public record RunOptions(DumpFormat dumpFormat, int dumpJobs, RestoreMode restoreMode, int restoreJobs, boolean noOwner,
-                         Duration retryConnection, Duration retryOther) {
+public record RunOptions(DumpFormat dumpFormat, int dumpJobs, Integer dumpCompression, RestoreMode restoreMode, int restoreJobs,
+                         boolean noOwner, Duration retryConnection, Duration retryOther) {
 
     public static RunOptions of(JobConfig job) {
-        return new RunOptions(job.dump().format(), job.dump().jobs(), job.restore().mode(), job.restore().jobs(),
+        DumpFormat format = job.dump().format();
+        return new RunOptions(format, format == DumpFormat.DIRECTORY ? job.dump().jobs().orElse(cores()) : 1,
+                job.dump().compression().orElse(null), job.restore().mode(), job.restore().jobs().orElse(cores()),
                 job.restore().noOwner().orElse(!job.roles().migrate()), job.retry().connection(), job.retry().other());
+    }
+
+    /** The cores this process may use (a container's CPU limit included). */
+    public static int cores() {
+        return Runtime.getRuntime().availableProcessors();
     }
 }

@@ -23,7 +23,9 @@ final class CountingInputStream extends FilterInputStream {
     public int read() throws IOException {
         int b = super.read();
         if (b >= 0) {
-            counter.addBytes(1);
+            if (counter != null) {
+                counter.addBytes(1);
+            }
             sent.accept(1);
         }
         return b;
@@ -33,7 +35,9 @@ final class CountingInputStream extends FilterInputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         int n = super.read(b, off, len);
         if (n > 0) {
-            counter.addBytes(n);
+            if (counter != null) {
+                counter.addBytes(n);
+            }
             sent.accept(n);
         }
         return n;
@@ -44,7 +48,9 @@ final class CountingInputStream extends FilterInputStream {
         super.close();
         if (!closed) {
             closed = true;
-            counter.step();
+            if (counter != null) {
+                counter.step();
+            }
         }
     }
 }

@@ -50,6 +50,8 @@ public class Delivery {
     SftpEndpoints sftpEndpoints;
     @Inject
     Progress progress;
+    @Inject
+    EarlyUpload earlyUpload;
 
     /**
      * Returns the files still to upload, relative to the staging directory, DONE last. The first
@@ -63,7 +65,7 @@ public class Delivery {
         RunContext ctx = runs.context(exchange);
         Path staging = ctx.stagingDir();
         if (!Files.exists(staging.resolve(RunContext.DONE))) {
-            seal(staging);
+            seal(ctx.runId(), staging);
         }
         List<String> order = new ArrayList<>();
         for (String line : Files.readAllLines(staging.resolve(RunContext.CHECKSUMS))) {
@@ -95,7 +97,7 @@ public class Delivery {
         return pending;
     }
 
-    private static void seal(Path staging) throws IOException {
+    private void seal(String runId, Path staging) throws IOException {
         List<Path> payload = new ArrayList<>(FileTrees.files(staging, staging.resolve(RunContext.DUMP)));
         if (Files.exists(staging.resolve(RunContext.ROLES))) {
             payload.add(Path.of(RunContext.ROLES));
@@ -103,11 +105,14 @@ public class Delivery {
         payload.add(Path.of(RunContext.MANIFEST));
         StringBuilder list = new StringBuilder();
         for (Path p : payload) {
-            list.append(Sha256.of(staging.resolve(p))).append("  ").append(p).append('\n');
+            // files sent while dumping were hashed on their way up (if unchanged since)
+            String sha = earlyUpload.checksum(runId, staging, p.toString()).orElse(null);
+            list.append(sha != null ? sha : Sha256.of(staging.resolve(p))).append("  ").append(p).append('\n');
         }
         Path checksums = staging.resolve(RunContext.CHECKSUMS);
         Files.writeString(checksums, list, StandardCharsets.UTF_8);
         Files.writeString(staging.resolve(RunContext.DONE), Sha256.of(checksums) + "  " + RunContext.CHECKSUMS + "\n");
+        earlyUpload.forget(runId);
     }
 
     /** Sizes of the files of the run's delivery already on the intermediate host, by relative name. */
@@ -142,17 +147,19 @@ public class Delivery {
         }
     }
 
+    /** The stream, held to the job's upload bandwidth limit if it has one. */
+    static InputStream throttled(RunContext ctx, InputStream in) {
+        long limit = ctx.job().intermediate().maxBytesPerSecond();
+        return limit > 0 ? new ThrottledInputStream(in, limit) : in;
+    }
+
     /** Sets up one file of the delivery for the SFTP producer: its content (throttled if configured) and remote name. */
     public void file(Exchange exchange) throws IOException {
         RunContext ctx = runs.context(exchange);
         String relative = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + relative);
         exchange.getMessage().setHeader(SFTP_URI, sftpEndpoints.uri(ctx.jobName()));
-        InputStream in = Files.newInputStream(ctx.stagingDir().resolve(relative));
-        long limit = ctx.job().intermediate().maxBytesPerSecond();
-        if (limit > 0) {
-            in = new ThrottledInputStream(in, limit);
-        }
+        InputStream in = throttled(ctx, Files.newInputStream(ctx.stagingDir().resolve(relative)));
         Progress.Counter counter = progress.of(ctx.runId(), "upload").orElseGet(() -> progress.start(ctx.runId(), "upload", 0, "files"));
         exchange.getMessage().setBody(new CountingInputStream(in, counter, n -> metrics.uploaded(ctx.jobName(), n)));
     }

@@ -9,7 +9,10 @@ import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.Progress;
+import io.pgcaravan.run.RunLog;
 import io.pgcaravan.run.RunStore;
+import io.pgcaravan.sftp.LinkProbe;
+import org.jboss.logging.Logger;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,7 +37,12 @@ import java.util.List;
 @Named("dumpCommand")
 public class Dump {
 
+    private static final Logger LOG = Logger.getLogger(Dump.class);
     private static final String PARTIAL = RunContext.DUMP + ".partial";
+    /** Exchange property: the gzip level the dump was taken with. */
+    static final String COMPRESSION = "CaravanDumpCompression";
+    /** 50 MB/s, 400 Mbit/s: about what two pg_dump jobs produce at gzip level 1 here. */
+    static final double FAST_LINK_BYTES_PER_SECOND = 50e6;
 
     @Inject
     Runs runs;
@@ -50,6 +58,10 @@ public class Dump {
     Progress progress;
     @Inject
     RunStore store;
+    @Inject
+    RunLog runLog;
+    @Inject
+    EarlyUpload earlyUpload;
 
     public void command(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
@@ -67,6 +79,9 @@ public class Dump {
         if (ctx.options().dumpFormat() == DumpFormat.DIRECTORY && ctx.options().dumpJobs() > 1) {
             args.add("--jobs=" + ctx.options().dumpJobs());
         }
+        int level = compression(ctx);
+        args.add("--compress=" + level);
+        exchange.setProperty(COMPRESSION, level);
         args.add("--no-tablespaces");
         args.add("--no-password");
         args.add("--verbose");
@@ -82,19 +97,46 @@ public class Dump {
             progress.start(ctx.runId(), "dump", selection.tables(Catalog.tables(c)).size(), "tables")
                     .measureBytesWith(() -> FileTrees.sizeOrZero(partial));
         }
+        // a new dump replaces whatever earlier attempts delivered; its table files go up as they complete
+        earlyUpload.clearRemote(ctx);
+        earlyUpload.start(ctx, partial);
         Path passfile = passFiles.forRun(ctx.runId(), PassFiles.Half.EXPORT, ctx.job());
         args.add("--dbname=" + ConnInfo.of(ctx.job().source(), ctx.job().source().database(), passfile));
         ToolCall.set(exchange.getMessage(), tools.path("pg_dump"), args);
     }
 
+    /**
+     * The gzip level: the run's, or chosen from the link to the intermediate host. Where files go
+     * up faster than {@link #FAST_LINK_BYTES_PER_SECOND}, compressing costs more time than it
+     * saves (docs/benchmarks.md measures both); on a slower link level 1 gives most of gzip's
+     * gain at a fraction of the default level's CPU.
+     */
+    private int compression(RunContext ctx) throws Exception {
+        if (ctx.options().dumpCompression() != null) {
+            return ctx.options().dumpCompression();
+        }
+        long limit = ctx.job().intermediate().maxBytesPerSecond();
+        if (limit > 0 && limit < FAST_LINK_BYTES_PER_SECOND) {
+            return 1; // the configured bandwidth limit makes it a slow link
+        }
+        double rate = LinkProbe.bytesPerSecond(ctx.job().intermediate(), ctx.remoteDir());
+        int level = rate >= FAST_LINK_BYTES_PER_SECOND ? 0 : 1;
+        runLog.info(LOG, ctx.runId(), String.format("the link to %s takes %s/s: %s", ctx.job().intermediate().host(),
+                FileTrees.humanBytes((long) rate), level == 0 ? "dump uncompressed" : "dump compressed with gzip level 1"));
+        return level;
+    }
+
     /** pg_dump succeeded: the partial dump becomes the dump. */
-    public void complete(Exchange exchange) throws IOException {
+    public void complete(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
+        String early = earlyUpload.finish(ctx.runId()).map(s -> ", " + s).orElse("");
         Path dump = ctx.stagingDir().resolve(RunContext.DUMP);
         FileTrees.delete(dump);
         Files.move(ctx.stagingDir().resolve(PARTIAL), dump, StandardCopyOption.ATOMIC_MOVE);
         long bytes = FileTrees.size(dump);
         metrics.dumped(ctx.jobName(), bytes);
-        exchange.setProperty(StageTracker.DETAIL, FileTrees.humanBytes(bytes));
+        Integer level = exchange.getProperty(COMPRESSION, Integer.class);
+        exchange.setProperty(StageTracker.DETAIL, FileTrees.humanBytes(bytes) + (level == null ? ""
+                : level == 0 ? ", uncompressed" : ", gzip level " + level) + ", " + ctx.options().dumpJobs() + " jobs" + early);
     }
 }

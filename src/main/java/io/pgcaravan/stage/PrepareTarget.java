@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
-import io.pgcaravan.config.JobConfig.RestoreMode;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.run.RunContext;
@@ -98,9 +97,6 @@ public class PrepareTarget {
      * single-transaction restore rolls back on its own and needs none of this.
      */
     public void cleanForParallelRestore(RunContext ctx) throws Exception {
-        if (ctx.options().restoreMode() != RestoreMode.PARALLEL) {
-            return;
-        }
         DatabaseEndpoint dst = ctx.job().destination();
         Manifest manifest = manifest(ctx);
         List<String> left;

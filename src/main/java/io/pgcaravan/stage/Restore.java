@@ -8,6 +8,7 @@ import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunContext;
+import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,6 +18,8 @@ import org.apache.camel.Exchange;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The restore stage's pg_restore command: atomic (single transaction) or parallel. */
 @ApplicationScoped
@@ -33,6 +36,8 @@ public class Restore {
     PrepareTarget prepareTarget;
     @Inject
     Progress progress;
+    @Inject
+    RunStore store;
 
     public void command(Exchange exchange) throws Exception {
         RunContext ctx = runs.context(exchange);
@@ -44,7 +49,7 @@ public class Restore {
             // logged) and loads their rows; the verification tells whether the result matches
             exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_EXIT_VALUES, "0,1");
             detail = "into " + existing.size() + " existing tables (conflicts=ignore)";
-        } else if (ctx.options().restoreMode() == RestoreMode.SINGLE_TRANSACTION) {
+        } else if (mode(ctx) == RestoreMode.SINGLE_TRANSACTION) {
             // all or nothing: a failed restore leaves the destination as it was
             args.add("--single-transaction");
             args.add("--exit-on-error");
@@ -53,7 +58,8 @@ public class Restore {
             prepareTarget.cleanForParallelRestore(ctx);
             args.add("--jobs=" + ctx.options().restoreJobs());
             args.add("--exit-on-error");
-            detail = ctx.options().restoreJobs() + " parallel jobs";
+            detail = ctx.options().restoreJobs() + " parallel jobs"
+                    + (ctx.options().restoreMode() == RestoreMode.AUTO ? " (into a database this run created or found empty)" : "");
         }
         args.add("--no-tablespaces");
         if (ctx.options().noOwner()) {
@@ -63,12 +69,33 @@ public class Restore {
         args.add("--no-password");
         args.add("--verbose");
         args.add("--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
-                passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job())));
+                passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job()), settings(ctx.job())));
         args.add(ctx.deliveryDir().resolve(RunContext.DUMP).toString());
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
         exchange.setProperty(StageTracker.DETAIL, detail);
         progress.start(ctx.runId(), "restore", DumpSequences.toc(tools.path("pg_restore"), ctx.deliveryDir().resolve(RunContext.DUMP),
                 ctx.deliveryDir()).size(), "items");
+    }
+
+    /**
+     * The restore mode this run uses. {@code auto} restores in parallel only into a database the
+     * run may throw away (it created it, or found it empty), where a failed attempt is cleaned up
+     * before the retry; into anything else in one transaction, which a failure leaves untouched.
+     */
+    public RestoreMode mode(RunContext ctx) {
+        RestoreMode mode = ctx.options().restoreMode();
+        if (mode != RestoreMode.AUTO) {
+            return mode;
+        }
+        return store.find(ctx.runId()).orElseThrow().destinationDisposable() ? RestoreMode.PARALLEL : RestoreMode.SINGLE_TRANSACTION;
+    }
+
+    /** pg_restore's session settings: the defaults, with the job's on top (an empty value drops one). */
+    static Map<String, String> settings(JobConfig job) {
+        Map<String, String> settings = new TreeMap<>(JobConfig.Restore.DEFAULT_SETTINGS);
+        settings.putAll(job.restore().settings());
+        settings.values().removeIf(String::isBlank);
+        return settings;
     }
 
     /**
@@ -82,7 +109,7 @@ public class Restore {
             return false;
         }
         List<String> args = List.of("--analyze-only", "--no-password",
-                "--jobs=" + Math.max(1, ctx.options().restoreMode() == RestoreMode.PARALLEL ? ctx.options().restoreJobs() : 2),
+                "--jobs=" + Math.max(2, ctx.options().restoreJobs()),
                 "--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
                         passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job())));
         ToolCall.set(exchange.getMessage(), tools.path("vacuumdb"), args);

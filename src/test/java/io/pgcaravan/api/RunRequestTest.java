@@ -16,14 +16,15 @@ class RunRequestTest {
             io.pgcaravan.config.ConfigValidationTest.validJob()).jobs().get("nightly");
 
     private static RunRequest retry(String connection, String other) {
-        return new RunRequest(null, null, null, null, connection, other);
+        return new RunRequest(null, null, null, null, null, connection, other);
     }
 
     @Test
     void overridesApply() {
-        RunOptions o = new RunRequest("directory", 4, "parallel", 8, "1440", "20").apply(JOB, true);
+        RunOptions o = new RunRequest("directory", 4, 6, "parallel", 8, "1440", "20").apply(JOB, true);
         assertThat(o.dumpFormat()).isEqualTo(JobConfig.DumpFormat.DIRECTORY);
         assertThat(o.dumpJobs()).isEqualTo(4);
+        assertThat(o.dumpCompression()).isEqualTo(6);
         assertThat(o.restoreMode()).isEqualTo(JobConfig.RestoreMode.PARALLEL);
         assertThat(o.retryConnection()).isEqualTo(Duration.ofMinutes(1440));
         assertThat(o.retryOther()).isEqualTo(Duration.ofMinutes(20));

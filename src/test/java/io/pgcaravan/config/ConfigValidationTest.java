@@ -1,5 +1,7 @@
 package io.pgcaravan.config;
 
+import io.pgcaravan.run.RunOptions;
+
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -61,8 +63,13 @@ public class ConfigValidationTest {
         assertThat(job.source().port()).isEqualTo(5432);
         assertThat(job.intermediate().port()).isEqualTo(22);
         assertThat(job.intermediate().strictHostKeyChecking()).isTrue();
-        assertThat(job.dump().format()).isEqualTo(JobConfig.DumpFormat.CUSTOM);
-        assertThat(job.restore().mode()).isEqualTo(JobConfig.RestoreMode.SINGLE_TRANSACTION);
+        assertThat(job.dump().format()).isEqualTo(JobConfig.DumpFormat.DIRECTORY);
+        assertThat(job.dump().compression()).as("chosen per run from the link").isEmpty();
+        assertThat(job.restore().mode()).isEqualTo(JobConfig.RestoreMode.AUTO);
+        // jobs: the cores this process may use
+        RunOptions options = RunOptions.of(job);
+        assertThat(options.dumpJobs()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(options.restoreJobs()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(ConfigChecks.problems(c)).isEmpty();
     }
 
@@ -92,11 +99,14 @@ public class ConfigValidationTest {
         Map<String, String> p = validJob();
         p.put("caravan.jobs.nightly.source.password-file", "/run/secrets/pw");
         p.put("caravan.jobs.nightly.dump.jobs", "4");
+        p.put("caravan.jobs.nightly.dump.format", "custom");
+        p.put("caravan.jobs.nightly.restore.settings.work_mem", "64MB'; DROP");
         p.put("caravan.jobs.nightly.intermediate.drop-dir", "drop");
         p.put("caravan.jobs.nightly.destination.sslmode", "sometimes");
         List<String> problems = ConfigChecks.problems(load(p));
         assertThat(problems).anyMatch(m -> m.startsWith("caravan.jobs.nightly.source.password / caravan.jobs.nightly.source.password-file"));
         assertThat(problems).anyMatch(m -> m.startsWith("caravan.jobs.nightly.dump.jobs: parallel dumps (4) need caravan.jobs.nightly.dump.format=directory"));
+        assertThat(problems).anyMatch(m -> m.startsWith("caravan.jobs.nightly.restore.settings.work_mem: a setting name"));
         assertThat(problems).anyMatch(m -> m.startsWith("caravan.jobs.nightly.intermediate.drop-dir: must be an absolute path"));
         assertThat(problems).anyMatch(m -> m.startsWith("caravan.jobs.nightly.destination.sslmode: 'sometimes'"));
     }

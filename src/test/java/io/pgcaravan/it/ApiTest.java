@@ -81,7 +81,7 @@ class ApiTest {
     void invalidOverridesAre400() {
         Api.operator().contentType("application/json").body("{\"restoreMode\": \"fast\"}")
                 .post("/api/jobs/it-api/runs").then().statusCode(400)
-                .body("message", equalTo("restoreMode must be one of \"single-transaction\", \"parallel\", got \"fast\""));
+                .body("message", equalTo("restoreMode must be one of \"auto\", \"single-transaction\", \"parallel\", got \"fast\""));
         Api.operator().contentType("application/json").body("{\"restoreJobs\": 0}")
                 .post("/api/jobs/it-api/runs").then().statusCode(400)
                 .body("message", equalTo("restoreJobs must be between 1 and 64, got 0"));

@@ -55,6 +55,28 @@ class FaultInjectionTest {
     }
 
     @Test
+    void sshdStoppedWhileTableFilesGoUpDuringTheDump() throws Exception {
+        String job = "it-defaults";
+        Stack.freshJob(job, 1_000_000);
+        Stack.execSource(StackResource.sourceDb(job), "CREATE TABLE shop.big2 AS SELECT * FROM shop.big");
+
+        // the intermediate host goes away while pg_dump runs and finished table files are being sent
+        String id = Api.startRun(job);
+        JsonPath run = withOutage(id, "dump", 1500, Stack::stopSshd);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        // the dump was not taken again for it: sending early only stopped, the upload stage sent the rest
+        assertThat(run.getList("attempts.stage", String.class)).isNotEmpty().doesNotContain("dump");
+        String log = Api.viewer().get("/api/runs/" + id + "/log").then().extract().asString();
+        assertThat(log).contains("sending table files during the dump stopped (the upload stage sends the rest)");
+        assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
+        Process check = new ProcessBuilder("sha256sum", "--check", "--strict", "sha256")
+                .directory(Stack.DROP.resolve(id).toFile()).redirectErrorStream(true).start();
+        String out = new String(check.getInputStream().readAllBytes());
+        assertThat(check.waitFor()).as(out).isZero();
+    }
+
+    @Test
     void destinationStoppedDuringTheRestoreAndBackWithinTheWindow() throws Exception {
         String job = "it-flaky-dst";
         Stack.freshJob(job, 1_000_000);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -61,6 +62,9 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         job(props, "it-single", "custom", 1, "single-transaction");
         job(props, "it-parallel", "directory", 2, "parallel");
         job(props, "it-api", "custom", 1, "single-transaction");
+        // the defaults: directory format, jobs and compression chosen per machine and link, restore mode auto
+        job(props, "it-defaults", "directory", 1, "auto");
+        List.of("dump.format", "dump.jobs", "restore.mode", "restore.jobs").forEach(k -> props.remove("caravan.jobs.it-defaults." + k));
         job(props, "it-corrupt", "custom", 1, "single-transaction");
         job(props, "it-badpw", "custom", 1, "single-transaction");
         props.put("caravan.jobs.it-badpw.source.password-file", "");

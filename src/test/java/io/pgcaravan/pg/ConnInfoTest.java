@@ -13,6 +13,17 @@ class ConnInfoTest {
     }
 
     @Test
+    void sessionSettingsTravelInTheOptionsParameter() {
+        var source = io.pgcaravan.config.ConfigValidationTest.load(io.pgcaravan.config.ConfigValidationTest.validJob())
+                .jobs().get("nightly").source();
+        String conninfo = ConnInfo.of(source, "shop", java.nio.file.Path.of("/run/pass"),
+                new java.util.TreeMap<>(java.util.Map.of("maintenance_work_mem", "256MB", "synchronous_commit", "off")));
+        assertThat(conninfo).contains("passfile='/run/pass'")
+                .endsWith("options='-c maintenance_work_mem=256MB -c synchronous_commit=off'");
+        assertThat(ConnInfo.of(source, "shop", null)).doesNotContain("options=");
+    }
+
+    @Test
     void passfileFieldsEscapeColonAndBackslash() {
         assertThat(PassFiles.escape("p:w\\d")).isEqualTo("p\\:w\\\\d");
     }

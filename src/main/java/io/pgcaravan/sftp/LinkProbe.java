@@ -1,0 +1,63 @@
+package io.pgcaravan.sftp;
+
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.SftpException;
+import io.pgcaravan.config.JobConfig.Intermediate;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Random;
+
+/**
+ * Measures how fast files go up to the intermediate host: writes incompressible bytes to a
+ * scratch file for about a second (at most {@link #MAX_BYTES}) and removes it again. The dump's
+ * compression is chosen from the result.
+ */
+public final class LinkProbe {
+
+    static final int MAX_BYTES = 64 << 20;
+    private static final long BUDGET_NANOS = 1_000_000_000L;
+
+    private LinkProbe() {
+    }
+
+    /** Bytes per second written to {@code dir} on the intermediate host (created if missing). */
+    public static double bytesPerSecond(Intermediate host, String dir) throws Exception {
+        byte[] chunk = new byte[256 << 10];
+        new Random(42).nextBytes(chunk); // random: SSH compression, if any, must not flatter the link
+        String scratch = dir + "/.link-probe";
+        try (SftpSessions.Open open = SftpSessions.open(host)) {
+            ChannelSftp sftp = open.sftp();
+            mkdirs(sftp, dir);
+            long sent = 0;
+            long start = System.nanoTime();
+            try (OutputStream out = sftp.put(scratch, ChannelSftp.OVERWRITE)) {
+                while (sent < MAX_BYTES && System.nanoTime() - start < BUDGET_NANOS) {
+                    out.write(chunk);
+                    sent += chunk.length;
+                }
+            }
+            long nanos = System.nanoTime() - start; // the close above waits for the last acknowledgement
+            sftp.rm(scratch);
+            return sent * 1e9 / nanos;
+        }
+    }
+
+    private static void mkdirs(ChannelSftp sftp, String dir) throws SftpException, IOException {
+        StringBuilder path = new StringBuilder();
+        for (String part : dir.split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            path.append('/').append(part);
+            try {
+                sftp.stat(path.toString());
+            } catch (SftpException e) {
+                if (e.id != ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                    throw e;
+                }
+                sftp.mkdir(path.toString());
+            }
+        }
+    }
+}

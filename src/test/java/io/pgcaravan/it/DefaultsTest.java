@@ -1,0 +1,108 @@
+package io.pgcaravan.it;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A job with nothing but its endpoints configured runs the fast path: a parallel, directory-format
+ * dump, uncompressed on the loopback link, table files sent while pg_dump runs, the manifest
+ * counted meanwhile, and a parallel restore with session settings into the database the run
+ * created — and still every checksum and count is exact.
+ */
+@QuarkusTest
+@QuarkusTestResource(StackResource.class)
+class DefaultsTest {
+
+    private static final String JOB = "it-defaults";
+
+    @Test
+    void defaultsDumpInParallelSendEarlyAndRestoreInParallel() throws Exception {
+        Stack.freshJob(JOB, 1_000_000); // a dump of seconds, so that the small tables' files go up before it ends
+        Stack.execSource(StackResource.sourceDb(JOB), "CREATE TABLE shop.big2 AS SELECT * FROM shop.big");
+
+        MigrationTest.ProcessWatcher watcher = new MigrationTest.ProcessWatcher();
+        watcher.start();
+        JsonPath run;
+        String id;
+        try {
+            id = Api.startRun(JOB);
+            run = Api.awaitFinished(id);
+        } finally {
+            watcher.stop();
+        }
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("options.dumpFormat")).isEqualTo("DIRECTORY");
+        assertThat(run.getInt("options.dumpJobs")).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(run.getString("options.restoreMode")).isEqualTo("AUTO");
+        assertThat(detail(run, "dump")).contains("uncompressed").containsPattern("[1-9]\\d* table files sent while dumping");
+        assertThat(detail(run, "restore")).contains("parallel jobs (into a database this run created or found empty)");
+        Map<String, Long> expected = new HashMap<>(MigrationTest.SAMPLE_ROWS);
+        expected.put("shop.big", 1_000_000L);
+        expected.put("shop.big2", 1_000_000L);
+        MigrationTest.assertVerification(run, JOB, expected);
+        MigrationTest.assertDelivery(id, true);
+
+        // the checksums of files hashed on their way up during the dump are those of the files
+        Path delivery = Stack.DROP.resolve(id);
+        Process check = new ProcessBuilder("sha256sum", "--check", "--strict", "sha256").directory(delivery.toFile())
+                .redirectErrorStream(true).start();
+        String out = new String(check.getInputStream().readAllBytes());
+        assertThat(check.waitFor()).as(out).isZero();
+        assertThat(out).contains("dump/toc.dat: OK").doesNotContain("FAILED");
+        assertThat(dataFiles(delivery)).isNotEmpty().allMatch(n -> n.endsWith(".dat"));
+
+        // pg_restore's sessions got their settings through the connection string
+        assertThat(watcher.seen).anyMatch(l -> l.contains("pg_restore") && l.contains("maintenance_work_mem=256MB")
+                && l.contains("synchronous_commit=off"));
+    }
+
+    @Test
+    void aDatabaseThatHoldsDataIsRestoredInOneTransactionAndCompressionCanBeChosen() throws Exception {
+        Stack.freshJob(JOB);
+        String dst = StackResource.destinationDb(JOB);
+        Stack.execDestination("postgres", "CREATE DATABASE " + dst + " OWNER " + Stack.ADMIN);
+        Stack.execDestination(dst, "CREATE TABLE unrelated (id int PRIMARY KEY); INSERT INTO unrelated VALUES (1)");
+
+        String id = Api.startRun(JOB, "{\"dumpCompression\": 1}");
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(detail(run, "restore")).startsWith("single transaction");
+        assertThat(detail(run, "dump")).contains("gzip level 1");
+        assertThat(dataFiles(Stack.DROP.resolve(id))).isNotEmpty().allMatch(n -> n.endsWith(".dat.gz"));
+        MigrationTest.assertVerification(run, JOB, MigrationTest.SAMPLE_ROWS);
+        try (var c = Stack.destination(dst)) {
+            assertThat(Stack.countOnly(c, "public.unrelated")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anInvalidCompressionLevelIsRefused() {
+        Api.operator().contentType("application/json").body("{\"dumpCompression\": 10}")
+                .post("/api/jobs/" + JOB + "/runs")
+                .then().statusCode(400)
+                .body("message", org.hamcrest.Matchers.equalTo("dumpCompression must be a gzip level between 0 (none) and 9, got 10"));
+    }
+
+    private static String detail(JsonPath run, String stage) {
+        return run.getString("stages.find { it.name == '" + stage + "' }.detail");
+    }
+
+    private static List<String> dataFiles(Path delivery) throws Exception {
+        try (Stream<Path> files = Files.list(delivery.resolve("dump"))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".dat") && !n.startsWith("toc.")).toList();
+        }
+    }
+}
