@@ -14,6 +14,9 @@ import java.nio.file.Path;
 public class SftpThroughput {
     public static void main(String[] a) throws Exception {
         JSch jsch = new JSch();
+        if (System.getProperty("cipher") != null) {
+            JSch.setConfig("cipher.c2s", System.getProperty("cipher"));
+        }
         jsch.addIdentity(a[3]);
         jsch.setKnownHosts(a[4]);
         Session session = jsch.getSession(a[2], a[0], Integer.parseInt(a[1]));
@@ -25,7 +28,7 @@ public class SftpThroughput {
         try (InputStream in = Files.newInputStream(Path.of(a[5]))) {
             sftp.put(in, a[6]);
         }
-        System.out.println((System.nanoTime() - t0) / 1e9);
+        System.out.println((System.nanoTime() - t0) / 1e9 + " " + session.getConfig("cipher.c2s").split(",")[0]);
         sftp.disconnect();
         session.disconnect();
     }

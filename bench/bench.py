@@ -32,7 +32,7 @@ USER = "caravan_admin"
 DST_DB = "bench_dst"
 DROP = STACK / "drop"
 API = "http://127.0.0.1:8089"
-GENERATOR = "pg-caravan bench datagen v2"
+GENERATOR = "pg-caravan bench datagen v3"
 CORES = os.cpu_count() or 1
 
 # --ablation: pg-caravan with one default after the other switched back, each a run override
@@ -209,7 +209,7 @@ class Caravan:
         for size, suffix in ((s, x) for s in sizes for x in ("", "_plain")):
             job = f"caravan.jobs.{db_name(size)}{suffix}"
             if suffix == "_plain":
-                lines += [f"{job}.restore.settings.maintenance_work_mem=", f"{job}.restore.settings.synchronous_commit="]
+                lines += [f"{job}.restore.settings.maintenance_work_mem=default", f"{job}.restore.settings.synchronous_commit=default"]
             lines += [f"{job}.{k}={v}" for k, v in {
                 "source.host": "127.0.0.1", "source.port": SRC_PORT, "source.database": db_name(size),
                 "source.user": USER, "source.password-file": STACK / "secrets/source.password",

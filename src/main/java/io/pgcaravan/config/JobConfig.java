@@ -258,7 +258,7 @@ public interface JobConfig {
 
         /**
          * Session settings for pg_restore's connections ({@code restore.settings.<name>=<value>}),
-         * on top of {@link #DEFAULT_SETTINGS}; an empty value leaves a default out.
+         * on top of {@link #DEFAULT_SETTINGS}; the value {@code default} leaves the server's own.
          */
         Map<String, String> settings();
 
@@ -271,9 +271,15 @@ public interface JobConfig {
         /**
          * Index and constraint builds get memory to sort in (the server default, 64MB, makes them
          * spill to disk); commits need not wait for the WAL flush, as the verification reads the
-         * destination afterwards anyway. Both can be set by any user, managed services included.
+         * destination afterwards anyway. All can be set by any user, managed services included.
          */
         Map<String, String> DEFAULT_SETTINGS = Map.of("maintenance_work_mem", "256MB", "synchronous_commit", "off");
+
+        /**
+         * In a parallel restore pg_restore already builds several indexes at once; parallel workers
+         * for each build on top only compete with them for the cores (docs/benchmarks.md: 11%).
+         */
+        Map<String, String> PARALLEL_SETTINGS = Map.of("max_parallel_maintenance_workers", "0");
     }
 
     enum DumpFormat { CUSTOM, DIRECTORY }

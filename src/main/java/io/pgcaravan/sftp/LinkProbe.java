@@ -4,19 +4,18 @@ import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.SftpException;
 import io.pgcaravan.config.JobConfig.Intermediate;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Random;
 
 /**
  * Measures how fast files go up to the intermediate host: writes incompressible bytes to a
- * scratch file for about a second (at most {@link #MAX_BYTES}) and removes it again. The dump's
+ * scratch file for half a second (at most {@link #MAX_BYTES}) and removes it again. The dump's
  * compression is chosen from the result.
  */
 public final class LinkProbe {
 
-    static final int MAX_BYTES = 64 << 20;
-    private static final long BUDGET_NANOS = 1_000_000_000L;
+    static final int MAX_BYTES = 32 << 20;
+    private static final long BUDGET_NANOS = 500_000_000L;
 
     private LinkProbe() {
     }
@@ -43,7 +42,7 @@ public final class LinkProbe {
         }
     }
 
-    private static void mkdirs(ChannelSftp sftp, String dir) throws SftpException, IOException {
+    private static void mkdirs(ChannelSftp sftp, String dir) throws SftpException {
         StringBuilder path = new StringBuilder();
         for (String part : dir.split("/")) {
             if (part.isEmpty()) {

@@ -43,6 +43,7 @@ public class Restore {
         RunContext ctx = runs.context(exchange);
         List<String> args = new ArrayList<>();
         String detail;
+        boolean parallel = false;
         List<String> existing = ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE ? prepareTarget.existingTables(ctx) : List.of();
         if (!existing.isEmpty()) {
             // conflicts=ignore: pg_restore goes on past the objects that already exist (exit 1, errors
@@ -56,6 +57,7 @@ public class Restore {
             detail = "single transaction";
         } else {
             prepareTarget.cleanForParallelRestore(ctx);
+            parallel = true;
             args.add("--jobs=" + ctx.options().restoreJobs());
             args.add("--exit-on-error");
             detail = ctx.options().restoreJobs() + " parallel jobs"
@@ -69,7 +71,7 @@ public class Restore {
         args.add("--no-password");
         args.add("--verbose");
         args.add("--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
-                passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job()), settings(ctx.job())));
+                passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job()), settings(ctx.job(), parallel)));
         args.add(ctx.deliveryDir().resolve(RunContext.DUMP).toString());
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
         exchange.setProperty(StageTracker.DETAIL, detail);
@@ -90,11 +92,14 @@ public class Restore {
         return store.find(ctx.runId()).orElseThrow().destinationDisposable() ? RestoreMode.PARALLEL : RestoreMode.SINGLE_TRANSACTION;
     }
 
-    /** pg_restore's session settings: the defaults, with the job's on top (an empty value drops one). */
-    static Map<String, String> settings(JobConfig job) {
+    /** pg_restore's session settings: the defaults, with the job's on top ("default" leaves the server's value). */
+    static Map<String, String> settings(JobConfig job, boolean parallel) {
         Map<String, String> settings = new TreeMap<>(JobConfig.Restore.DEFAULT_SETTINGS);
+        if (parallel) {
+            settings.putAll(JobConfig.Restore.PARALLEL_SETTINGS);
+        }
         settings.putAll(job.restore().settings());
-        settings.values().removeIf(String::isBlank);
+        settings.values().removeIf(v -> v.equalsIgnoreCase("default"));
         return settings;
     }
 

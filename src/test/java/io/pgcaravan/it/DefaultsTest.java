@@ -64,7 +64,7 @@ class DefaultsTest {
         assertThat(dataFiles(delivery)).isNotEmpty().allMatch(n -> n.endsWith(".dat"));
 
         // pg_restore's sessions got their settings through the connection string
-        assertThat(watcher.seen).anyMatch(l -> l.contains("pg_restore") && l.contains("maintenance_work_mem=256MB")
+        assertThat(watcher.seen).anyMatch(l -> l.contains("pg_restore") && l.contains("maintenance_work_mem=256MB") && l.contains("max_parallel_maintenance_workers=0")
                 && l.contains("synchronous_commit=off"));
     }
 
