@@ -296,7 +296,7 @@ def sftp_throughput(mb, rounds):
         rates["OpenSSH sftp"].append(mb / m.seconds)
         secs = float(run(["java", "-cp", str(jsch), str(REPO / "bench/SftpThroughput.java"), "127.0.0.1", str(SSH_PORT),
                           "caravan-drop", str(key), str(known), str(f), f"{DROP}/sftp-probe.bin"],
-                         capture_output=True, text=True).stdout.strip())
+                         capture_output=True, text=True).stdout.split()[0])
         rates["JSch (pg-caravan)"].append(mb / secs)
         clear_drop()
     return {k: median(v) for k, v in rates.items()}
@@ -368,14 +368,18 @@ def main():
     ap.add_argument("--tools", default="ABC", help="which of A (hand path), B (pg-caravan), C (pgcopydb)")
     ap.add_argument("--report", default=str(WORK / "report.md"))
     ap.add_argument("--ablation", action="store_true", help="also run B with each default switched back (B0-B5)")
+    ap.add_argument("--report-from", help="write the report from an earlier run's results.json (no runs)")
     ap.add_argument("--sftp-mb", type=int, default=512, help="size of the file the SFTP clients upload (0: skip)")
     args = ap.parse_args()
     sizes = [float(s) if "." in s else int(s) for s in args.sizes.split(",")]
     tools = list(args.tools) + (list(VARIANTS) if args.ablation else [])
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
-    caravan = Caravan(sizes) if any(t.startswith("B") for t in tools) else None
-    for size in sizes:
+    caravan = Caravan(sizes) if any(t.startswith("B") for t in tools) and not args.report_from else None
+    if args.report_from:
+        results = json.loads(Path(args.report_from).read_text())
+        tools = [t for t in tools if all(t in r for r in results.values())]
+    for size in ([] if args.report_from else sizes):
         src = ensure_source(size)
         r = results[size] = {t: [] for t in tools}
         r["sourceSize"] = psql(SRC_PORT, src, "SELECT pg_size_pretty(pg_database_size(current_database()))")

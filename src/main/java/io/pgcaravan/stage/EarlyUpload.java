@@ -95,7 +95,8 @@ public class EarlyUpload {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
             // logged by the sender
         }
-        return Optional.of(sender.sent.size() + " table files sent while dumping");
+        int n = sender.sent.size();
+        return Optional.of(n + (n == 1 ? " table file" : " table files") + " sent while dumping");
     }
 
     /** Stops sending (the dump failed or is taken again); what was sent is replaced by the next dump. */
