@@ -79,6 +79,8 @@ public class Dump {
         if (ctx.options().dumpFormat() == DumpFormat.DIRECTORY && ctx.options().dumpJobs() > 1) {
             args.add("--jobs=" + ctx.options().dumpJobs());
         }
+        // a new dump replaces whatever earlier attempts delivered
+        earlyUpload.clearRemote(ctx);
         int level = compression(ctx);
         args.add("--compress=" + level);
         exchange.setProperty(COMPRESSION, level);
@@ -97,8 +99,7 @@ public class Dump {
             progress.start(ctx.runId(), "dump", selection.tables(Catalog.tables(c)).size(), "tables")
                     .measureBytesWith(() -> FileTrees.sizeOrZero(partial));
         }
-        // a new dump replaces whatever earlier attempts delivered; its table files go up as they complete
-        earlyUpload.clearRemote(ctx);
+        // its table files go up as they complete
         earlyUpload.start(ctx, partial);
         Path passfile = passFiles.forRun(ctx.runId(), PassFiles.Half.EXPORT, ctx.job());
         args.add("--dbname=" + ConnInfo.of(ctx.job().source(), ctx.job().source().database(), passfile));

@@ -10,11 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -60,13 +62,20 @@ class FaultInjectionTest {
         Stack.freshJob(job, 1_000_000);
         Stack.execSource(StackResource.sourceDb(job), "CREATE TABLE shop.big2 AS SELECT * FROM shop.big");
 
-        // the intermediate host goes away while pg_dump runs and finished table files are being sent
+        // the intermediate host goes away once the dump stage has measured the link: pg_dump runs,
+        // and the table files it completes cannot be sent early
         String id = Api.startRun(job);
-        JsonPath run = withOutage(id, "dump", 1500, Stack::stopSshd);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() ->
+                Api.viewer().get("/api/runs/" + id + "/log").then().extract().asString().contains("the link to 127.0.0.1 takes"));
+        Stack.stopSshd();
+        Thread.sleep(3000);
+        Stack.startStack();
+        JsonPath run = Api.awaitFinished(id);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
-        // the dump was not taken again for it: sending early only stopped, the upload stage sent the rest
-        assertThat(run.getList("attempts.stage", String.class)).isNotEmpty().doesNotContain("dump");
+        // sending early only stopped; the dump was not taken again for it, the upload stage sent the rest
+        assertThat(run.getList("attempts.stage", String.class)).isNotEmpty().containsOnly("upload");
+        assertThat(detail(run, "dump")).contains("0 table files sent while dumping");
         String log = Api.viewer().get("/api/runs/" + id + "/log").then().extract().asString();
         assertThat(log).contains("sending table files during the dump stopped (the upload stage sends the rest)");
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
@@ -74,6 +83,10 @@ class FaultInjectionTest {
                 .directory(Stack.DROP.resolve(id).toFile()).redirectErrorStream(true).start();
         String out = new String(check.getInputStream().readAllBytes());
         assertThat(check.waitFor()).as(out).isZero();
+    }
+
+    private static String detail(JsonPath run, String stage) {
+        return run.getString("stages.find { it.name == '" + stage + "' }.detail");
     }
 
     @Test
