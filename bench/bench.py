@@ -36,7 +36,7 @@ GENERATOR = "pg-caravan bench datagen v3"
 CORES = os.cpu_count() or 1
 
 # --ablation: pg-caravan with one default after the other switched back, each a run override
-# (job "<db>_plain" is the job without its restore session settings)
+# (job "<db>_plain" is the job without the parallel restore's session setting)
 VARIANTS = {
     "B0": ("before: custom format, gzip 6, 1 job, single-transaction restore",
            "", {"dumpFormat": "custom", "dumpCompression": 6, "restoreMode": "single-transaction"}),
@@ -46,7 +46,7 @@ VARIANTS = {
            {"dumpFormat": "directory", "dumpCompression": 1, "restoreMode": "single-transaction"}),
     "B3": ("directory, 2 jobs, uncompressed, single-transaction", "",
            {"dumpFormat": "directory", "dumpCompression": 0, "restoreMode": "single-transaction"}),
-    "B4": ("directory, 2 jobs, uncompressed, parallel restore without session settings", "_plain", {}),
+    "B4": ("as B but with the server's parallel workers per index build", "_plain", {}),
     "B5": ("as B but 4 restore jobs", "", {"restoreJobs": 4}),
 }
 
@@ -209,7 +209,7 @@ class Caravan:
         for size, suffix in ((s, x) for s in sizes for x in ("", "_plain")):
             job = f"caravan.jobs.{db_name(size)}{suffix}"
             if suffix == "_plain":
-                lines += [f"{job}.restore.settings.maintenance_work_mem=default", f"{job}.restore.settings.synchronous_commit=default"]
+                lines += [f"{job}.restore.settings.max_parallel_maintenance_workers=default"]
             lines += [f"{job}.{k}={v}" for k, v in {
                 "source.host": "127.0.0.1", "source.port": SRC_PORT, "source.database": db_name(size),
                 "source.user": USER, "source.password-file": STACK / "secrets/source.password",
@@ -367,12 +367,16 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tools", default="ABC", help="which of A (hand path), B (pg-caravan), C (pgcopydb)")
     ap.add_argument("--report", default=str(WORK / "report.md"))
-    ap.add_argument("--ablation", action="store_true", help="also run B with each default switched back (B0-B5)")
+    ap.add_argument("--ablation", nargs="?", const=",".join(VARIANTS), default="",
+                    help="also run B with each default switched back (B0-B5, or the ones listed: B3,B4)")
     ap.add_argument("--report-from", help="write the report from an earlier run's results.json (no runs)")
     ap.add_argument("--sftp-mb", type=int, default=512, help="size of the file the SFTP clients upload (0: skip)")
     args = ap.parse_args()
     sizes = [float(s) if "." in s else int(s) for s in args.sizes.split(",")]
-    tools = list(args.tools) + (list(VARIANTS) if args.ablation else [])
+    tools = list(args.tools) + [v for v in args.ablation.split(",") if v]
+    unknown = [t for t in tools if t not in ("A", "B", "C") and t not in VARIANTS]
+    if unknown:
+        ap.error(f"unknown tools or variants: {', '.join(unknown)}")
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
     caravan = Caravan(sizes) if any(t.startswith("B") for t in tools) and not args.report_from else None

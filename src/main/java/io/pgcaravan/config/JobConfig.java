@@ -257,8 +257,9 @@ public interface JobConfig {
         Optional<@Min(1) @Max(64) Integer> jobs();
 
         /**
-         * Session settings for pg_restore's connections ({@code restore.settings.<name>=<value>}),
-         * on top of {@link #DEFAULT_SETTINGS}; the value {@code default} leaves the server's own.
+         * Session settings for pg_restore's connections ({@code restore.settings.<name>=<value>},
+         * e.g. {@code maintenance_work_mem=1GB}), on top of {@link #DEFAULT_SETTINGS} and, in
+         * parallel restores, {@link #PARALLEL_SETTINGS}; the value {@code default} leaves the server's own.
          */
         Map<String, String> settings();
 
@@ -269,15 +270,16 @@ public interface JobConfig {
         Optional<Boolean> noOwner();
 
         /**
-         * Index and constraint builds get memory to sort in (the server default, 64MB, makes them
-         * spill to disk); commits need not wait for the WAL flush, as the verification reads the
-         * destination afterwards anyway. All can be set by any user, managed services included.
+         * None by default: a bigger {@code maintenance_work_mem} and {@code synchronous_commit=off}
+         * made no measurable difference here (docs/benchmarks.md), and memory per restore job is
+         * for the destination's operator to give.
          */
-        Map<String, String> DEFAULT_SETTINGS = Map.of("maintenance_work_mem", "256MB", "synchronous_commit", "off");
+        Map<String, String> DEFAULT_SETTINGS = Map.of();
 
         /**
          * In a parallel restore pg_restore already builds several indexes at once; parallel workers
-         * for each build on top only compete with them for the cores (docs/benchmarks.md: 11%).
+         * for each build on top only compete with them for the cores (docs/benchmarks.md). Any
+         * user may set it, on managed services too.
          */
         Map<String, String> PARALLEL_SETTINGS = Map.of("max_parallel_maintenance_workers", "0");
     }

@@ -63,9 +63,10 @@ class DefaultsTest {
         assertThat(out).contains("dump/toc.dat: OK").doesNotContain("FAILED");
         assertThat(dataFiles(delivery)).isNotEmpty().allMatch(n -> n.endsWith(".dat"));
 
-        // pg_restore's sessions got their settings through the connection string
-        assertThat(watcher.seen).anyMatch(l -> l.contains("pg_restore") && l.contains("maintenance_work_mem=256MB") && l.contains("max_parallel_maintenance_workers=0")
-                && l.contains("synchronous_commit=off"));
+        // pg_restore's sessions got their settings through the connection string: the parallel
+        // restore's own and the job's (restore.settings.work_mem)
+        assertThat(watcher.seen).anyMatch(l -> l.contains("pg_restore") && l.contains("max_parallel_maintenance_workers=0")
+                && l.contains("work_mem=32MB"));
     }
 
     @Test

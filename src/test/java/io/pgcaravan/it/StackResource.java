@@ -65,6 +65,7 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         // the defaults: directory format, jobs and compression chosen per machine and link, restore mode auto
         job(props, "it-defaults", "directory", 1, "auto");
         List.of("dump.format", "dump.jobs", "restore.mode", "restore.jobs").forEach(k -> props.remove("caravan.jobs.it-defaults." + k));
+        props.put("caravan.jobs.it-defaults.restore.settings.work_mem", "32MB"); // a session setting of the job's own
         job(props, "it-corrupt", "custom", 1, "single-transaction");
         job(props, "it-badpw", "custom", 1, "single-transaction");
         props.put("caravan.jobs.it-badpw.source.password-file", "");
