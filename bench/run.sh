@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 ./scripts/local-stack.sh
 command -v pgcopydb >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgcopydb >/dev/null
 command -v sftp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null
+command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null
 ./mvnw -B -q package -DskipTests
 exec python3 bench/bench.py "$@"

@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
 public class EarlyUpload {
 
     private static final Logger LOG = Logger.getLogger(EarlyUpload.class);
-    private static final long POLL_MS = 250;
+    private static final long POLL_MS = 100;
 
     @Inject
     SftpEndpoints sftpEndpoints;
@@ -61,6 +61,8 @@ public class EarlyUpload {
         return t;
     });
     private final Map<String, Sender> senders = new ConcurrentHashMap<>();
+    /** What went up early, by run and relative path, until the run's delivery is sealed. */
+    private final Map<String, Map<String, Sent>> sentFiles = new ConcurrentHashMap<>();
 
     /** What was sent of one file: valid for the local file only while its size and mtime are unchanged. */
     record Sent(long size, long mtimeMillis, String sha256) {
@@ -135,8 +137,6 @@ public class EarlyUpload {
     public void forget(String runId) {
         sentFiles.remove(runId);
     }
-
-    private final Map<String, Map<String, Sent>> sentFiles = new ConcurrentHashMap<>();
 
     private final class Sender {
         final RunContext ctx;

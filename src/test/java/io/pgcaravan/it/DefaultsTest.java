@@ -29,7 +29,8 @@ class DefaultsTest {
     @Test
     void defaultsDumpInParallelSendEarlyAndRestoreInParallel() throws Exception {
         Stack.freshJob(JOB, 1_000_000); // a dump of seconds, so that the small tables' files go up before it ends
-        Stack.execSource(StackResource.sourceDb(JOB), "CREATE TABLE shop.big2 AS SELECT * FROM shop.big");
+        Stack.execSource(StackResource.sourceDb(JOB), "CREATE TABLE shop.big2 AS SELECT * FROM shop.big; "
+                + "CREATE TABLE shop.big3 AS SELECT * FROM shop.big");
 
         MigrationTest.ProcessWatcher watcher = new MigrationTest.ProcessWatcher();
         watcher.start();
@@ -51,6 +52,7 @@ class DefaultsTest {
         Map<String, Long> expected = new HashMap<>(MigrationTest.SAMPLE_ROWS);
         expected.put("shop.big", 1_000_000L);
         expected.put("shop.big2", 1_000_000L);
+        expected.put("shop.big3", 1_000_000L);
         MigrationTest.assertVerification(run, JOB, expected);
         MigrationTest.assertDelivery(id, true);
 
