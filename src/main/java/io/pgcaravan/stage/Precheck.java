@@ -141,8 +141,10 @@ public class Precheck {
         }
 
         if (source != null) {
-            items.add(space("space.staging", "the local staging directory " + stagingRoot, free(stagingRoot), source.dataBytes));
-            items.add(space("space.intermediate", "the drop directory on " + job.intermediate().host(), dropFree, source.dataBytes));
+            items.add(space("space.staging", "the local staging directory " + stagingRoot, free(stagingRoot), source.dataBytes,
+                    options.dumpCompression()));
+            items.add(space("space.intermediate", "the drop directory on " + job.intermediate().host(), dropFree, source.dataBytes,
+                    options.dumpCompression()));
         }
         items.add(PrecheckItem.pass("retry.windows", "connection failures retried for "
                 + RetryDuration.format(options.retryConnection()) + ", other failures for " + RetryDuration.format(options.retryOther())));
@@ -358,19 +360,27 @@ public class Precheck {
     }
 
     /**
-     * Free space against the table data to dump. The dump is compressed (typically to a fifth to a
-     * half), so less free space than the data only warns; less than a tenth of it fails.
+     * Free space against the table data to dump. An uncompressed dump takes about the data's size;
+     * a compressed one typically a fifth to a half. So: with compression set to none, less than
+     * the data fails; otherwise it warns (the default compresses only on a slow link), and less
+     * than a tenth of it fails.
      */
-    private static PrecheckItem space(String item, String where, Long free, long data) {
+    static PrecheckItem space(String item, String where, Long free, long data, Integer compression) {
         if (free == null) {
             return PrecheckItem.warn(item, "cannot tell the free space of " + where + "; the tables to dump hold "
                     + FileTrees.humanBytes(data));
         }
         String facts = FileTrees.humanBytes(free) + " free in " + where + " for " + FileTrees.humanBytes(data) + " of table data";
-        if (free < data / 10) {
-            return PrecheckItem.fail(item, facts + ": clearly too little, even for a well compressed dump");
+        boolean uncompressed = compression != null && compression == 0;
+        if (free < data / 10 || (uncompressed && free < data)) {
+            return PrecheckItem.fail(item, facts + (uncompressed ? ": too little for an uncompressed dump (dump.compression=0)"
+                    : ": clearly too little, even for a well compressed dump"));
         }
-        return free < data ? PrecheckItem.warn(item, facts + ": enough only if the dump compresses well") : PrecheckItem.pass(item, facts);
+        if (free < data) {
+            return PrecheckItem.warn(item, facts + ": enough only if the dump is compressed and compresses well"
+                    + (compression == null ? " (by default it is compressed only on a slow link; dump.compression=1 makes sure)" : ""));
+        }
+        return PrecheckItem.pass(item, facts);
     }
 
     private static Long free(Path dir) {
