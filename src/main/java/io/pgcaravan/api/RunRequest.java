@@ -36,8 +36,7 @@ public record RunRequest(String dumpFormat, Integer dumpJobs, Integer dumpCompre
         RunOptions base = RunOptions.of(job);
         DumpFormat format = dumpFormat == null ? base.dumpFormat() : parse(DumpFormat.class, "dumpFormat", dumpFormat);
         RestoreMode mode = restoreMode == null ? base.restoreMode() : parse(RestoreMode.class, "restoreMode", restoreMode);
-        int dj = dumpJobs == null ? (format == DumpFormat.DIRECTORY ? job.dump().jobs().orElse(RunOptions.cores()) : 1)
-                : range("dumpJobs", dumpJobs);
+        int dj = dumpJobs == null ? RunOptions.dumpJobs(job, format) : range("dumpJobs", dumpJobs);
         int rj = restoreJobs == null ? base.restoreJobs() : range("restoreJobs", restoreJobs);
         if (dj > 1 && format != DumpFormat.DIRECTORY) {
             throw new IllegalArgumentException("dumpJobs " + dj + " needs dumpFormat \"directory\"");

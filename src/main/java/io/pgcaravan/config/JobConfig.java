@@ -258,8 +258,11 @@ public interface JobConfig {
 
         /**
          * Session settings for pg_restore's connections ({@code restore.settings.<name>=<value>},
-         * e.g. {@code maintenance_work_mem=1GB}), on top of {@link #DEFAULT_SETTINGS} and, in
-         * parallel restores, {@link #PARALLEL_SETTINGS}; the value {@code default} leaves the server's own.
+         * e.g. {@code maintenance_work_mem=1GB}), on top of {@link #PARALLEL_SETTINGS} in parallel
+         * restores; the value {@code default} leaves the server's own. None are set otherwise: a
+         * bigger {@code maintenance_work_mem} and {@code synchronous_commit=off} made no
+         * measurable difference (docs/benchmarks.md), and memory per restore job is for the
+         * destination's operator to give.
          */
         Map<String, String> settings();
 
@@ -268,13 +271,6 @@ public interface JobConfig {
          * destination user). Default: only when roles are not migrated (their owners would be missing).
          */
         Optional<Boolean> noOwner();
-
-        /**
-         * None by default: a bigger {@code maintenance_work_mem} and {@code synchronous_commit=off}
-         * made no measurable difference here (docs/benchmarks.md), and memory per restore job is
-         * for the destination's operator to give.
-         */
-        Map<String, String> DEFAULT_SETTINGS = Map.of();
 
         /**
          * In a parallel restore pg_restore already builds several indexes at once; parallel workers

@@ -19,9 +19,14 @@ public record RunOptions(DumpFormat dumpFormat, int dumpJobs, Integer dumpCompre
 
     public static RunOptions of(JobConfig job) {
         DumpFormat format = job.dump().format();
-        return new RunOptions(format, format == DumpFormat.DIRECTORY ? job.dump().jobs().orElse(cores()) : 1,
+        return new RunOptions(format, dumpJobs(job, format),
                 job.dump().compression().orElse(null), job.restore().mode(), job.restore().jobs().orElse(cores()),
                 job.restore().noOwner().orElse(!job.roles().migrate()), job.retry().connection(), job.retry().other());
+    }
+
+    /** The job's pg_dump jobs for a dump in this format: one for a custom-format file, else the job's or the cores. */
+    public static int dumpJobs(JobConfig job, DumpFormat format) {
+        return format == DumpFormat.DIRECTORY ? job.dump().jobs().orElse(cores()) : 1;
     }
 
     /** The cores this process may use (a container's CPU limit included). */

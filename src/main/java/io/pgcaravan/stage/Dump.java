@@ -11,17 +11,18 @@ import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunLog;
 import io.pgcaravan.run.RunStore;
-import io.pgcaravan.sftp.LinkProbe;
-import org.jboss.logging.Logger;
 import io.pgcaravan.run.Runs;
 import io.pgcaravan.run.StageTracker;
+import io.pgcaravan.sftp.LinkProbe;
+import io.pgcaravan.sftp.SftpSessions;
+import com.jcraft.jsch.ChannelSftp;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.pgcaravan.run.CaravanMetrics;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -79,9 +80,12 @@ public class Dump {
         if (ctx.options().dumpFormat() == DumpFormat.DIRECTORY && ctx.options().dumpJobs() > 1) {
             args.add("--jobs=" + ctx.options().dumpJobs());
         }
-        // a new dump replaces whatever earlier attempts delivered
-        earlyUpload.clearRemote(ctx);
-        int level = compression(ctx);
+        int level;
+        try (SftpSessions.Open open = SftpSessions.open(ctx.job().intermediate())) {
+            // a new dump replaces whatever earlier attempts delivered
+            earlyUpload.clearRemote(ctx, open.sftp());
+            level = compression(ctx, open.sftp());
+        }
         args.add("--compress=" + level);
         exchange.setProperty(COMPRESSION, level);
         args.add("--no-tablespaces");
@@ -112,7 +116,7 @@ public class Dump {
      * saves (docs/benchmarks.md measures both); on a slower link level 1 gives most of gzip's
      * gain at a fraction of the default level's CPU.
      */
-    private int compression(RunContext ctx) throws Exception {
+    private int compression(RunContext ctx, ChannelSftp sftp) throws Exception {
         if (ctx.options().dumpCompression() != null) {
             return ctx.options().dumpCompression();
         }
@@ -120,7 +124,7 @@ public class Dump {
         if (limit > 0 && limit < FAST_LINK_BYTES_PER_SECOND) {
             return 1; // the configured bandwidth limit makes it a slow link
         }
-        double rate = LinkProbe.bytesPerSecond(ctx.job().intermediate(), ctx.remoteDir());
+        double rate = LinkProbe.bytesPerSecond(sftp, ctx.remoteDir());
         int level = rate >= FAST_LINK_BYTES_PER_SECOND ? 0 : 1;
         runLog.info(LOG, ctx.runId(), String.format("the link to %s takes %s/s: %s", ctx.job().intermediate().host(),
                 FileTrees.humanBytes((long) rate), level == 0 ? "dump uncompressed" : "dump compressed with gzip level 1"));

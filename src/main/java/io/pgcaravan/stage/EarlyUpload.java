@@ -5,7 +5,8 @@ import io.pgcaravan.run.CaravanMetrics;
 import io.pgcaravan.run.RunContext;
 import io.pgcaravan.run.RunLog;
 import io.pgcaravan.sftp.SftpEndpoints;
-import io.pgcaravan.sftp.SftpSessions;
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.SftpException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -22,6 +23,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -210,29 +212,26 @@ public class EarlyUpload {
     }
 
     /** Removes what earlier dumps of the run delivered: a new dump replaces all of it. */
-    public void clearRemote(RunContext ctx) throws Exception {
-        try (SftpSessions.Open open = SftpSessions.open(ctx.job().intermediate())) {
-            var sftp = open.sftp();
-            String dumpDir = ctx.remoteDir() + "/" + RunContext.DUMP;
-            java.util.Vector<com.jcraft.jsch.ChannelSftp.LsEntry> entries;
-            try {
-                entries = sftp.ls(dumpDir);
-            } catch (com.jcraft.jsch.SftpException e) {
-                if (e.id == com.jcraft.jsch.ChannelSftp.SSH_FX_NO_SUCH_FILE) {
-                    return;
-                }
-                throw e;
+    public void clearRemote(RunContext ctx, ChannelSftp sftp) throws SftpException {
+        String dumpDir = ctx.remoteDir() + "/" + RunContext.DUMP;
+        List<ChannelSftp.LsEntry> entries;
+        try {
+            entries = sftp.ls(dumpDir);
+        } catch (SftpException e) {
+            if (e.id == ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                return;
             }
-            int removed = 0;
-            for (var e : entries) {
-                if (!e.getAttrs().isDir()) {
-                    sftp.rm(dumpDir + "/" + e.getFilename());
-                    removed++;
-                }
+            throw e;
+        }
+        int removed = 0;
+        for (ChannelSftp.LsEntry e : entries) {
+            if (!e.getAttrs().isDir()) {
+                sftp.rm(dumpDir + "/" + e.getFilename());
+                removed++;
             }
-            if (removed > 0) {
-                runLog.info(LOG, ctx.runId(), String.format("removed %d files an earlier dump of this run left on the intermediate host", removed));
-            }
+        }
+        if (removed > 0) {
+            runLog.info(LOG, ctx.runId(), String.format("removed %d files an earlier dump of this run left on the intermediate host", removed));
         }
     }
 }

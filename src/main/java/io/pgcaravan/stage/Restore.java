@@ -92,12 +92,9 @@ public class Restore {
         return store.find(ctx.runId()).orElseThrow().destinationDisposable() ? RestoreMode.PARALLEL : RestoreMode.SINGLE_TRANSACTION;
     }
 
-    /** pg_restore's session settings: the defaults, with the job's on top ("default" leaves the server's value). */
+    /** pg_restore's session settings: the parallel restore's, with the job's on top ("default" leaves the server's value). */
     static Map<String, String> settings(JobConfig job, boolean parallel) {
-        Map<String, String> settings = new TreeMap<>(JobConfig.Restore.DEFAULT_SETTINGS);
-        if (parallel) {
-            settings.putAll(JobConfig.Restore.PARALLEL_SETTINGS);
-        }
+        Map<String, String> settings = new TreeMap<>(parallel ? JobConfig.Restore.PARALLEL_SETTINGS : Map.of());
         settings.putAll(job.restore().settings());
         settings.values().removeIf(v -> v.equalsIgnoreCase("default"));
         return settings;

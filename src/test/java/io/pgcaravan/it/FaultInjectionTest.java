@@ -44,6 +44,9 @@ class FaultInjectionTest {
         JsonPath run = withOutage(id, "upload", 1500, Stack::stopSshd);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        // a bandwidth limit under 50 MB/s makes a slow link: compressed, without measuring it
+        assertThat(detail(run, "dump")).contains("gzip level 1");
+        assertThat(Api.viewer().get("/api/runs/" + id + "/log").then().extract().asString()).doesNotContain("the link to");
         List<Map<String, Object>> attempts = run.getList("attempts");
         assertThat(attempts).isNotEmpty().allSatisfy(a -> {
             assertThat(a.get("stage")).isEqualTo("upload");
