@@ -18,7 +18,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
