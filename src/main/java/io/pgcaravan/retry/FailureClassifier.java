@@ -16,6 +16,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Tells connection failures from the others, on the real exceptions and tool outputs: JDBC SQLState
@@ -24,18 +26,44 @@ import java.util.Map;
  */
 public final class FailureClassifier {
 
-    /** Tool messages (LC_MESSAGES=C) that mean the server could not be reached or went away. */
+    /**
+     * Tool messages (LC_MESSAGES=C) that mean the server could not be reached or went away: libpq's
+     * own wording in fe-connect.c, fe-misc.c, fe-secure.c and fe-secure-openssl.c (with and without
+     * SSL; over SSL a server that stops mid-COPY shows as "SSL connection has been closed
+     * unexpectedly", "SSL SYSCALL error: EOF detected" or OpenSSL 3's "unexpected eof while
+     * reading"), the server's FATALs of SQLSTATE classes 57P (shutdown, crash, start-up, recovery)
+     * and 53300 (no connection slot now), and pg_dump/pg_restore's wrappers of a failed COPY send.
+     * The wrappers of a failed COPY receive ("PQgetCopyData() failed") are not here: the server's
+     * message that follows them tells (a statement timeout there is not a connection failure).
+     */
     static final List<String> TOOL_CONNECTION_MESSAGES = List.of(
-            "could not connect to server", "connection refused", "could not translate host name",
-            "server closed the connection unexpectedly", "terminating connection due to administrator command",
-            "the database system is shutting down", "the database system is starting up",
-            "the database system is in recovery mode", "no connection to the server", "connection timed out",
-            "timeout expired", "ssl syscall error", "could not receive data from server",
+            // could not reach the server
+            "could not connect to server", "connection to server at", "connection to server on socket",
+            "connection refused", "could not translate host name", "network is unreachable", "no route to host",
+            "connection timed out", "timeout expired", "host is unreachable",
+            // the server went away while talking to it
+            "server closed the connection unexpectedly", "could not receive data from server",
             "could not send data to server", "lost synchronization with server", "connection to server was lost",
-            "network is unreachable", "no route to host");
-    /** ... unless it is about credentials or names, which a retry does not fix any faster. */
+            "no connection to the server", "connection reset by peer", "broken pipe", "socket is not connected",
+            "ssl syscall error", "ssl connection has been closed unexpectedly", "unexpected eof while reading",
+            "ssl error: eof detected", "error returned by pqputcopydata", "error returned by pqputcopyend",
+            // the server said it is going away, is not there yet, or has no slot now
+            "terminating connection due to administrator command",
+            "terminating connection because of crash of another server process",
+            "terminating connection due to immediate shutdown command",
+            "terminating connection due to unexpected postmaster exit",
+            "the database system is shutting down", "the database system is starting up",
+            "the database system is in recovery mode", "the database system is not yet accepting connections",
+            "the database system is not accepting connections", "sorry, too many clients already",
+            "remaining connection slots are reserved");
+    /**
+     * ... unless it is about credentials, names or rights, which a retry does not fix any faster.
+     * These win over the list above: libpq prefixes every refused connection with "connection to
+     * server at ... failed:", so a wrong password reads like an unreachable server.
+     */
     static final List<String> TOOL_NOT_CONNECTION_MESSAGES = List.of(
-            "password authentication failed", "no pg_hba.conf entry", "does not exist", "permission denied");
+            "password authentication failed", "no pg_hba.conf entry", "does not exist", "permission denied",
+            "certificate verify failed", "server does not support ssl", "must be owner of", "must be member of");
 
     private FailureClassifier() {
     }
@@ -57,7 +85,9 @@ public final class FailureClassifier {
         }
         if (t instanceof SQLException sql && sql.getSQLState() != null) {
             String state = sql.getSQLState();
-            return state.startsWith("08") || state.startsWith("57P") ? FailureClass.CONNECTION : FailureClass.OTHER;
+            // 08: connection exception; 57P: shutdown, crash, start-up; 53300: no connection slot now
+            return state.startsWith("08") || state.startsWith("57P") || state.equals("53300")
+                    ? FailureClass.CONNECTION : FailureClass.OTHER;
         }
         if (t instanceof ToolFailedException tool) {
             return fromToolOutput(String.join("\n", tool.stderrTail()));
@@ -75,13 +105,17 @@ public final class FailureClassifier {
             }
             return s.getCause() != null ? null : FailureClass.OTHER; // the cause (a broken pipe, ...) tells
         }
-        if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException
+        if (t instanceof SSLHandshakeException) {
+            return FailureClass.OTHER; // a certificate or protocol refusal, not a lost connection
+        }
+        if (t instanceof SSLException || t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException
                 || t instanceof SocketTimeoutException || t instanceof SocketException || t instanceof EOFException) {
             return FailureClass.CONNECTION;
         }
         String msg = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
         if (msg.startsWith("cannot connect to sftp") || msg.contains("pipe closed") || msg.contains("session is down")
-                || msg.contains("channel is not opened") || msg.contains("inputstream is closed")) {
+                || msg.contains("channel is not opened") || msg.contains("inputstream is closed")
+                || msg.contains("end of io stream read") || msg.contains("connection is closed by foreign host")) {
             return FailureClass.CONNECTION;
         }
         return null;

@@ -111,6 +111,52 @@ class FaultInjectionTest {
         assertThat(run.getList("verification.tables.match", Boolean.class)).containsOnly(true);
     }
 
+    /**
+     * A managed destination requires SSL. The server stops (immediately, as a failover does) while
+     * the big table's COPY is streaming over SSL; whatever libpq then says ("SSL connection has been
+     * closed unexpectedly", "SSL SYSCALL error: EOF detected", the FATAL of the shutdown, "the
+     * database system is starting up" on the next try) is a connection failure, retried within the
+     * connection window, and the run ends exact.
+     */
+    @Test
+    void destinationStoppedInTheMiddleOfALargeCopyOverSslIsAConnectionFailure() throws Exception {
+        String job = "it-flaky-ssl";
+        Stack.freshJob(job, 1_500_000);
+        String db = StackResource.destinationDb(job);
+
+        String id = Api.startRun(job);
+        Api.awaitStageRunning(id, "restore");
+        // wait until the COPY of the big table is well under way, on an SSL connection
+        boolean[] overSsl = new boolean[1];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            try (Connection c = Stack.destination("postgres"); Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT s.ssl FROM pg_stat_progress_copy p JOIN pg_stat_ssl s USING (pid) "
+                         + "WHERE p.datname = '" + db + "' AND p.tuples_processed > 200000")) { // only big has that many
+                if (rs.next()) {
+                    overSsl[0] = rs.getBoolean(1);
+                    return true;
+                }
+                return false;
+            }
+        });
+        Stack.stopDestination("immediate");
+        Thread.sleep(3000);
+        Stack.startStack();
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(overSsl[0]).as("the restore's COPY ran over SSL").isTrue();
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        List<Map<String, Object>> attempts = run.getList("attempts");
+        assertThat(attempts).as(run.prettify()).isNotEmpty().allSatisfy(a -> {
+            assertThat(a.get("stage")).isEqualTo("restore");
+            assertThat(a.get("failureClass")).as(String.valueOf(a.get("cause"))).isEqualTo("CONNECTION");
+            assertThat(a.get("retried")).isEqualTo(true);
+        });
+        Map<String, Object> big = run.getMap("verification.tables.find { it.table == 'big' }");
+        assertThat(big.get("destinationRows")).isEqualTo(1_500_000);
+        assertThat(run.getList("verification.tables.match", Boolean.class)).containsOnly(true);
+    }
+
     @Test
     void aParallelRestoreInterruptedInADatabaseTheRunCreatedIsCleanedUpAndRetried() throws Exception {
         String job = "it-flaky-par";

@@ -135,7 +135,12 @@ public final class Stack {
     }
 
     public static void stopDestination() throws Exception {
-        run("pg_ctlcluster", clusterVersion("caravan_dst"), "caravan_dst", "stop", "-m", "fast");
+        stopDestination("fast");
+    }
+
+    /** Stops the destination cluster in a pg_ctl shutdown mode: smart, fast or immediate (as a crash would). */
+    public static void stopDestination(String mode) throws Exception {
+        run("pg_ctlcluster", clusterVersion("caravan_dst"), "caravan_dst", "stop", "-m", mode);
     }
 
     /** Starts whatever part of the local stack is down (the stack script is idempotent). */

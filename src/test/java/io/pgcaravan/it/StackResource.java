@@ -80,6 +80,10 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         props.put("caravan.jobs.it-flaky-sftp.retry.connection", "60s");
         job(props, "it-flaky-dst", "custom", 1, "single-transaction");
         props.put("caravan.jobs.it-flaky-dst.retry.connection", "60s");
+        // a destination that requires SSL, as every managed cloud PostgreSQL does
+        job(props, "it-flaky-ssl", "custom", 1, "single-transaction");
+        props.put("caravan.jobs.it-flaky-ssl.destination.sslmode", "require");
+        props.put("caravan.jobs.it-flaky-ssl.retry.connection", "60s");
         job(props, "it-nosource", "custom", 1, "single-transaction");
         props.put("caravan.jobs.it-nosource.source.port", "1");
         props.put("caravan.jobs.it-nosource.retry.connection", "3s");
