@@ -21,7 +21,6 @@ COPY --chown=185 target/quarkus-app/lib/ /app/lib/
 COPY --chown=185 target/quarkus-app/*.jar /app/
 COPY --chown=185 target/quarkus-app/app/ /app/app/
 COPY --chown=185 target/quarkus-app/quarkus/ /app/quarkus/
-COPY --chown=185 routes/ /app/routes/
 
 # Configuration comes from environment variables (CARAVAN_JOBS_<JOB>_SOURCE_HOST=...) or a file
 # mounted at /app/config/application.properties; secrets from mounted files (*_PASSWORD_FILE).
