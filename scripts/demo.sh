@@ -11,10 +11,15 @@ API=http://127.0.0.1:8080
 KEEP=0; [ "${1:-}" = --keep ] && KEEP=1
 
 say() { echo "==> $*"; }
+# aligns tab-separated columns (column(1) is not on a minimal Debian)
+table() { awk -F'\t' '{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) }
+                        if (NF > n) n = NF }
+                      END { for (r = 1; r <= NR; r++) { line = ""
+                              for (i = 1; i <= n; i++) line = line sprintf(i < n ? "%-" w[i] + 2 "s" : "%s", cell[r, i])
+                              print line } }'; }
 
 say "local stack"
 ./scripts/local-stack.sh
-command -v jq >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
 
 say "sample database 'shop' on the source (127.0.0.1:55432); destination 'shop_migrated' dropped"
 psql_as_postgres() { runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 "$@"; }
@@ -69,7 +74,7 @@ echo
 echo "verification (exact row counts, FROM ONLY per table / leaf partition):"
 jq -r '.verification.tables // [] | (["table","kind","source","destination","match"] | @tsv),
        (.[] | ["\(.schema).\(.table)", .kind, .sourceRows, .destinationRows, (if .match then "yes" else "NO" end)] | @tsv)' \
-   <<<"$view" | column -t -s $'\t'
+   <<<"$view" | table
 echo
 echo "run $RUN: $status $(jq -r '.error // ""' <<<"$view")"
 [ $KEEP = 1 ] && echo "pg-caravan keeps running at $API (pid $APP, log data/demo-app.log)"

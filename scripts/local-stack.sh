@@ -32,13 +32,14 @@ install_packages() {
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
   command -v locale-gen >/dev/null || missing+=(locales)
+  command -v openssl >/dev/null || missing+=(openssl)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]}"
-  # Package installs must not start services on public addresses or create a default cluster:
-  # this stack starts its own servers, on loopback only.
-  mkdir -p /etc/postgresql-common
-  grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf \
-    || echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
+  # Package installs must not start services or create a default cluster: this stack starts its
+  # own servers, on loopback only. createcluster.conf is the package's own file (its defaults give
+  # new clusters conf.d, SSL and more), so this only adds a drop-in in the directory it includes.
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/pg-caravan-stack.conf
   local policy=/usr/sbin/policy-rc.d had_policy=0
   [ -e $policy ] && had_policy=1
   [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' > $policy; chmod 755 $policy; }
@@ -72,10 +73,12 @@ ensure_cluster() { # ensure_cluster NAME PORT PASSWORD_FILE
   ver=$(pg_major)
   if ! pg_lsclusters -h | awk '{print $2}' | grep -qx "$name"; then
     log "creating cluster $ver/$name on 127.0.0.1:$port"
-    pg_createcluster "$ver" "$name" -p "$port" --locale C.UTF-8 --encoding UTF8 >/dev/null
-    # loopback only (conf.d is included by Debian's postgresql.conf)
-    printf "listen_addresses = '127.0.0.1'\n" > "/etc/postgresql/$ver/$name/conf.d/caravan.conf"
+    # loopback only, and SSL as managed services require it (the package's default is ssl = on
+    # with the snakeoil certificate; ensure_ssl below makes sure of it whatever the defaults)
+    pg_createcluster "$ver" "$name" -p "$port" --locale C.UTF-8 --encoding UTF8 \
+      -o "listen_addresses=127.0.0.1" -o "ssl=on" >/dev/null
   fi
+  ensure_ssl "$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $1}')" "$name"
   local status
   status=$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $4}')
   if [ "$status" != online ]; then
@@ -91,6 +94,27 @@ ALTER ROLE $ADMIN_ROLE PASSWORD '$pw';
 -- locales generated after the cluster was created become collations too (the precheck looks there)
 SELECT pg_import_system_collations('pg_catalog');
 SQL
+}
+
+ensure_ssl() { # ensure_ssl VERSION NAME: the cluster serves SSL with a certificate it can read
+  local ver=$1 name=$2 conf=/etc/postgresql/$1/$2 cert key
+  cert=$(pg_conftool -s "$ver" "$name" show ssl_cert_file 2>/dev/null || true)
+  key=$(pg_conftool -s "$ver" "$name" show ssl_key_file 2>/dev/null || true)
+  if [ "$(pg_conftool -s "$ver" "$name" show ssl 2>/dev/null || true)" = on ] && [ -n "$cert" ] && [ -r "$cert" ] \
+     && [ -n "$key" ] && [ -e "$key" ]; then
+    return
+  fi
+  log "cluster $name: a self-signed server certificate for SSL"
+  openssl req -new -x509 -days 3650 -nodes -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+    -newkey rsa:2048 -keyout "$conf/server.key" -out "$conf/server.crt" 2>/dev/null
+  chown postgres:postgres "$conf/server.key" "$conf/server.crt"
+  chmod 600 "$conf/server.key"
+  pg_conftool "$ver" "$name" set ssl on
+  pg_conftool "$ver" "$name" set ssl_cert_file "$conf/server.crt"
+  pg_conftool "$ver" "$name" set ssl_key_file "$conf/server.key"
+  if pg_lsclusters -h | awk -v n="$name" '$2==n {print $4}' | grep -q online; then
+    pg_ctlcluster "$ver" "$name" restart
+  fi
 }
 
 ensure_sshd() {
