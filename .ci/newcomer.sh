@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The newcomer check: the README's first set-up command (the demo, a real migration end to end)
+# from a clean clone, in a fresh minimal Debian 12 container that has nothing but JDK 17, Maven,
+# git, curl and the PostgreSQL client. Whatever the demo needs beyond that, it must install itself.
+# The container gets the host's trust store (/etc/ssl/certs, Java's cacerts included) so that it
+# reaches the package registries through a TLS-inspecting proxy as the host does; its network is
+# its own namespace (podman's bridge), so its local stack's ports do not meet the host's.
+# Run as root from anywhere; exits non-zero unless the demo printed its verification table and
+# the run SUCCEEDED.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/container-setup.sh
+image=pg-caravan-newcomer:bookworm
+podman build -q -t "$image" -f .ci/newcomer/Containerfile .ci/newcomer >/dev/null
+
+# a clean clone of what is committed (not the work tree, not target/, not data/)
+work=$(mktemp -d /var/tmp/pg-caravan-newcomer.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+git clone -q --no-local "$PWD" "$work/repo"
+git -C "$work/repo" checkout -q "$(git rev-parse HEAD)"
+
+log=${NEWCOMER_LOG:-data/newcomer.log}
+mkdir -p "$(dirname "$log")"
+echo "newcomer: the demo in a fresh Debian 12 container (log: $log)"
+start=$SECONDS
+set +e
+podman run --rm --name pg-caravan-newcomer-$$ \
+  -v /etc/ssl/certs:/etc/ssl/certs:ro -v "$work/repo":/src:ro \
+  "$image" bash -c 'set -e; git clone -q /src /home/newcomer/pg-caravan; cd /home/newcomer/pg-caravan; ./scripts/demo.sh' \
+  > "$log" 2>&1
+rc=$?
+set -e
+echo "newcomer: the demo exited $rc after $((SECONDS - start)) s"
+if [ $rc -ne 0 ] || ! grep -q '^verification (exact row counts' "$log" || ! grep -Eq '^run .*: SUCCEEDED' "$log"; then
+  echo "newcomer: FAILED; the last lines of its log:" >&2
+  tail -40 "$log" >&2
+  exit 1
+fi
+sed -n '/^verification (exact row counts/,$p' "$log"
