@@ -2,9 +2,11 @@
 # The newcomer check: the README's first set-up command (the demo, a real migration end to end)
 # from a clean clone, in a fresh minimal Debian 12 container that has nothing but JDK 17, Maven,
 # git, curl and the PostgreSQL client. Whatever the demo needs beyond that, it must install itself.
-# The container gets the host's trust store (/etc/ssl/certs, Java's cacerts included) so that it
-# reaches the package registries through a TLS-inspecting proxy as the host does; its network is
-# its own namespace (podman's bridge), so its local stack's ports do not meet the host's.
+# The container gets the host's trust store (a copy of /etc/ssl/certs, Java's cacerts included, and
+# the local CAs update-ca-certificates builds it from) so that it reaches the package registries
+# through a TLS-inspecting proxy as the host does. The copy is writable because packages the demo
+# installs write there (ssl-cert's snakeoil certificate). Its network is its own namespace
+# (podman's bridge), so its local stack's ports do not meet the host's.
 # Run as root from anywhere; exits non-zero unless the demo printed its verification table and
 # the run SUCCEEDED.
 set -euo pipefail
@@ -17,6 +19,8 @@ podman build -q -t "$image" -f .ci/newcomer/Containerfile .ci/newcomer >/dev/nul
 work=$(mktemp -d /var/tmp/pg-caravan-newcomer.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 git clone -q --no-local "$PWD" "$work/repo"
+cp -a /etc/ssl/certs "$work/certs"
+local_cas=(); [ -d /usr/local/share/ca-certificates ] && local_cas=(-v /usr/local/share/ca-certificates:/usr/local/share/ca-certificates:ro)
 git -C "$work/repo" checkout -q "$(git rev-parse HEAD)"
 
 log=${NEWCOMER_LOG:-data/newcomer.log}
@@ -25,7 +29,7 @@ echo "newcomer: the demo in a fresh Debian 12 container (log: $log)"
 start=$SECONDS
 set +e
 podman run --rm --name pg-caravan-newcomer-$$ \
-  -v /etc/ssl/certs:/etc/ssl/certs:ro -v "$work/repo":/src:ro \
+  -v "$work/certs":/etc/ssl/certs "${local_cas[@]}" -v "$work/repo":/src:ro \
   "$image" bash -c 'set -e; git clone -q /src /home/newcomer/pg-caravan; cd /home/newcomer/pg-caravan; ./scripts/demo.sh' \
   > "$log" 2>&1
 rc=$?

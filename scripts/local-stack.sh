@@ -25,8 +25,9 @@ log() { echo "[local-stack] $*"; }
 
 install_packages() {
   local missing=()
-  command -v pg_createcluster >/dev/null || missing+=(postgresql postgresql-contrib)
-  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib)
+  if ! command -v pg_createcluster >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    missing+=(postgresql postgresql-contrib)
+  fi
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   command -v curl >/dev/null || missing+=(curl)
@@ -45,7 +46,10 @@ install_packages() {
   [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' > $policy; chmod 755 $policy; }
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  local out; out=$(mktemp)
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >"$out" 2>&1 \
+    || { tail -30 "$out" >&2; rm -f "$out"; echo "local-stack: installing ${missing[*]} failed" >&2; exit 1; }
+  rm -f "$out"
   [ $had_policy = 1 ] || rm -f $policy
 }
 
