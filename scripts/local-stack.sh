@@ -80,7 +80,7 @@ ensure_cluster() { # ensure_cluster NAME PORT PASSWORD_FILE
     # loopback only, and SSL as managed services require it (the package's default is ssl = on
     # with the snakeoil certificate; ensure_ssl below makes sure of it whatever the defaults)
     pg_createcluster "$ver" "$name" -p "$port" --locale C.UTF-8 --encoding UTF8 \
-      -o "listen_addresses=127.0.0.1" -o "ssl=on" >/dev/null
+      -o "listen_addresses='127.0.0.1'" -o "ssl=on" >/dev/null
   fi
   ensure_ssl "$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $1}')" "$name"
   local status
