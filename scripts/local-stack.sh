@@ -79,8 +79,10 @@ ensure_cluster() { # ensure_cluster NAME PORT PASSWORD_FILE
     log "creating cluster $ver/$name on 127.0.0.1:$port"
     # loopback only, and SSL as managed services require it (the package's default is ssl = on
     # with the snakeoil certificate; ensure_ssl below makes sure of it whatever the defaults)
-    pg_createcluster "$ver" "$name" -p "$port" --locale C.UTF-8 --encoding UTF8 \
-      -o "listen_addresses='127.0.0.1'" -o "ssl=on" >/dev/null
+    pg_createcluster "$ver" "$name" -p "$port" --locale C.UTF-8 --encoding UTF8 >/dev/null
+    # (not pg_createcluster -o or pg_conftool: both write 127.0.0.1 unquoted, as if a number;
+    # and not conf.d, which a createcluster.conf changed by hand may not give; the last line wins)
+    printf "# pg-caravan local stack\nlisten_addresses = '127.0.0.1'\n" >> "/etc/postgresql/$ver/$name/postgresql.conf"
   fi
   ensure_ssl "$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $1}')" "$name"
   local status
