@@ -3,7 +3,7 @@
 # HEALTHCHECK, which the OCI format drops):
 #   ./mvnw -B package -DskipTests && podman build --format docker -t pg-caravan .
 # pg_dump must be at least the source's major version: PG_CLIENT picks the client package
-# (Debian bookworm ships 15; for newer sources see the README on adding the PostgreSQL apt repository).
+# (Debian bookworm ships 15; for newer sources see docs/deployment.md on adding the PostgreSQL apt repository).
 ARG BASE_IMAGE=debian:bookworm-slim
 FROM ${BASE_IMAGE}
 

@@ -1,6 +1,7 @@
 package io.pgcaravan.config;
 
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -26,7 +27,7 @@ public class ConfigChecks {
     @Inject
     CaravanConfig config;
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes @Priority(StartupOrder.CONFIG_CHECKS) StartupEvent event) {
         List<String> problems = problems(config);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("Invalid pg-caravan configuration:\n  - " + String.join("\n  - ", problems));

@@ -1,5 +1,6 @@
 package io.pgcaravan.exec;
 
+import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.run.Progress;
 import io.pgcaravan.run.RunLog;
@@ -59,7 +60,7 @@ public class ToolExecutor implements ExecCommandExecutor {
      * Tools a killed predecessor of this process left running (it could not stop them) are stopped
      * before any run resumes: each tool's pid is kept in a file while it runs.
      */
-    void onStart(@Observes @Priority(1) StartupEvent event) throws IOException {
+    void onStart(@Observes @Priority(StartupOrder.LEFTOVER_TOOLS) StartupEvent event) throws IOException {
         Path dir = pidDir();
         if (!Files.isDirectory(dir)) {
             return;

@@ -1,9 +1,11 @@
 package io.pgcaravan.pg;
 
+import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -38,7 +40,7 @@ public class PassFiles {
 
     private final ConcurrentHashMap<String, Path> files = new ConcurrentHashMap<>();
 
-    void onStart(@Observes StartupEvent event) throws IOException {
+    void onStart(@Observes @Priority(StartupOrder.LEFTOVER_PASSFILES) StartupEvent event) throws IOException {
         Path dir = dir();
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, "*.pgpass")) {

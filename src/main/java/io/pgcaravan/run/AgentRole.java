@@ -1,7 +1,9 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.CaravanConfig;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -30,7 +32,7 @@ public class AgentRole {
         return !notRun.contains(routeId);
     }
 
-    void onStart(@Observes StartupEvent event) throws Exception {
+    void onStart(@Observes @Priority(StartupOrder.AGENT_ROLE) StartupEvent event) throws Exception {
         CaravanConfig.Role role = config.role();
         if (role == CaravanConfig.Role.EXPORT) {
             notRun.add("import-trigger");

@@ -1,8 +1,10 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -23,7 +25,7 @@ public class JobSchedules {
     @Inject
     CamelContext camel;
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes @Priority(StartupOrder.SCHEDULES) StartupEvent event) {
         if (config.oneShot().job().isPresent()) {
             return; // a one-shot process runs its one job and nothing else
         }

@@ -1,8 +1,10 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.CaravanConfig;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -27,7 +29,7 @@ public class OneShot {
     @Inject
     RunStore store;
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes @Priority(StartupOrder.ONE_SHOT) StartupEvent event) {
         Optional<String> job = config.oneShot().job();
         if (job.isEmpty()) {
             return;

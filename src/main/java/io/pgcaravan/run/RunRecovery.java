@@ -1,6 +1,8 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.config.StartupOrder;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -26,7 +28,7 @@ public class RunRecovery {
     @Inject
     io.pgcaravan.config.CaravanConfig config;
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes @Priority(StartupOrder.RECOVERY) StartupEvent event) {
         for (RunRecord run : store.activeRuns()) {
             if (config.oneShot().job().filter(j -> !j.equals(run.job())).isPresent()) {
                 continue; // a one-shot process only touches its own job

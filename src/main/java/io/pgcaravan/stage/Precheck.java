@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
 /**
  * The precheck stage: named items, each PASS, WARN or FAIL with a one-line reason and, where
  * useful, the objects concerned. It only reads (and writes one empty probe file into the drop
- * directory); a FAIL stops the run before anything is written anywhere. The README lists the items.
+ * directory); a FAIL stops the run before anything is written anywhere. docs/runs.md lists the items.
  */
 @ApplicationScoped
 @Named("precheck")

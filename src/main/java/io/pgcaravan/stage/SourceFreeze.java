@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
@@ -7,6 +8,7 @@ import io.pgcaravan.run.RunHeaders;
 import io.pgcaravan.run.RunStore;
 import io.pgcaravan.run.Runs;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import io.pgcaravan.run.RunLog;
@@ -83,7 +85,7 @@ public class SourceFreeze {
     }
 
     /** Freezes a killed predecessor left in place are lifted, except for runs that will go on (they lift their own). */
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes @Priority(StartupOrder.LEFTOVER_FREEZES) StartupEvent event) {
         for (var run : store.frozen()) {
             if (!run.status().isActive()) {
                 releaseQuietly(run.id());
