@@ -1,7 +1,9 @@
 package io.pgcaravan.api;
 
+import io.pgcaravan.work.RunContexts;
+
 import io.pgcaravan.config.CaravanConfig;
-import io.pgcaravan.run.RunRecord;
+import io.pgcaravan.store.RunRecord;
 import io.pgcaravan.run.Runs;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -15,7 +17,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import io.pgcaravan.stage.Precheck;
-import io.pgcaravan.stage.PrecheckItem;
+import io.pgcaravan.stage.precheck.PrecheckItem;
 
 import java.net.URI;
 import java.util.Comparator;
@@ -31,6 +33,8 @@ public class JobResource {
     @Inject
     Runs runs;
     @Inject
+    RunContexts contexts;
+    @Inject
     Precheck precheck;
 
     @GET
@@ -44,7 +48,7 @@ public class JobResource {
     @Path("{job}")
     @RolesAllowed({"viewer", "operator"})
     public JobView get(@PathParam("job") String job) {
-        return JobView.of(job, runs.job(job));
+        return JobView.of(job, contexts.job(job));
     }
 
     /**
@@ -69,7 +73,7 @@ public class JobResource {
     @RolesAllowed("operator")
     public Response start(@PathParam("job") String job, RunRequest request) {
         RunRequest overrides = request == null ? RunRequest.NONE : request;
-        RunRecord run = runs.start(job, overrides.apply(runs.job(job), config.retry().enforceRanges()), "api");
+        RunRecord run = runs.start(job, overrides.apply(contexts.job(job), config.retry().enforceRanges()), "api");
         URI url = URI.create("/api/runs/" + run.id());
         return Response.accepted(Map.of("id", run.id(), "status", run.status(), "url", url.toString()))
                 .location(url).build();

@@ -1,7 +1,7 @@
 package io.pgcaravan.api;
 
 import io.pgcaravan.config.JobConfig;
-import io.pgcaravan.run.RunOptions;
+import io.pgcaravan.config.RunOptions;
 
 /** A job's configuration as the API shows it: everything but the secrets. */
 public record JobView(String name, Database source, Database destination, Intermediate intermediate,

@@ -5,7 +5,7 @@ import io.pgcaravan.config.JobConfig.DumpFormat;
 import io.pgcaravan.config.JobConfig.RestoreMode;
 import io.pgcaravan.config.RetryDuration;
 import io.pgcaravan.config.RetryWindows;
-import io.pgcaravan.run.RunOptions;
+import io.pgcaravan.config.RunOptions;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,18 +1,20 @@
 package io.pgcaravan.api;
 
+import io.pgcaravan.work.RunContexts;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pgcaravan.run.Progress;
-import io.pgcaravan.run.RunLog;
-import io.pgcaravan.run.RunRecord;
-import io.pgcaravan.run.StageStatus;
-import io.pgcaravan.run.RunStatus;
-import io.pgcaravan.run.RunStore;
+import io.pgcaravan.track.Progress;
+import io.pgcaravan.track.RunLog;
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.StageStatus;
+import io.pgcaravan.store.RunStatus;
+import io.pgcaravan.store.RunStore;
 import io.pgcaravan.run.Runs;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
-import io.pgcaravan.stage.MigrationReport;
+import io.pgcaravan.stage.report.MigrationReport;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -41,6 +43,8 @@ public class RunResource {
     RunStore store;
     @Inject
     Runs runs;
+    @Inject
+    RunContexts contexts;
     @Inject
     ObjectMapper json;
     @Inject
@@ -127,7 +131,7 @@ public class RunResource {
                         duration(s.startedAt(), s.finishedAt()), s.detail(),
                         s.status() == StageStatus.RUNNING ? progress.view(r.id(), s.stage()).orElse(null) : null))
                 .toList();
-        return new RunView(r.id(), r.job(), r.status(), r.trigger(), runs.options(r), r.createdAt(), r.startedAt(),
+        return new RunView(r.id(), r.job(), r.status(), r.trigger(), contexts.options(r), r.createdAt(), r.startedAt(),
                 r.finishedAt(), duration(r.startedAt(), r.finishedAt()), r.error(), stages,
                 store.attempts(r.id()), parse(r.precheckJson()), parse(r.verificationJson()), "/api/runs/" + r.id());
     }

@@ -1,11 +1,11 @@
 package io.pgcaravan.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgcaravan.run.AttemptRecord;
-import io.pgcaravan.run.Progress;
-import io.pgcaravan.run.RunOptions;
-import io.pgcaravan.run.RunStatus;
-import io.pgcaravan.run.StageStatus;
+import io.pgcaravan.store.AttemptRecord;
+import io.pgcaravan.track.Progress;
+import io.pgcaravan.config.RunOptions;
+import io.pgcaravan.store.RunStatus;
+import io.pgcaravan.store.StageStatus;
 
 import java.time.OffsetDateTime;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.pgcaravan.config;
 
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;

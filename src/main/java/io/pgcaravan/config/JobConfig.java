@@ -1,5 +1,6 @@
 package io.pgcaravan.config;
 
+
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;

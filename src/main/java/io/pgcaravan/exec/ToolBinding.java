@@ -1,6 +1,6 @@
 package io.pgcaravan.exec;
 
-import io.pgcaravan.run.RunHeaders;
+import io.pgcaravan.track.RunHeaders;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;

@@ -2,8 +2,8 @@ package io.pgcaravan.exec;
 
 import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.CaravanConfig;
-import io.pgcaravan.run.Progress;
-import io.pgcaravan.run.RunLog;
+import io.pgcaravan.track.Progress;
+import io.pgcaravan.track.RunLog;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;

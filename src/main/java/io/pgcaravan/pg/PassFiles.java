@@ -10,8 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
-import io.pgcaravan.run.RunHeaders;
-import org.apache.camel.Header;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -60,11 +58,11 @@ public class PassFiles {
         return files.computeIfAbsent(runId + "." + half.name().toLowerCase(), key -> write(key, job));
     }
 
-    public void releaseExport(@Header(RunHeaders.RUN_ID) String runId) {
+    public void releaseExport(String runId) {
         release(runId + ".export");
     }
 
-    public void releaseImport(@Header(RunHeaders.RUN_ID) String runId) {
+    public void releaseImport(String runId) {
         release(runId + ".import");
     }
 

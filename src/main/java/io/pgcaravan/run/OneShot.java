@@ -1,5 +1,9 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStatus;
+import io.pgcaravan.store.RunStore;
+
 import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.CaravanConfig;
 import io.quarkus.runtime.Quarkus;

@@ -1,5 +1,9 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.track.RunLog;
+
 import io.pgcaravan.config.StartupOrder;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;

@@ -1,15 +1,32 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.retry.FailureText;
+import io.pgcaravan.store.RunChanged;
+import io.pgcaravan.work.RunContexts;
+
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStatus;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.store.StageRecord;
+import io.pgcaravan.store.StageStatus;
+import io.pgcaravan.store.Stages;
+import io.pgcaravan.track.CaravanMetrics;
+import io.pgcaravan.track.Progress;
+import io.pgcaravan.track.RunHeaders;
+import io.pgcaravan.track.RunLog;
+import io.pgcaravan.work.RunCancelledException;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.config.RunOptions;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.RetryDuration;
 import io.pgcaravan.exec.ToolExecutor;
-import io.pgcaravan.exec.ToolFailedException;
 import io.pgcaravan.retry.FailureClass;
-import io.pgcaravan.retry.RetryPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -41,8 +58,6 @@ import java.util.regex.Pattern;
 public class Runs {
 
     private static final Logger LOG = Logger.getLogger(Runs.class);
-    /** Run ids become directory names on two hosts: nothing that could climb out of the drop directory. */
-    public static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}-\\d{8}T\\d{6}Z-[0-9a-f]{6}");
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -65,11 +80,13 @@ public class Runs {
     @Inject
     Progress progress;
     @Inject
-    io.pgcaravan.stage.StatusFile statusFile;
+    RunContexts contexts;
+    @Inject
+    Event<RunChanged> changed;
 
     /** Records a new run of the job and queues it; the export half picks it up. */
     public synchronized RunRecord start(String jobName, RunOptions options, String trigger) {
-        JobConfig job = job(jobName);
+        JobConfig job = contexts.job(jobName);
         if (config.role() == CaravanConfig.Role.IMPORT) {
             throw new IllegalStateException("this is an import agent: runs are started on the export agent, "
                     + "and their deliveries imported here");
@@ -81,8 +98,7 @@ public class Runs {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         String id = newId(jobName, now);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
-        RunRecord run = new RunRecord(id, jobName, RunStatus.QUEUED, trigger, toJson(effective), now,
-                null, null, null, null, null, false, false, false, null);
+        RunRecord run = RunRecord.queued(id, jobName, trigger, contexts.toJson(effective), now);
         store.insert(run, Stages.ALL);
         runLog.info(LOG, id, String.format("of job %s queued (%s)", jobName, trigger));
         queue(id);
@@ -99,8 +115,8 @@ public class Runs {
         } catch (JobBusyException busy) {
             OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
             String id = newId(jobName, now);
-            store.insert(new RunRecord(id, jobName, RunStatus.SKIPPED, "schedule", toJson(RunOptions.of(job(jobName))), now,
-                    null, now, "skipped: " + busy.getMessage(), null, null, false, false, false, null), List.of());
+            store.insert(RunRecord.skipped(id, jobName, contexts.toJson(RunOptions.of(contexts.job(jobName))), now,
+                    "skipped: " + busy.getMessage()), List.of());
             metrics.runEnded(jobName, RunStatus.SKIPPED);
             runLog.warn(LOG, id, "scheduled run of job " + jobName + " skipped: " + busy.getMessage());
         }
@@ -117,46 +133,18 @@ public class Runs {
      * export stages are done, its import stages to come.
      */
     public synchronized void adopt(String runId, String jobName, RunOptions options) {
-        JobConfig job = job(jobName);
+        JobConfig job = contexts.job(jobName);
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
-        store.insert(new RunRecord(runId, jobName, RunStatus.RUNNING, "delivery", toJson(effective), now, now,
-                null, null, null, null, false, false, false, null), Stages.ALL);
+        store.insert(RunRecord.adopted(runId, jobName, contexts.toJson(effective), now), Stages.ALL);
         for (String stage : Stages.EXPORT) {
             store.stageFinished(runId, stage, StageStatus.DONE, "done by the export half that delivered it");
         }
         runLog.info(LOG, runId, String.format("of job %s adopted from its delivery", jobName));
     }
 
-    public JobConfig job(String jobName) {
-        JobConfig job = config.jobs().get(jobName);
-        if (job == null) {
-            throw new NoSuchElementException("no job named '" + jobName + "' is configured");
-        }
-        return job;
-    }
-
     public Optional<RunRecord> find(String runId) {
         return store.find(runId);
-    }
-
-    /** Where a job's runs keep their dumps before upload: staging-dir, or {@code <data-dir>/staging}. */
-    public Path stagingRoot(JobConfig job) {
-        return job.stagingDir().orElse(config.dataDir().resolve("staging")).toAbsolutePath().normalize();
-    }
-
-    /** The run an exchange works for (its {@link RunHeaders#RUN_ID} header). */
-    public RunContext context(Exchange exchange) {
-        return context(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
-    }
-
-    public RunContext context(String runId) {
-        RunRecord run = store.find(runId).orElseThrow(() -> new NoSuchElementException("no run " + runId));
-        JobConfig job = job(run.job());
-        Path staging = stagingRoot(job).resolve(runId);
-        Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
-        String remote = job.intermediateIfConfigured().map(i -> i.dropDir().replaceAll("/+$", "") + "/" + runId).orElse(null);
-        return new RunContext(runId, run.job(), job, options(run), staging, delivery, remote);
     }
 
     /**
@@ -193,14 +181,14 @@ public class Runs {
         if (store.runFinished(runId, RunStatus.SUCCEEDED, null)) {
             metrics.runEnded(find(runId).orElseThrow().job(), RunStatus.SUCCEEDED);
         }
-        statusFile.update(runId);
+        changed.fire(new RunChanged(runId));
         runLog.info(LOG, runId, "SUCCEEDED");
         removeStaging(runId);
     }
 
     /** A succeeded run's local staging copy goes: the verified delivery is the copy that counts now. */
     public void removeStaging(String runId) throws IOException {
-        Path staging = context(runId).stagingDir();
+        Path staging = contexts.of(runId).stagingDir();
         if (Files.exists(staging)) {
             try (Stream<Path> walk = Files.walk(staging)) {
                 for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
@@ -228,7 +216,7 @@ public class Runs {
             message.append(cls.name().toLowerCase()).append(" failure, retried for ")
                     .append(RetryDuration.format(retriedFor == null ? Duration.ZERO : retriedFor)).append(": ");
         }
-        message.append(describe(cause));
+        message.append(FailureText.describe(cause));
         if (stage != null) {
             store.stageFinished(runId, stage, StageStatus.FAILED, message.toString());
         }
@@ -241,7 +229,7 @@ public class Runs {
         }
         retries.forget(runId);
         progress.forget(runId);
-        statusFile.update(runId);
+        changed.fire(new RunChanged(runId));
     }
 
     /**
@@ -316,56 +304,12 @@ public class Runs {
             producer.sendBodyAndHeader("seda:export", null, RunHeaders.RUN_ID, runId);
             return;
         }
-        RunContext ctx = context(runId);
+        RunContext ctx = contexts.of(runId);
         if (config.role() != CaravanConfig.Role.EXPORT && config.importHalf().enabled()
                 && Files.exists(ctx.deliveryDir().resolve(RunContext.DONE))) {
             producer.sendBodyAndHeader("seda:import", null, RunHeaders.RUN_ID, runId);
         } else {
             runLog.info(LOG, runId, "waits for the import half to find its delivery");
-        }
-    }
-
-    /**
-     * One line a DBA can act on, not a stack trace: what was being done (the outermost message,
-     * e.g. camel-ftp's "Cannot store file: ...") and why (the innermost, e.g. "Pipe closed").
-     */
-    public static String describe(Throwable t) {
-        if (t == null) {
-            return "unknown error";
-        }
-        String outer = null;
-        Throwable root = t;
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            root = c;
-            String m = c.getMessage();
-            boolean wrapper = m == null || m.isBlank() || (c.getCause() != null && m.equals(c.getCause().toString()));
-            if (outer == null && !wrapper) {
-                outer = m;
-            }
-            if (c instanceof ToolFailedException || c instanceof StageFailedException) {
-                break; // their messages say it all
-            }
-        }
-        String inner = root.getMessage() == null || root.getMessage().isBlank() ? root.getClass().getSimpleName() : root.getMessage();
-        if (outer == null || outer.contains(inner)) {
-            return outer == null ? inner : outer;
-        }
-        return outer + ": " + inner;
-    }
-
-    public RunOptions options(RunRecord run) {
-        try {
-            return json.readValue(run.optionsJson(), RunOptions.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("run " + run.id() + " has unreadable options", e);
-        }
-    }
-
-    public String toJson(Object value) {
-        try {
-            return json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -1,7 +1,20 @@
 package io.pgcaravan.run;
 
-import io.pgcaravan.retry.RetryPolicy;
+import io.pgcaravan.store.RunChanged;
+import io.pgcaravan.work.StageDetail;
+
+import io.pgcaravan.store.RunStatus;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.store.StageStatus;
+import io.pgcaravan.store.Stages;
+import io.pgcaravan.track.CaravanMetrics;
+import io.pgcaravan.track.Progress;
+import io.pgcaravan.track.RunHeaders;
+import io.pgcaravan.track.RunLog;
+import io.pgcaravan.work.RunCancelledException;
+
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -27,7 +40,7 @@ public class StageTracker {
     @Inject
     RetryPolicy retries;
     @Inject
-    io.pgcaravan.stage.StatusFile statusFile;
+    Event<RunChanged> changed;
     @Inject
     Progress progress;
 
@@ -50,7 +63,7 @@ public class StageTracker {
             exchange.setProperty(OUTER_DETAIL, outer);
         }
         runLog.info(LOG, runId, String.format("%s started", stage));
-        statusFile.update(runId);
+        changed.fire(new RunChanged(runId));
         return true;
     }
 
@@ -68,12 +81,12 @@ public class StageTracker {
         }
         retries.stageDone(runId, stage);
         progress.finish(runId, stage);
-        statusFile.update(runId);
+        changed.fire(new RunChanged(runId));
         runLog.info(LOG, runId, String.format("%s done", stage));
     }
 
-    /** Exchange property a stage may set to a one-line summary shown with the finished stage. */
-    public static final String DETAIL = "CaravanStageDetail";
+    /** A stage's one-line summary (set by the stage, see {@link StageDetail}). */
+    private static final String DETAIL = StageDetail.PROPERTY;
     private static final String OUTER_DETAIL = "CaravanOuterStageDetail";
 
     private static String runId(Exchange exchange) {

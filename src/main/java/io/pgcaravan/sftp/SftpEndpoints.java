@@ -1,7 +1,8 @@
 package io.pgcaravan.sftp;
 
 import io.pgcaravan.config.JobConfig.Intermediate;
-import io.pgcaravan.run.Runs;
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.JobConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -18,11 +19,25 @@ import java.nio.charset.StandardCharsets;
 public class SftpEndpoints {
 
     @Inject
-    Runs runs;
+    CaravanConfig config;
 
+    /** The endpoint's URI: {@code sftp://} and {@link #address}. */
     public String uri(String jobName) {
-        Intermediate host = runs.job(jobName).intermediate();
-        StringBuilder uri = new StringBuilder("sftp://")
+        return "sftp://" + address(jobName);
+    }
+
+    /**
+     * The job's intermediate host as the SFTP endpoint's address: {@code user@host:port?options},
+     * the options being the key, the known hosts and how files are written. The upload route puts
+     * it after {@code sftp://} itself, so that the route shows where the files go.
+     */
+    public String address(String jobName) {
+        JobConfig job = config.jobs().get(jobName);
+        if (job == null) {
+            throw new java.util.NoSuchElementException("no job named '" + jobName + "' is configured");
+        }
+        Intermediate host = job.intermediate();
+        StringBuilder uri = new StringBuilder()
                 .append(enc(host.user())).append('@').append(host.host()).append(':').append(host.port())
                 // no directory here: camel-ftp takes only relative ones; the file names carry the
                 // absolute drop directory instead (RunContext.remoteDir)

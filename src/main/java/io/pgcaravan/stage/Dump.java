@@ -1,5 +1,14 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.work.RunContexts;
+import io.pgcaravan.work.StageDetail;
+
+import io.pgcaravan.stage.dump.EarlyUpload;
+import io.pgcaravan.stage.dump.Snapshots;
+import io.pgcaravan.stage.io.FileTrees;
+import io.pgcaravan.stage.io.Staging;
+import io.pgcaravan.stage.io.ToolCall;
+
 import io.pgcaravan.config.JobConfig.DumpFormat;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.ConnInfo;
@@ -7,17 +16,15 @@ import io.pgcaravan.pg.ObjectSelection;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
-import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.Progress;
-import io.pgcaravan.run.RunLog;
-import io.pgcaravan.run.RunStore;
-import io.pgcaravan.run.Runs;
-import io.pgcaravan.run.StageTracker;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.track.Progress;
+import io.pgcaravan.track.RunLog;
+import io.pgcaravan.store.RunStore;
 import io.pgcaravan.sftp.LinkProbe;
 import io.pgcaravan.sftp.SftpSessions;
 import com.jcraft.jsch.ChannelSftp;
 import jakarta.enterprise.context.ApplicationScoped;
-import io.pgcaravan.run.CaravanMetrics;
+import io.pgcaravan.track.CaravanMetrics;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -35,7 +42,7 @@ import java.util.List;
  * the staging directory, under a temporary name) and the rename that marks the dump complete.
  */
 @ApplicationScoped
-@Named("dumpCommand")
+@Named("dump")
 public class Dump {
 
     private static final Logger LOG = Logger.getLogger(Dump.class);
@@ -46,7 +53,7 @@ public class Dump {
     static final double FAST_LINK_BYTES_PER_SECOND = 50e6;
 
     @Inject
-    Runs runs;
+    RunContexts contexts;
     @Inject
     CaravanMetrics metrics;
     @Inject
@@ -65,7 +72,7 @@ public class Dump {
     EarlyUpload earlyUpload;
 
     public void command(Exchange exchange) throws Exception {
-        RunContext ctx = runs.context(exchange);
+        RunContext ctx = contexts.of(exchange);
         Staging.create(ctx.stagingDir());
         // a new dump needs a new manifest, in its snapshot
         store.stageReset(ctx.runId(), "manifest");
@@ -133,7 +140,7 @@ public class Dump {
 
     /** pg_dump succeeded: the partial dump becomes the dump. */
     public void complete(Exchange exchange) throws Exception {
-        RunContext ctx = runs.context(exchange);
+        RunContext ctx = contexts.of(exchange);
         String early = earlyUpload.finish(ctx.runId()).map(s -> ", " + s).orElse("");
         Path dump = ctx.stagingDir().resolve(RunContext.DUMP);
         FileTrees.delete(dump);
@@ -141,7 +148,7 @@ public class Dump {
         long bytes = FileTrees.size(dump);
         metrics.dumped(ctx.jobName(), bytes);
         Integer level = exchange.getProperty(COMPRESSION, Integer.class);
-        exchange.setProperty(StageTracker.DETAIL, FileTrees.humanBytes(bytes) + (level == null ? ""
+        exchange.setProperty(StageDetail.PROPERTY, FileTrees.humanBytes(bytes) + (level == null ? ""
                 : level == 0 ? ", uncompressed" : ", gzip level " + level) + ", " + ctx.options().dumpJobs() + " jobs" + early);
     }
 }

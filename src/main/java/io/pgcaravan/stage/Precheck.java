@@ -1,5 +1,11 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.SourceManifest;
+import io.pgcaravan.stage.io.FileTrees;
+import io.pgcaravan.stage.precheck.PrecheckItem;
+import io.pgcaravan.stage.prepare.RoleScript;
+import io.pgcaravan.work.RunContexts;
+
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.RetryDuration;
@@ -10,12 +16,11 @@ import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.pg.SourceInspection;
 import io.pgcaravan.retry.FailureClass;
 import io.pgcaravan.retry.FailureClassifier;
-import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunHeaders;
-import io.pgcaravan.run.RunOptions;
-import io.pgcaravan.run.RunStore;
-import io.pgcaravan.run.Runs;
-import io.pgcaravan.run.StageFailedException;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.track.RunHeaders;
+import io.pgcaravan.config.RunOptions;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.work.StageFailedException;
 import io.pgcaravan.sftp.SftpProbe;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -47,7 +52,7 @@ public class Precheck {
     private static final int MAX_LISTED = 50;
 
     @Inject
-    Runs runs;
+    RunContexts contexts;
     @Inject
     RunStore store;
     @Inject
@@ -59,7 +64,7 @@ public class Precheck {
 
     /** Runs the precheck for a run, records the report with it and fails the stage on any FAIL. */
     public void run(@Header(RunHeaders.RUN_ID) String runId) {
-        RunContext ctx = runs.context(runId);
+        RunContext ctx = contexts.of(runId);
         record(runId, check(ctx.job(), ctx.options(), ctx.stagingDir().getParent(), runId));
     }
 
@@ -68,7 +73,7 @@ public class Precheck {
         List<PrecheckItem> all = new ArrayList<>(previous(runId));
         all.removeIf(p -> items.stream().anyMatch(i -> i.item().equals(p.item())));
         all.addAll(items);
-        store.setPrecheck(runId, runs.toJson(all));
+        store.setPrecheck(runId, contexts.toJson(all));
         // a WARN (host key checking off, an older destination) is logged as one, at every run
         items.forEach(i -> LOG.logf(i.status() == PrecheckItem.Verdict.PASS ? Logger.Level.INFO : Logger.Level.WARN,
                 "run %s precheck %s %s: %s", runId, i.status(), i.item(), i.message()));
@@ -86,13 +91,13 @@ public class Precheck {
      * import agent checks its side only (it knows nothing of the source without a delivery).
      */
     public List<PrecheckItem> check(String jobName) {
-        JobConfig job = runs.job(jobName);
+        JobConfig job = contexts.job(jobName);
         if (config.role() == CaravanConfig.Role.IMPORT) {
             List<PrecheckItem> items = new ArrayList<>();
             destination(job, null, items);
             return items;
         }
-        return check(job, RunOptions.of(job), runs.stagingRoot(job), jobName);
+        return check(job, RunOptions.of(job), contexts.stagingRoot(job), jobName);
     }
 
     /**
@@ -100,10 +105,10 @@ public class Precheck {
      * destination-side items, compared with the source as the manifest describes it. Recorded with
      * the run (and so sent back to the export agent); a FAIL stops the import.
      */
-    public void checkDestination(RunContext ctx, Manifest manifest) {
+    public void checkDestination(RunContext ctx, SourceManifest manifest) {
         List<PrecheckItem> items = new ArrayList<>();
-        Manifest.Source m = manifest.source();
-        Source source = new Source(m.major(), manifest.tables().stream().map(Manifest.TableRows::display).toList(),
+        SourceManifest.Source m = manifest.source();
+        Source source = new Source(m.major(), manifest.tables().stream().map(SourceManifest.TableRows::display).toList(),
                 new Catalog.DatabaseSettings(m.encoding(), m.collate(), m.ctype(), m.owner(), m.settings()),
                 manifest.extensions() == null ? List.of() : manifest.extensions(), 0);
         items.add(toolVersion("pg_restore", source));

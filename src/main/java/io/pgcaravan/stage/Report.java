@@ -1,12 +1,17 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.retry.FailureText;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.work.RunContexts;
+
+import io.pgcaravan.stage.report.MigrationReport;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.pgcaravan.run.RunHeaders;
-import io.pgcaravan.run.RunRecord;
-import io.pgcaravan.run.RunStatus;
-import io.pgcaravan.run.Runs;
+import io.pgcaravan.track.RunHeaders;
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -27,7 +32,9 @@ import java.util.Map;
 public class Report {
 
     @Inject
-    Runs runs;
+    RunContexts contexts;
+    @Inject
+    RunStore store;
     @Inject
     ObjectMapper json;
     @Inject
@@ -35,7 +42,7 @@ public class Report {
 
     /** report.json and report.html next to the dump, as the run ends (written whole, then renamed). */
     private void writeReports(String runId, RunStatus ending) throws Exception {
-        java.nio.file.Path dir = runs.context(runId).deliveryDir();
+        java.nio.file.Path dir = contexts.of(runId).deliveryDir();
         com.fasterxml.jackson.databind.node.ObjectNode r = report.json(runId);
         r.put("status", ending.name()); // the run's own status is set just after this
         write(dir.resolve("report.json"), json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
@@ -56,15 +63,15 @@ public class Report {
     /** The result of a run whose import half failed, written so the delivery is not imported again. */
     public String failed(Exchange exchange) throws Exception {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        boolean cancelled = runs.find(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class))
+        boolean cancelled = store.find(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class))
                 .map(r -> r.status() == RunStatus.CANCELLED).orElse(false);
-        return result(exchange, cancelled ? RunStatus.CANCELLED : RunStatus.FAILED, Runs.describe(cause));
+        return result(exchange, cancelled ? RunStatus.CANCELLED : RunStatus.FAILED, FailureText.describe(cause));
     }
 
     private String result(Exchange exchange, RunStatus status, String error) throws Exception {
         String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
         writeReports(runId, status);
-        RunRecord run = runs.find(runId).orElseThrow();
+        RunRecord run = store.find(runId).orElseThrow();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("runId", runId);
         result.put("job", run.job());
@@ -72,7 +79,7 @@ public class Report {
         result.put("finishedAt", OffsetDateTime.now(ZoneOffset.UTC));
         result.put("error", error);
         result.put("verification", run.verificationJson() == null ? null : json.readValue(run.verificationJson(), JsonNode.class));
-        exchange.getMessage().setHeader(Exchange.FILE_NAME, runId + "/" + io.pgcaravan.run.RunContext.RESULT);
+        exchange.getMessage().setHeader(Exchange.FILE_NAME, runId + "/" + io.pgcaravan.work.RunContext.RESULT);
         return json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
     }
 }

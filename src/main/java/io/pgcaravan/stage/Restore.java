@@ -1,16 +1,20 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.work.RunContexts;
+import io.pgcaravan.work.StageDetail;
+
+import io.pgcaravan.delivery.DumpSequences;
+import io.pgcaravan.stage.io.ToolCall;
+
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.config.JobConfig.RestoreMode;
 import org.apache.camel.component.exec.ExecBinding;
 import io.pgcaravan.pg.ConnInfo;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
-import io.pgcaravan.run.Progress;
-import io.pgcaravan.run.RunContext;
-import io.pgcaravan.run.RunStore;
-import io.pgcaravan.run.Runs;
-import io.pgcaravan.run.StageTracker;
+import io.pgcaravan.track.Progress;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.store.RunStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -23,24 +27,24 @@ import java.util.TreeMap;
 
 /** The restore stage's pg_restore command: atomic (single transaction) or parallel. */
 @ApplicationScoped
-@Named("restoreCommand")
+@Named("restore")
 public class Restore {
 
     @Inject
-    Runs runs;
+    RunContexts contexts;
     @Inject
     PassFiles passFiles;
     @Inject
     PgTools tools;
     @Inject
-    PrepareTarget prepareTarget;
+    Prepare prepareTarget;
     @Inject
     Progress progress;
     @Inject
     RunStore store;
 
     public void command(Exchange exchange) throws Exception {
-        RunContext ctx = runs.context(exchange);
+        RunContext ctx = contexts.of(exchange);
         List<String> args = new ArrayList<>();
         String detail;
         boolean parallel = false;
@@ -74,7 +78,7 @@ public class Restore {
                 passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job()), settings(ctx.job(), parallel)));
         args.add(ctx.deliveryDir().resolve(RunContext.DUMP).toString());
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
-        exchange.setProperty(StageTracker.DETAIL, detail);
+        exchange.setProperty(StageDetail.PROPERTY, detail);
         progress.start(ctx.runId(), "restore", DumpSequences.toc(tools.path("pg_restore"), ctx.deliveryDir().resolve(RunContext.DUMP),
                 ctx.deliveryDir()).size(), "items");
     }
@@ -105,8 +109,8 @@ public class Restore {
      * parallel jobs), so the database is usable at full speed at once. False when switched off.
      */
     public boolean analyzeCommand(Exchange exchange) {
-        RunContext ctx = runs.context(exchange);
-        String detail = exchange.getProperty(StageTracker.DETAIL, String.class);
+        RunContext ctx = contexts.of(exchange);
+        String detail = exchange.getProperty(StageDetail.PROPERTY, String.class);
         if (!ctx.job().verify().analyze()) {
             return false;
         }
@@ -115,7 +119,7 @@ public class Restore {
                 "--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
                         passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job())));
         ToolCall.set(exchange.getMessage(), tools.path("vacuumdb"), args);
-        exchange.setProperty(StageTracker.DETAIL, detail + ", analyzed");
+        exchange.setProperty(StageDetail.PROPERTY, detail + ", analyzed");
         return true;
     }
 }

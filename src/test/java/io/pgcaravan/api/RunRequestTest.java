@@ -1,7 +1,7 @@
 package io.pgcaravan.api;
 
 import io.pgcaravan.config.JobConfig;
-import io.pgcaravan.run.RunOptions;
+import io.pgcaravan.config.RunOptions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A run's overrides are checked like the configuration, with the production ranges. */
-class RunRequestTest {
+public class RunRequestTest {
 
     private static final JobConfig JOB = io.pgcaravan.config.ConfigValidationTest.load(
             io.pgcaravan.config.ConfigValidationTest.validJob()).jobs().get("nightly");

@@ -1,6 +1,5 @@
 package io.pgcaravan.config;
 
-import io.pgcaravan.run.RunOptions;
 
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @QuarkusTestResource(StackResource.class)
 @TestProfile(PostgresRunStoreTest.PgStore.class)
-class PostgresRunStoreTest {
+public class PostgresRunStoreTest {
 
     static final String DB = "caravan_runs_it";
 
@@ -74,7 +74,7 @@ class PostgresRunStoreTest {
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("SUCCEEDED");
-                assertThat(rs.getInt(2)).isEqualTo(io.pgcaravan.run.Stages.ALL.size());
+                assertThat(rs.getInt(2)).isEqualTo(io.pgcaravan.store.Stages.ALL.size());
             }
         }
     }

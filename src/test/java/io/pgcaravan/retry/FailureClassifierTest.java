@@ -2,7 +2,7 @@ package io.pgcaravan.retry;
 
 import com.jcraft.jsch.JSchException;
 import io.pgcaravan.exec.ToolFailedException;
-import io.pgcaravan.run.StageFailedException;
+import io.pgcaravan.work.StageFailedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,7 +16,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The failure classes, on the exceptions and messages the real components produce. */
-class FailureClassifierTest {
+public class FailureClassifierTest {
 
     @Test
     void jdbcConnectionStatesAreConnectionFailures() {

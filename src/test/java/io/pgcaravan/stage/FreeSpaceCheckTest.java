@@ -1,12 +1,14 @@
 package io.pgcaravan.stage;
 
-import io.pgcaravan.stage.PrecheckItem.Verdict;
+import io.pgcaravan.stage.precheck.PrecheckItem;
+
+import io.pgcaravan.stage.precheck.PrecheckItem.Verdict;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The free-space items against the dump's compression: an uncompressed dump needs about the data's size. */
-class FreeSpaceCheckTest {
+public class FreeSpaceCheckTest {
 
     private static final long GB = 1L << 30;
 

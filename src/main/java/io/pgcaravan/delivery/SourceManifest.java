@@ -1,0 +1,41 @@
+package io.pgcaravan.delivery;
+
+import io.pgcaravan.pg.Inventory;
+import io.pgcaravan.config.RunOptions;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/**
+ * What the dump holds, written next to it: the source it came from, the exact row count of every
+ * table and the objects, all read in the snapshot pg_dump took. The import half verifies the
+ * destination against it.
+ */
+public record SourceManifest(
+        int formatVersion,
+        String runId,
+        String job,
+        OffsetDateTime createdAt,
+        Source source,
+        String dumpFormat,
+        RunOptions options,
+        String snapshot,
+        List<TableRows> tables,
+        List<Inventory.DbObject> objects,
+        long largeObjects,
+        List<String> extensions) {
+
+    public static final int FORMAT_VERSION = 2;
+
+    /** The source database, with what it takes to create the destination database like it. */
+    public record Source(String version, int major, String database, String encoding, String collate, String ctype,
+                         String owner, List<String> settings) {
+    }
+
+    /** A table's own rows (FROM ONLY) and, in checksum mode, its content checksum. */
+    public record TableRows(String schema, String table, String kind, long rows, String checksum) {
+        public String display() {
+            return schema + "." + table;
+        }
+    }
+}

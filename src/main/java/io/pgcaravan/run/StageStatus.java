@@ -1,3 +1,0 @@
-package io.pgcaravan.run;
-
-public enum StageStatus { PENDING, RUNNING, DONE, FAILED }

@@ -1,0 +1,81 @@
+package io.pgcaravan.split;
+
+import io.pgcaravan.store.RunStore;
+
+import io.pgcaravan.delivery.SourceManifest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.track.RunHeaders;
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.run.Runs;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Decides whether a DONE marker in the drop directory starts an import: only for a well-formed
+ * run id, only once (a delivery with a result is finished), and only for a job this process knows.
+ */
+@ApplicationScoped
+@Named("deliveries")
+public class Deliveries {
+
+    private static final Logger LOG = Logger.getLogger(Deliveries.class);
+
+    @Inject
+    CaravanConfig config;
+    @Inject
+    Runs runs;
+    @Inject
+    RunStore store;
+    @Inject
+    ObjectMapper json;
+
+    public boolean accept(Exchange exchange) {
+        // the file consumer names the marker relative to the drop directory: "<run-id>/DONE"
+        String name = exchange.getMessage().getHeader(Exchange.FILE_NAME, String.class);
+        String runId = Path.of(name).getParent() == null ? "" : Path.of(name).getParent().toString();
+        if (!RunHeaders.RUN_ID_FORMAT.matcher(runId).matches()) {
+            LOG.warnf("ignoring %s in the drop directory: not a run's delivery", name);
+            return false;
+        }
+        // (the run may not be known here yet: a delivery from another process's export half)
+        Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
+        if (Files.exists(delivery.resolve(io.pgcaravan.work.RunContext.RESULT))) {
+            return false; // imported before
+        }
+        Optional<RunRecord> run = store.find(runId);
+        if (run.isEmpty()) {
+            Optional<SourceManifest> manifest = manifest(delivery);
+            if (manifest.isEmpty() || !runId.equals(manifest.get().runId())
+                    || !config.jobs().containsKey(manifest.get().job())) {
+                LOG.warnf("ignoring delivery %s: its manifest is unreadable, names another run or a job not configured here", runId);
+                return false;
+            }
+            runs.adopt(runId, manifest.get().job(), manifest.get().options());
+        } else if (!run.get().status().isActive()) {
+            return false;
+        }
+        // from here on the message is about the run, not about the DONE file that announced it
+        exchange.getMessage().removeHeaders("Camel*");
+        exchange.getMessage().setHeader(RunHeaders.RUN_ID, runId);
+        exchange.getMessage().setBody(null);
+        LOG.infof("delivery %s complete, import starts", runId);
+        return true;
+    }
+
+    private Optional<SourceManifest> manifest(Path delivery) {
+        try {
+            return Optional.of(json.readValue(delivery.resolve(io.pgcaravan.work.RunContext.MANIFEST).toFile(), SourceManifest.class));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+}

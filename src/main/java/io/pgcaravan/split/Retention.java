@@ -1,0 +1,61 @@
+package io.pgcaravan.split;
+
+import io.pgcaravan.track.RunHeaders;
+
+import io.pgcaravan.stage.io.FileTrees;
+
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.RetryDuration;
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * Deletes the deliveries of runs that ended longer ago than caravan.import.retention from the drop
+ * directory. A delivery whose run has not ended (or is not known here) is never touched.
+ */
+@ApplicationScoped
+@Named("retention")
+public class Retention {
+
+    private static final Logger LOG = Logger.getLogger(Retention.class);
+
+    @Inject
+    CaravanConfig config;
+    @Inject
+    RunStore store;
+
+    public int sweep() throws Exception {
+        Duration keep = RetryDuration.parse(config.importHalf().retention().orElseThrow());
+        Path drop = config.importHalf().dropDir().toAbsolutePath().normalize();
+        OffsetDateTime before = OffsetDateTime.now(ZoneOffset.UTC).minus(keep);
+        int deleted = 0;
+        if (!Files.isDirectory(drop)) {
+            return 0;
+        }
+        try (var dirs = Files.list(drop)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                String runId = dir.getFileName().toString();
+                if (!RunHeaders.RUN_ID_FORMAT.matcher(runId).matches()) {
+                    continue;
+                }
+                RunRecord run = store.find(runId).orElse(null);
+                if (run != null && !run.status().isActive() && run.finishedAt() != null && run.finishedAt().isBefore(before)) {
+                    FileTrees.delete(dir);
+                    deleted++;
+                    LOG.infof("deleted the delivery of run %s (ended %s, retention %s)", runId, run.finishedAt(), RetryDuration.format(keep));
+                }
+            }
+        }
+        return deleted;
+    }
+}

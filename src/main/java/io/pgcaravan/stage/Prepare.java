@@ -1,0 +1,176 @@
+package io.pgcaravan.stage;
+
+import io.pgcaravan.work.RunContexts;
+import io.pgcaravan.work.StageDetail;
+
+import io.pgcaravan.delivery.SourceManifest;
+import io.pgcaravan.stage.prepare.DatabaseSetting;
+import io.pgcaravan.stage.prepare.RoleMigration;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.config.JobConfig.DatabaseEndpoint;
+import io.pgcaravan.pg.Catalog;
+import io.pgcaravan.pg.PgConnections;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.work.StageFailedException;
+import jakarta.enterprise.context.ApplicationScoped;
+import io.pgcaravan.track.RunLog;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The prepare stage: the destination database, created as the guides do (from template0 with the
+ * source's encoding, collation and ctype) unless it exists; an existing one must not hold any of
+ * the tables about to be restored. Also cleans up after a failed parallel restore before it is
+ * retried, but only in a database this run may throw away.
+ */
+@ApplicationScoped
+@Named("prepare")
+public class Prepare {
+
+    private static final Logger LOG = Logger.getLogger(Prepare.class);
+
+    @Inject
+    RunContexts contexts;
+    @Inject
+    Precheck precheck;
+    @Inject
+    CaravanConfig config;
+    @Inject
+    RunLog runLog;
+    @Inject
+    RunStore store;
+    @Inject
+    ObjectMapper json;
+
+    public void prepare(Exchange exchange) throws Exception {
+        RunContext ctx = contexts.of(exchange);
+        SourceManifest manifest = manifest(ctx);
+        if (config.role() == CaravanConfig.Role.IMPORT) {
+            precheck.checkDestination(ctx, manifest); // the export agent could not check this side
+        }
+        DatabaseEndpoint dst = ctx.job().destination();
+        String roles;
+        try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
+            roles = RoleMigration.apply(ctx, maint, runLog);
+            if (ctx.job().conflicts() == JobConfig.ConflictMode.REPLACE && Catalog.databaseExists(maint, dst.database())) {
+                runLog.warn(LOG, ctx.runId(), "conflicts=replace: dropping destination database " + dst.database() + " to create it anew");
+                drop(maint, dst.database());
+            }
+            if (!Catalog.databaseExists(maint, dst.database())) {
+                String owner = create(maint, dst.database(), manifest.source());
+                store.setDestinationCreated(ctx.runId());
+                exchange.setProperty(StageDetail.PROPERTY, roles + "; created database " + dst.database() + " ("
+                        + manifest.source().encoding() + ", collate " + manifest.source().collate() + ", owner " + owner + ")");
+                return;
+            }
+        }
+        List<String> existing;
+        try (Connection c = PgConnections.open(dst, dst.database())) {
+            existing = Catalog.tables(c).stream().map(Catalog.Table::display).toList();
+        }
+        List<String> clashing = clashing(manifest, existing);
+        if (!clashing.isEmpty() && ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE) {
+            runLog.warn(LOG, ctx.runId(), String.format("%d tables to restore already exist in %s; conflicts=ignore, so their rows are loaded into them", clashing.size(), dst.database()));
+        } else if (!clashing.isEmpty()) {
+            throw new StageFailedException("destination database " + dst.database() + " already holds "
+                    + clashing.size() + " of the tables to restore (" + String.join(", ", clashing.stream().limit(5).toList())
+                    + (clashing.size() > 5 ? ", ..." : "") + "); refusing to restore over them");
+        }
+        if (existing.isEmpty()) {
+            store.setDestinationWasEmpty(ctx.runId());
+        }
+        exchange.setProperty(StageDetail.PROPERTY, roles + "; using existing database " + dst.database()
+                + (existing.isEmpty() ? " (empty)" : " (" + existing.size() + " tables already there)"));
+    }
+
+    /**
+     * Before a parallel restore (re)starts: if an earlier attempt left restored tables behind, the
+     * database is dropped and recreated — only if this run created it or found it empty. Otherwise
+     * the run stops and says why, rather than touching data that was there before. A
+     * single-transaction restore rolls back on its own and needs none of this.
+     */
+    public void cleanForParallelRestore(RunContext ctx) throws Exception {
+        DatabaseEndpoint dst = ctx.job().destination();
+        SourceManifest manifest = manifest(ctx);
+        List<String> left;
+        try (Connection c = PgConnections.open(dst, dst.database())) {
+            left = clashing(manifest, Catalog.tables(c).stream().map(Catalog.Table::display).toList());
+        }
+        if (left.isEmpty()) {
+            return;
+        }
+        RunRecord run = store.find(ctx.runId()).orElseThrow();
+        if (!run.destinationDisposable()) {
+            throw StageFailedException.verdict("an earlier parallel restore attempt left " + left.size()
+                    + " tables in " + dst.database() + ", a database this run neither created nor found empty; "
+                    + "not cleaning it up automatically: drop what the restore created (or the database) and resume the run");
+        }
+        runLog.warn(LOG, ctx.runId(), String.format("dropping and recreating %s to clean up after a failed parallel restore (%d tables left)", dst.database(), left.size()));
+        try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
+            drop(maint, dst.database());
+            create(maint, dst.database(), manifest.source());
+        }
+    }
+
+    /** The manifest's tables that exist in the destination database right now. */
+    public List<String> existingTables(RunContext ctx) throws Exception {
+        DatabaseEndpoint dst = ctx.job().destination();
+        try (Connection c = PgConnections.open(dst, dst.database())) {
+            return clashing(manifest(ctx), Catalog.tables(c).stream().map(Catalog.Table::display).toList());
+        }
+    }
+
+    private static void drop(Connection maint, String database) throws SQLException {
+        boolean force = Catalog.serverMajor(maint) >= 13; // sessions still connected would block it otherwise
+        try (Statement st = maint.createStatement()) {
+            st.execute("DROP DATABASE " + PgConnections.ident(database) + (force ? " WITH (FORCE)" : ""));
+        }
+    }
+
+    private SourceManifest manifest(RunContext ctx) throws java.io.IOException {
+        return json.readValue(ctx.deliveryDir().resolve(RunContext.MANIFEST).toFile(), SourceManifest.class);
+    }
+
+    private static List<String> clashing(SourceManifest manifest, List<String> existing) {
+        return manifest.tables().stream().map(SourceManifest.TableRows::display).filter(existing::contains).toList();
+    }
+
+    /**
+     * Creates the database as the guides do, with the source's encoding, collation, ctype, owner
+     * (when that role exists here) and settings. Returns the owner it got.
+     */
+    private static String create(Connection maint, String database, SourceManifest.Source source) throws SQLException {
+        boolean ownerExists = source.owner() != null
+                && Catalog.number(maint, "SELECT count(*) FROM pg_roles WHERE rolname = " + PgConnections.literal(source.owner())) > 0;
+        String sql = "CREATE DATABASE " + PgConnections.ident(database) + " TEMPLATE template0 ENCODING "
+                + PgConnections.literal(source.encoding()) + " LC_COLLATE " + PgConnections.literal(source.collate())
+                + " LC_CTYPE " + PgConnections.literal(source.ctype())
+                + (ownerExists ? " OWNER " + PgConnections.ident(source.owner()) : "");
+        try (Statement st = maint.createStatement()) {
+            st.execute(sql);
+            for (String setting : source.settings() == null ? List.<String>of() : source.settings()) {
+                st.execute("ALTER DATABASE " + PgConnections.ident(database) + " SET " + DatabaseSetting.sql(setting));
+            }
+            return ownerExists ? source.owner() : Catalog.strings(maint, "SELECT current_user").get(0)
+                    + " (the source's owner " + source.owner() + " does not exist here)";
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
+                throw e; // the server went away: a connection failure, retried as such
+            }
+            throw new StageFailedException("cannot create destination database " + database + " like the source's (encoding "
+                    + source.encoding() + ", collate " + source.collate() + ", ctype " + source.ctype() + "): " + e.getMessage());
+        }
+    }
+}

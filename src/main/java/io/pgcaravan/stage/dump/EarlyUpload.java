@@ -1,0 +1,241 @@
+package io.pgcaravan.stage.dump;
+
+import io.pgcaravan.stage.io.ThrottledInputStream;
+
+import io.pgcaravan.stage.io.CountingInputStream;
+
+import io.pgcaravan.config.JobConfig.DumpFormat;
+import io.pgcaravan.track.CaravanMetrics;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.track.RunLog;
+import io.pgcaravan.sftp.SftpEndpoints;
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.SftpException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends a directory-format dump's table files to the intermediate host while pg_dump is still
+ * writing the others, so the upload stage afterwards has little more than the table of contents,
+ * the manifest and the markers left to send. A file goes up once pg_dump has closed it (no
+ * process holds it open, twice in a row, at the same size); its SHA-256 is computed on the way and
+ * kept with its size and modification time, which the seal checks before trusting it. Sending
+ * early is a head start, not a stage: a failure here only stops it, and the upload stage, with its
+ * retry window, sends whatever is not on the intermediate host yet.
+ */
+@ApplicationScoped
+@Named("earlyUpload")
+public class EarlyUpload {
+
+    private static final Logger LOG = Logger.getLogger(EarlyUpload.class);
+    private static final long POLL_MS = 100;
+
+    @Inject
+    SftpEndpoints sftpEndpoints;
+    @Inject
+    ProducerTemplate template;
+    @Inject
+    RunLog runLog;
+    @Inject
+    CaravanMetrics metrics;
+
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "early-upload");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Sender> senders = new ConcurrentHashMap<>();
+    /** What went up early, by run and relative path, until the run's delivery is sealed. */
+    private final Map<String, Map<String, Sent>> sentFiles = new ConcurrentHashMap<>();
+
+    /** What was sent of one file: valid for the local file only while its size and mtime are unchanged. */
+    record Sent(long size, long mtimeMillis, String sha256) {
+    }
+
+    /** Starts sending the run's dump directory as pg_dump completes its files (directory format, on Linux). */
+    public void start(RunContext ctx, Path partial) {
+        stop(ctx.runId());
+        if (ctx.options().dumpFormat() != DumpFormat.DIRECTORY || !OpenFiles.supported()) {
+            return;
+        }
+        Sender sender = new Sender(ctx, partial);
+        senders.put(ctx.runId(), sender);
+        sender.future = threads.submit(() -> {
+            sender.run();
+            return null;
+        });
+    }
+
+    /**
+     * pg_dump has succeeded: lets the file being sent finish, stops, and tells how many went up
+     * while it ran. The upload stage sends the rest. Never fails: sending early is only a head start.
+     */
+    public Optional<String> finish(String runId) throws InterruptedException {
+        Sender sender = senders.remove(runId);
+        if (sender == null) {
+            return Optional.empty();
+        }
+        sender.finishing = true;
+        try {
+            sender.future.get();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            // logged by the sender
+        }
+        int n = sender.sent.size();
+        return Optional.of(n + (n == 1 ? " table file" : " table files") + " sent while dumping");
+    }
+
+    /** Stops sending (the dump failed or is taken again); what was sent is replaced by the next dump. */
+    public void stop(String runId) {
+        Sender sender = senders.remove(runId);
+        if (sender != null) {
+            sender.future.cancel(true);
+            try {
+                sender.future.get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // cancelled
+            }
+        }
+    }
+
+    /** For the error handler: the export half failed or was cancelled, nothing more is sent for it. */
+    public void abandon(Exchange exchange) {
+        String runId = exchange.getMessage().getHeader(io.pgcaravan.track.RunHeaders.RUN_ID, String.class);
+        if (runId != null) {
+            stop(runId);
+        }
+    }
+
+    /** The SHA-256 computed while sending {@code relative} (dump/...), if the local file is still exactly what was sent. */
+    public Optional<String> checksum(String runId, Path staging, String relative) throws IOException {
+        Sent s = sentFiles.getOrDefault(runId, Map.of()).get(relative);
+        if (s == null) {
+            return Optional.empty();
+        }
+        Path file = staging.resolve(relative);
+        boolean same = Files.size(file) == s.size() && Files.getLastModifiedTime(file).toMillis() == s.mtimeMillis();
+        return same ? Optional.of(s.sha256()) : Optional.empty();
+    }
+
+    /** Forgets a run's records once its delivery is sealed. */
+    public void forget(String runId) {
+        sentFiles.remove(runId);
+    }
+
+    private final class Sender {
+        final RunContext ctx;
+        final Path dir;
+        final Map<String, Sent> sent = new ConcurrentHashMap<>();
+        final Map<String, Long> closedSize = new HashMap<>();
+        volatile boolean finishing;
+        Future<?> future;
+
+        Sender(RunContext ctx, Path dir) {
+            this.ctx = ctx;
+            this.dir = dir;
+            sentFiles.put(ctx.runId(), sent);
+        }
+
+        void run() {
+            try {
+                while (!finishing && !Thread.currentThread().isInterrupted()) {
+                    sendCompleted();
+                    Thread.sleep(POLL_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                // a dropped link or a full disk there: the upload stage sends the rest, with its retries
+                runLog.warn(LOG, ctx.runId(), "sending table files during the dump stopped (the upload stage sends the rest): "
+                        + e.getMessage());
+            }
+        }
+
+        private void sendCompleted() throws Exception {
+            if (!Files.isDirectory(dir)) {
+                return;
+            }
+            var open = OpenFiles.under(dir);
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.dat*")) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    String relative = RunContext.DUMP + "/" + name;
+                    if (finishing || name.startsWith("toc.") || sent.containsKey(relative)) {
+                        continue;
+                    }
+                    if (open.contains(f.toAbsolutePath().normalize())) {
+                        closedSize.remove(name);
+                        continue;
+                    }
+                    // seen closed twice in a row at the same size: not a file caught between its creation and its open
+                    long size = Files.size(f);
+                    Long before = closedSize.put(name, size);
+                    if (before != null && before == size) {
+                        send(f, relative, size);
+                    }
+                }
+            }
+        }
+
+        private void send(Path file, String relative, long size) throws Exception {
+            long mtime = Files.getLastModifiedTime(file).toMillis();
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = ThrottledInputStream.of(ctx.job().intermediate(), new DigestInputStream(Files.newInputStream(file), digest))) {
+                Exchange result = template.send(sftpEndpoints.uri(ctx.jobName()), ex -> {
+                    ex.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + relative);
+                    ex.getMessage().setBody(new CountingInputStream(in, null, n -> metrics.uploaded(ctx.jobName(), n)));
+                });
+                if (result.getException() != null) {
+                    throw result.getException();
+                }
+            }
+            sent.put(relative, new Sent(size, mtime, HexFormat.of().formatHex(digest.digest())));
+        }
+    }
+
+    /** Removes what earlier dumps of the run delivered: a new dump replaces all of it. */
+    public void clearRemote(RunContext ctx, ChannelSftp sftp) throws SftpException {
+        String dumpDir = ctx.remoteDir() + "/" + RunContext.DUMP;
+        List<ChannelSftp.LsEntry> entries;
+        try {
+            entries = sftp.ls(dumpDir);
+        } catch (SftpException e) {
+            if (e.id == ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                return;
+            }
+            throw e;
+        }
+        int removed = 0;
+        for (ChannelSftp.LsEntry e : entries) {
+            if (!e.getAttrs().isDir()) {
+                sftp.rm(dumpDir + "/" + e.getFilename());
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            runLog.info(LOG, ctx.runId(), String.format("removed %d files an earlier dump of this run left on the intermediate host", removed));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.pgcaravan.stage.dump;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Which files under a directory some process on this machine holds open, read from /proc. A
+ * file pg_dump has closed is complete: it never opens one of its data files twice.
+ */
+public final class OpenFiles {
+
+    private static final Path PROC = Path.of("/proc");
+
+    private OpenFiles() {
+    }
+
+    static Set<Path> under(Path dir) {
+        Path base = dir.toAbsolutePath().normalize();
+        Set<Path> open = new HashSet<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path proc : procs) {
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            Path target = Files.readSymbolicLink(fd);
+                            if (target.startsWith(base)) {
+                                open.add(target);
+                            }
+                        } catch (IOException e) {
+                            // closed meanwhile
+                        }
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile, or another user's
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + PROC + ": " + e.getMessage(), e);
+        }
+        return open;
+    }
+
+    /** Whether open-file information is available here (Linux). */
+    static boolean supported() {
+        return Files.isDirectory(PROC.resolve("self/fd"));
+    }
+}

@@ -1,0 +1,80 @@
+package io.pgcaravan.stage.dump;
+
+import io.pgcaravan.work.RunContexts;
+
+import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.pg.PgConnections;
+import io.pgcaravan.track.RunHeaders;
+import jakarta.enterprise.context.ApplicationScoped;
+import io.pgcaravan.track.RunLog;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Header;
+import org.jboss.logging.Logger;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The source snapshot a run's dump and manifest share: a transaction exports it
+ * ({@code pg_export_snapshot()}), pg_dump takes it ({@code --snapshot}) and the manifest's counts
+ * import it, so the manifest describes exactly the data in the dump even while the source takes
+ * writes. The exporting transaction stays open until the manifest is written.
+ */
+@ApplicationScoped
+@Named("snapshots")
+public class Snapshots {
+
+    private static final Logger LOG = Logger.getLogger(Snapshots.class);
+
+    private record Held(Connection connection, String id) {
+    }
+
+    @Inject
+    RunContexts contexts;
+    @Inject
+    RunLog runLog;
+
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+
+    public void open(@Header(RunHeaders.RUN_ID) String runId) throws SQLException {
+        close(runId);
+        JobConfig job = contexts.of(runId).job();
+        Connection c = PgConnections.open(job.source(), job.source().database());
+        try {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+                rs.next();
+                held.put(runId, new Held(c, rs.getString(1)));
+                runLog.info(LOG, runId, String.format("source snapshot %s exported for the dump and its manifest", rs.getString(1)));
+            }
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    public Optional<String> id(String runId) {
+        return Optional.ofNullable(held.get(runId)).map(Held::id);
+    }
+
+    /** Ends the exporting transaction (after the manifest, or when the run fails). */
+    public void close(@Header(RunHeaders.RUN_ID) String runId) {
+        Held h = held.remove(runId);
+        if (h != null) {
+            try {
+                h.connection().rollback();
+                h.connection().close();
+            } catch (SQLException e) {
+                LOG.debugf("closing the snapshot of run %s: %s", runId, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.pgcaravan.stage.prepare;
+
+import io.pgcaravan.stage.io.Staging;
+
+import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.pg.Catalog;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.track.RunLog;
+import io.pgcaravan.work.StageFailedException;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Runs the source's roles, rewritten for the destination, in one transaction (so a failure leaves
+ * no half-made roles behind and the stage can simply be retried). The statements run are kept
+ * with the run for audit, readable by the owner only; they are never logged with their passwords.
+ */
+public final class RoleMigration {
+
+    private static final Logger LOG = Logger.getLogger(RoleMigration.class);
+
+    private RoleMigration() {
+    }
+
+    /** Returns a one-line summary; warnings go to the log. */
+    public static String apply(RunContext ctx, Connection maint, RunLog runLog) throws SQLException, IOException {
+        Path script = ctx.deliveryDir().resolve(RunContext.ROLES);
+        if (!ctx.job().roles().migrate() || !Files.exists(script)) {
+            return "roles not migrated";
+        }
+        Set<String> existing = new HashSet<>(Catalog.strings(maint, "SELECT rolname FROM pg_roles"));
+        JobConfig.Flavour flavour = ctx.job().flavour();
+        RoleScript.Rewritten roles = RoleScript.rewrite(Files.readString(script, StandardCharsets.UTF_8), flavour, existing);
+        keepForAudit(ctx.deliveryDir().resolve(RunContext.ROLES_APPLIED), roles);
+
+        boolean autoCommit = maint.getAutoCommit();
+        maint.setAutoCommit(false);
+        try (Statement st = maint.createStatement()) {
+            for (RoleScript.Statement s : roles.statements()) {
+                try {
+                    st.execute(s.sql());
+                } catch (SQLException e) {
+                    maint.rollback();
+                    if (e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
+                        throw e;
+                    }
+                    throw new StageFailedException("role migration failed (nothing of it was kept) at " + s.shown()
+                            + ": " + e.getMessage());
+                }
+            }
+            maint.commit();
+        } finally {
+            maint.setAutoCommit(autoCommit);
+        }
+        roles.warnings().forEach(w -> runLog.warn(LOG, ctx.runId(), String.format("roles: %s", w)));
+        return roles.created().size() + " roles created (" + flavour.name().toLowerCase() + "), "
+                + roles.kept().size() + " already there";
+    }
+
+    private static void keepForAudit(Path file, RoleScript.Rewritten roles) throws IOException {
+        StringBuilder sb = new StringBuilder("-- role statements pg-caravan ran on the destination\n");
+        roles.warnings().forEach(w -> sb.append("-- ").append(w).append('\n'));
+        roles.statements().forEach(s -> sb.append(s.sql()).append('\n'));
+        Staging.privateFile(file);
+        Files.writeString(file, sb, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,58 @@
+package io.pgcaravan.stage.verify;
+
+import java.util.List;
+
+/**
+ * Everything the verification compared, each with its verdict: the tables' rows (and content
+ * checksums in checksum mode), the objects per schema and kind, the sequences, the large objects.
+ */
+public record Verification(List<TableCheck> tables, List<ObjectCheck> objects, List<SequenceCheck> sequences,
+                           LargeObjectCheck largeObjects) {
+
+    /** The objects of one kind in one schema: how many the source had, how many arrived, which are missing or extra. */
+    public record ObjectCheck(String schema, String kind, int expected, int found, List<String> missing, List<String> extra,
+                              boolean match) {
+    }
+
+    public record SequenceCheck(String sequence, long expectedLastValue, boolean expectedIsCalled, Long foundLastValue,
+                                Boolean foundIsCalled, boolean match) {
+    }
+
+    public record LargeObjectCheck(long expected, long found, boolean match) {
+    }
+
+    /** One line per difference: what, where, expected, found. */
+    public List<String> differences() {
+        List<String> out = new java.util.ArrayList<>();
+        for (TableCheck t : tables) {
+            if (!t.match()) {
+                String where = t.schema() + "." + t.table();
+                if (t.destinationRows() == null) {
+                    out.add("table " + where + ": missing on the destination (expected " + t.sourceRows() + " rows)");
+                } else if (t.destinationRows() != t.sourceRows()) {
+                    out.add("table " + where + ": expected " + t.sourceRows() + " rows, found " + t.destinationRows());
+                } else {
+                    out.add("table " + where + ": same " + t.sourceRows() + " rows but different content (checksum "
+                            + t.sourceChecksum() + " on the source, " + t.destinationChecksum() + " on the destination)");
+                }
+            }
+        }
+        for (ObjectCheck o : objects) {
+            if (!o.match()) {
+                out.add(o.kind() + " in schema " + o.schema() + ": expected " + o.expected() + ", found " + o.found()
+                        + (o.missing().isEmpty() ? "" : "; missing: " + String.join(", ", o.missing())));
+            }
+        }
+        for (SequenceCheck s : sequences) {
+            if (!s.match()) {
+                out.add("sequence " + s.sequence() + ": expected last_value " + s.expectedLastValue() + " (is_called "
+                        + s.expectedIsCalled() + "), found " + (s.foundLastValue() == null ? "no sequence"
+                        : s.foundLastValue() + " (is_called " + s.foundIsCalled() + ")"));
+            }
+        }
+        if (largeObjects != null && !largeObjects.match()) {
+            out.add("large objects: expected " + largeObjects.expected() + ", found " + largeObjects.found());
+        }
+        return out;
+    }
+}

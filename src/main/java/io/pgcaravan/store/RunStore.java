@@ -1,0 +1,258 @@
+package io.pgcaravan.store;
+
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Run history in a real database (H2 file by default, PostgreSQL when configured), through JDBC. */
+@ApplicationScoped
+public class RunStore {
+
+    private static final String RUN_COLUMNS = "id, job, status, trigger_kind, options, created_at, started_at, "
+            + "finished_at, error, precheck, verification, destination_created, destination_was_empty, source_frozen, "
+            + "source_freeze_previous";
+
+    private final DataSource dataSource;
+
+    /** The run history's datasource: the H2 default, or the PostgreSQL one ("pgstore") when that one is active. */
+    @Inject
+    RunStore(@ConfigProperty(name = "quarkus.datasource.pgstore.active", defaultValue = "false") boolean pgStore,
+             Instance<AgroalDataSource> h2, @io.quarkus.agroal.DataSource("pgstore") Instance<AgroalDataSource> pg) {
+        this.dataSource = pgStore ? pg.get() : h2.get();
+    }
+
+    public void insert(RunRecord run, List<String> stages) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (" + RUN_COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, run.id());
+                ps.setString(2, run.job());
+                ps.setString(3, run.status().name());
+                ps.setString(4, run.trigger());
+                ps.setString(5, run.optionsJson());
+                ps.setObject(6, run.createdAt());
+                ps.setObject(7, run.startedAt());
+                ps.setObject(8, run.finishedAt());
+                ps.setString(9, run.error());
+                ps.setString(10, run.precheckJson());
+                ps.setString(11, run.verificationJson());
+                ps.setBoolean(12, run.destinationCreated());
+                ps.setBoolean(13, run.destinationWasEmpty());
+                ps.setBoolean(14, run.sourceFrozen());
+                ps.setString(15, run.sourceFreezePrevious());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO caravan_stage (run_id, seq, stage, status) VALUES (?, ?, ?, ?)")) {
+                for (int i = 0; i < stages.size(); i++) {
+                    ps.setString(1, run.id());
+                    ps.setInt(2, i);
+                    ps.setString(3, stages.get(i));
+                    ps.setString(4, StageStatus.PENDING.name());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new RunStoreException("cannot record run " + run.id(), e);
+        }
+    }
+
+    public Optional<RunRecord> find(String id) {
+        List<RunRecord> runs = query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE id = ?", id);
+        return runs.stream().findFirst();
+    }
+
+    public List<RunRecord> list(String job, RunStatus status, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (job != null) {
+            sql.append(" AND job = ?");
+            args.add(job);
+        }
+        if (status != null) {
+            sql.append(" AND status = ?");
+            args.add(status.name());
+        }
+        sql.append(" ORDER BY created_at DESC, id DESC FETCH FIRST ").append(limit).append(" ROWS ONLY");
+        return query(sql.toString(), args.toArray());
+    }
+
+    public List<RunRecord> active(String job) {
+        return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE job = ? AND status IN ('QUEUED', 'RUNNING')", job);
+    }
+
+    public List<RunRecord> activeRuns() {
+        return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE status IN ('QUEUED', 'RUNNING') ORDER BY created_at");
+    }
+
+    public List<StageRecord> stages(String runId) {
+        return query("SELECT stage, status, started_at, finished_at, detail FROM caravan_stage WHERE run_id = ? ORDER BY seq",
+                rs -> new StageRecord(rs.getString("stage"), StageStatus.valueOf(rs.getString("status")), time(rs, "started_at"),
+                        time(rs, "finished_at"), rs.getString("detail")), runId);
+    }
+
+    /** QUEUED -> RUNNING; false if the run is no longer queued or running (cancelled meanwhile). */
+    public boolean runStarted(String id) {
+        return update("UPDATE caravan_run SET status = 'RUNNING', started_at = COALESCE(started_at, ?) "
+                + "WHERE id = ? AND status IN ('QUEUED', 'RUNNING')", now(), id) == 1;
+    }
+
+    /** Ends an active run; a run that already ended (cancelled meanwhile) keeps its status. */
+    public boolean runFinished(String id, RunStatus status, String error) {
+        return update("UPDATE caravan_run SET status = ?, finished_at = ?, error = ? WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
+                status.name(), now(), error, id) == 1;
+    }
+
+    /** An ended run (FAILED, CANCELLED) goes back to the queue, its unfinished stages to PENDING. */
+    public boolean requeue(String id) {
+        boolean requeued = update("UPDATE caravan_run SET status = 'QUEUED', finished_at = NULL, error = NULL "
+                + "WHERE id = ? AND status IN ('FAILED', 'CANCELLED')", id) == 1;
+        if (requeued) {
+            update("UPDATE caravan_stage SET status = 'PENDING', started_at = NULL, finished_at = NULL "
+                    + "WHERE run_id = ? AND status <> 'DONE'", id);
+        }
+        return requeued;
+    }
+
+    /** Any ended run back to the queue (its stages as they are). */
+    public void requeueEnded(String id) {
+        update("UPDATE caravan_run SET status = 'QUEUED', finished_at = NULL, error = NULL WHERE id = ?", id);
+    }
+
+    public void recordAttempt(String runId, String stage, OffsetDateTime at, String failureClass, String cause, boolean retried) {
+        update("INSERT INTO caravan_attempt (run_id, seq, stage, failed_at, failure_class, cause, retried) "
+                + "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ? FROM caravan_attempt WHERE run_id = ?",
+                runId, stage, at, failureClass, cause, retried, runId);
+    }
+
+    public List<AttemptRecord> attempts(String runId) {
+        return query("SELECT seq, stage, failed_at, failure_class, cause, retried FROM caravan_attempt WHERE run_id = ? ORDER BY seq",
+                rs -> new AttemptRecord(rs.getInt("seq"), rs.getString("stage"), time(rs, "failed_at"), rs.getString("failure_class"),
+                        rs.getString("cause"), rs.getBoolean("retried")), runId);
+    }
+
+    /** A stage to be done again (the manifest of a dump taken again). */
+    public void stageReset(String runId, String stage) {
+        update("UPDATE caravan_stage SET status = 'PENDING', started_at = NULL, finished_at = NULL, detail = NULL "
+                + "WHERE run_id = ? AND stage = ?", runId, stage);
+    }
+
+    /** A stage's state as another process reports it (the import agent, through the drop directory). */
+    public void stageSet(String runId, String stage, StageStatus status, OffsetDateTime startedAt, OffsetDateTime finishedAt,
+                         String detail) {
+        update("UPDATE caravan_stage SET status = ?, started_at = ?, finished_at = ?, detail = ? WHERE run_id = ? AND stage = ?",
+                status.name(), startedAt, finishedAt, detail, runId, stage);
+    }
+
+    public void stageStarted(String runId, String stage) {
+        update("UPDATE caravan_stage SET status = 'RUNNING', started_at = ?, finished_at = NULL, detail = NULL "
+                + "WHERE run_id = ? AND stage = ?", now(), runId, stage);
+    }
+
+    public void stageFinished(String runId, String stage, StageStatus status, String detail) {
+        update("UPDATE caravan_stage SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND stage = ?",
+                status.name(), now(), detail, runId, stage);
+    }
+
+    public void setPrecheck(String runId, String json) {
+        update("UPDATE caravan_run SET precheck = ? WHERE id = ?", json, runId);
+    }
+
+    public void setVerification(String runId, String json) {
+        update("UPDATE caravan_run SET verification = ? WHERE id = ?", json, runId);
+    }
+
+    public void setDestinationCreated(String runId) {
+        update("UPDATE caravan_run SET destination_created = TRUE WHERE id = ?", runId);
+    }
+
+    public void setSourceFrozen(String runId, boolean frozen, String previous) {
+        update("UPDATE caravan_run SET source_frozen = ?, source_freeze_previous = ? WHERE id = ?", frozen, previous, runId);
+    }
+
+    public List<RunRecord> frozen() {
+        return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE source_frozen = TRUE");
+    }
+
+    public void setDestinationWasEmpty(String runId) {
+        update("UPDATE caravan_run SET destination_was_empty = TRUE WHERE id = ?", runId);
+    }
+
+    private static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
+    private int update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new RunStoreException("cannot update run history", e);
+        }
+    }
+
+    private List<RunRecord> query(String sql, Object... args) {
+        return query(sql, rs -> new RunRecord(rs.getString("id"), rs.getString("job"), RunStatus.valueOf(rs.getString("status")),
+                rs.getString("trigger_kind"), rs.getString("options"), time(rs, "created_at"), time(rs, "started_at"),
+                time(rs, "finished_at"), rs.getString("error"), rs.getString("precheck"), rs.getString("verification"),
+                rs.getBoolean("destination_created"), rs.getBoolean("destination_was_empty"), rs.getBoolean("source_frozen"),
+                rs.getString("source_freeze_previous")), args);
+    }
+
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Row<T> row, Object... args) {
+        List<T> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row.read(rs));
+                }
+            }
+        } catch (SQLException e) {
+            throw new RunStoreException("cannot read run history", e);
+        }
+        return out;
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] == null) {
+                ps.setNull(i + 1, Types.NULL);
+            } else {
+                ps.setObject(i + 1, args[i]);
+            }
+        }
+    }
+
+    private static OffsetDateTime time(ResultSet rs, String column) throws SQLException {
+        return rs.getObject(column, OffsetDateTime.class);
+    }
+
+    /** The run history could not be read or written. */
+    public static class RunStoreException extends RuntimeException {
+        RunStoreException(String message, SQLException cause) {
+            super(message + ": " + cause.getMessage(), cause);
+        }
+    }
+}

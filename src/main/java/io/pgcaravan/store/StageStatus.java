@@ -1,0 +1,3 @@
+package io.pgcaravan.store;
+
+public enum StageStatus { PENDING, RUNNING, DONE, FAILED }

@@ -1,0 +1,76 @@
+package io.pgcaravan.work;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.config.RunOptions;
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.track.RunHeaders;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.camel.Exchange;
+
+import java.nio.file.Path;
+import java.util.NoSuchElementException;
+
+/**
+ * The run a stage works for, as that stage sees it: its job, its options and its directories
+ * (staging, delivery, remote), looked up from the run history by the run id an exchange carries.
+ * Stages ask here; they never reach up into the run commands.
+ */
+@ApplicationScoped
+public class RunContexts {
+
+    @Inject
+    CaravanConfig config;
+    @Inject
+    RunStore store;
+    @Inject
+    ObjectMapper json;
+
+    /** The run an exchange works for (its {@link RunHeaders#RUN_ID} header). */
+    public RunContext of(Exchange exchange) {
+        return of(exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class));
+    }
+
+    public RunContext of(String runId) {
+        RunRecord run = store.find(runId).orElseThrow(() -> new NoSuchElementException("no run " + runId));
+        JobConfig job = job(run.job());
+        Path staging = stagingRoot(job).resolve(runId);
+        Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
+        String remote = job.intermediateIfConfigured().map(i -> i.dropDir().replaceAll("/+$", "") + "/" + runId).orElse(null);
+        return new RunContext(runId, run.job(), job, options(run), staging, delivery, remote);
+    }
+
+    public JobConfig job(String jobName) {
+        JobConfig job = config.jobs().get(jobName);
+        if (job == null) {
+            throw new NoSuchElementException("no job named '" + jobName + "' is configured");
+        }
+        return job;
+    }
+
+    /** Where a job's runs keep their dumps before upload: staging-dir, or {@code <data-dir>/staging}. */
+    public Path stagingRoot(JobConfig job) {
+        return job.stagingDir().orElse(config.dataDir().resolve("staging")).toAbsolutePath().normalize();
+    }
+
+    public RunOptions options(RunRecord run) {
+        try {
+            return json.readValue(run.optionsJson(), RunOptions.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("run " + run.id() + " has unreadable options", e);
+        }
+    }
+
+    /** What a stage records with the run (the precheck's items, the verification), as the run history keeps it. */
+    public String toJson(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
