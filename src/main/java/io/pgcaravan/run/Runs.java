@@ -18,7 +18,6 @@ import io.pgcaravan.work.RunCancelledException;
 import io.pgcaravan.work.RunContext;
 import io.pgcaravan.config.RunOptions;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
@@ -50,7 +49,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /** Starting runs and moving them through their life: the one place that changes a run's status. */
 @ApplicationScoped

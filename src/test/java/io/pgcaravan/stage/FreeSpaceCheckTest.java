@@ -1,5 +1,7 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.stage.precheck.SpaceChecks;
+
 import io.pgcaravan.stage.precheck.PrecheckItem;
 
 import io.pgcaravan.stage.precheck.PrecheckItem.Verdict;
@@ -13,7 +15,7 @@ public class FreeSpaceCheckTest {
     private static final long GB = 1L << 30;
 
     private static PrecheckItem check(long free, Integer compression) {
-        return Precheck.space("space.staging", "the staging directory", free, 10 * GB, compression);
+        return SpaceChecks.space("space.staging", "the staging directory", free, 10 * GB, compression);
     }
 
     @Test
