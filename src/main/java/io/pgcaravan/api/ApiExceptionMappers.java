@@ -1,10 +1,11 @@
 package io.pgcaravan.api;
 
+import io.pgcaravan.run.RunCommands;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import io.pgcaravan.run.Runs;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -30,7 +31,7 @@ public class ApiExceptionMappers {
     }
 
     @ServerExceptionMapper
-    public Response busy(Runs.JobBusyException e) {
+    public Response busy(RunCommands.JobBusyException e) {
         return error(Response.Status.CONFLICT, e.getMessage());
     }
 

@@ -1,10 +1,11 @@
 package io.pgcaravan.api;
 
+import io.pgcaravan.run.RunCommands;
+
 import io.pgcaravan.work.RunContexts;
 
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.store.RunRecord;
-import io.pgcaravan.run.Runs;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -31,7 +32,7 @@ public class JobResource {
     @Inject
     CaravanConfig config;
     @Inject
-    Runs runs;
+    RunCommands commands;
     @Inject
     RunContexts contexts;
     @Inject
@@ -73,7 +74,7 @@ public class JobResource {
     @RolesAllowed("operator")
     public Response start(@PathParam("job") String job, RunRequest request) {
         RunRequest overrides = request == null ? RunRequest.NONE : request;
-        RunRecord run = runs.start(job, overrides.apply(contexts.job(job), config.retry().enforceRanges()), "api");
+        RunRecord run = commands.start(job, overrides.apply(contexts.job(job), config.retry().enforceRanges()), "api");
         URI url = URI.create("/api/runs/" + run.id());
         return Response.accepted(Map.of("id", run.id(), "status", run.status(), "url", url.toString()))
                 .location(url).build();

@@ -1,5 +1,7 @@
 package io.pgcaravan.api;
 
+import io.pgcaravan.run.RunCommands;
+
 import io.pgcaravan.work.RunContexts;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +12,6 @@ import io.pgcaravan.store.RunRecord;
 import io.pgcaravan.store.StageStatus;
 import io.pgcaravan.store.RunStatus;
 import io.pgcaravan.store.RunStore;
-import io.pgcaravan.run.Runs;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -42,7 +43,7 @@ public class RunResource {
     @Inject
     RunStore store;
     @Inject
-    Runs runs;
+    RunCommands commands;
     @Inject
     RunContexts contexts;
     @Inject
@@ -104,7 +105,7 @@ public class RunResource {
     @Path("{id}/verify")
     @RolesAllowed("operator")
     public Response verify(@PathParam("id") String id) {
-        RunView run = view(runs.reverify(id));
+        RunView run = view(commands.reverify(id));
         return Response.accepted(run).location(URI.create(run.url())).build();
     }
 
@@ -113,7 +114,7 @@ public class RunResource {
     @Path("{id}/cancel")
     @RolesAllowed("operator")
     public RunView cancel(@PathParam("id") String id, @Context SecurityContext who) {
-        return view(runs.cancel(id, who.getUserPrincipal().getName()));
+        return view(commands.cancel(id, who.getUserPrincipal().getName()));
     }
 
     /** Resumes a FAILED or CANCELLED run at its first unfinished stage: 202 with the run. */
@@ -121,7 +122,7 @@ public class RunResource {
     @Path("{id}/resume")
     @RolesAllowed("operator")
     public Response resume(@PathParam("id") String id) {
-        RunView run = view(runs.resume(id));
+        RunView run = view(commands.resume(id));
         return Response.accepted(run).location(URI.create(run.url())).build();
     }
 

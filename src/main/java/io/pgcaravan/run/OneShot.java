@@ -29,7 +29,7 @@ public class OneShot {
     @Inject
     CaravanConfig config;
     @Inject
-    Runs runs;
+    RunCommands commands;
     @Inject
     RunStore store;
 
@@ -47,7 +47,7 @@ public class OneShot {
         int exit = 1;
         try {
             String id = store.active(job).stream().map(RunRecord::id).findFirst()
-                    .orElseGet(() -> runs.start(job, null, "one-shot").id());
+                    .orElseGet(() -> commands.start(job, null, "one-shot").id());
             RunRecord run = store.find(id).orElseThrow();
             while (run.status().isActive()) {
                 Thread.sleep(1000);

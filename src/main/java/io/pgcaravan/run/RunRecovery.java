@@ -27,7 +27,7 @@ public class RunRecovery {
     @Inject
     RunLog runLog;
     @Inject
-    Runs runs;
+    RunCommands commands;
 
     @Inject
     io.pgcaravan.config.CaravanConfig config;
@@ -38,7 +38,7 @@ public class RunRecovery {
                 continue; // a one-shot process only touches its own job
             }
             runLog.info(LOG, run.id(), String.format("was %s when the application stopped; it goes on at its first unfinished stage", run.status()));
-            runs.queue(run.id());
+            commands.queue(run.id());
         }
     }
 }

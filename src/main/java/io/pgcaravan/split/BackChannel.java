@@ -1,5 +1,7 @@
 package io.pgcaravan.split;
 
+import io.pgcaravan.run.RunHooks;
+
 import io.pgcaravan.work.RunContexts;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +14,6 @@ import io.pgcaravan.track.RunLog;
 import io.pgcaravan.store.RunRecord;
 import io.pgcaravan.store.RunStatus;
 import io.pgcaravan.store.RunStore;
-import io.pgcaravan.run.Runs;
 import io.pgcaravan.store.StageRecord;
 import io.pgcaravan.store.StageStatus;
 import io.pgcaravan.store.Stages;
@@ -43,7 +44,7 @@ public class BackChannel {
     @Inject
     RunStore store;
     @Inject
-    Runs runs;
+    RunHooks hooks;
     @Inject
     RunContexts contexts;
     @Inject
@@ -102,7 +103,7 @@ public class BackChannel {
                 metrics.runEnded(run.job(), outcome);
                 runLog.info(LOG, run.id(), "the import agent reports " + outcome + (error == null ? "" : ": " + error));
                 if (outcome == RunStatus.SUCCEEDED) {
-                    runs.removeStaging(run.id());
+                    hooks.removeStaging(run.id());
                 }
             }
         }

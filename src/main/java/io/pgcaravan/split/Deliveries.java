@@ -1,5 +1,7 @@
 package io.pgcaravan.split;
 
+import io.pgcaravan.run.RunCommands;
+
 import io.pgcaravan.store.RunStore;
 
 import io.pgcaravan.delivery.SourceManifest;
@@ -8,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.track.RunHeaders;
 import io.pgcaravan.store.RunRecord;
-import io.pgcaravan.run.Runs;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -32,7 +33,7 @@ public class Deliveries {
     @Inject
     CaravanConfig config;
     @Inject
-    Runs runs;
+    RunCommands commands;
     @Inject
     RunStore store;
     @Inject
@@ -59,7 +60,7 @@ public class Deliveries {
                 LOG.warnf("ignoring delivery %s: its manifest is unreadable, names another run or a job not configured here", runId);
                 return false;
             }
-            runs.adopt(runId, manifest.get().job(), manifest.get().options());
+            commands.adopt(runId, manifest.get().job(), manifest.get().options());
         } else if (!run.get().status().isActive()) {
             return false;
         }

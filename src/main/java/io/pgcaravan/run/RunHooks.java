@@ -1,0 +1,160 @@
+package io.pgcaravan.run;
+
+import io.pgcaravan.retry.FailureText;
+import io.pgcaravan.store.RunChanged;
+import io.pgcaravan.work.RunContexts;
+import io.pgcaravan.store.RunStatus;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.store.StageRecord;
+import io.pgcaravan.store.StageStatus;
+import io.pgcaravan.track.CaravanMetrics;
+import io.pgcaravan.track.Progress;
+import io.pgcaravan.track.RunHeaders;
+import io.pgcaravan.track.RunLog;
+import io.pgcaravan.work.RunCancelledException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.RetryDuration;
+import io.pgcaravan.exec.ToolExecutor;
+import io.pgcaravan.retry.FailureClass;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
+import org.jboss.logging.Logger;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The run's hooks in its routes: a half enters and leaves a run (one exchange at a time per half),
+ * the run is marked RUNNING, SUCCEEDED or FAILED (with its stage, class of failure, retry time
+ * and cause), and a succeeded run's staging copy goes. The one place that ends a run's status from
+ * a route; the commands (RunCommands) are the one place that starts and restarts runs.
+ */
+@ApplicationScoped
+@Named("runHooks")
+public class RunHooks {
+
+    private static final Logger LOG = Logger.getLogger(RunHooks.class);
+
+    @Inject
+    CaravanConfig config;
+    @Inject
+    CaravanMetrics metrics;
+    @Inject
+    RunLog runLog;
+    @Inject
+    RunStore store;
+    @Inject
+    ObjectMapper json;
+    @Inject
+    ProducerTemplate producer;
+    @Inject
+    RetryPolicy retries;
+    @Inject
+    ToolExecutor tools;
+    @Inject
+    Progress progress;
+    @Inject
+    RunContexts contexts;
+    @Inject
+    Event<RunChanged> changed;
+    /**
+     * Each half of a run is worked on by one exchange at a time: a run resumed (or recovered) while
+     * an earlier exchange still holds it is left to that one.
+     */
+    private final Set<String> working = ConcurrentHashMap.newKeySet();
+
+    public boolean enterExport(@Header(RunHeaders.RUN_ID) String runId) {
+        return working.add(runId + "/export");
+    }
+
+    public void leaveExport(@Header(RunHeaders.RUN_ID) String runId) {
+        working.remove(runId + "/export");
+    }
+
+    public boolean enterImport(@Header(RunHeaders.RUN_ID) String runId) {
+        return working.add(runId + "/import");
+    }
+
+    public void leaveImport(@Header(RunHeaders.RUN_ID) String runId) {
+        working.remove(runId + "/import");
+    }
+
+    /** The export half takes the run; a run cancelled while it was queued goes no further. */
+    public void markRunning(@Header(RunHeaders.RUN_ID) String runId) {
+        if (!store.runStarted(runId)) {
+            throw new RunCancelledException(runId);
+        }
+    }
+
+    /** The run succeeded (in this process's import half). */
+    public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId) throws IOException {
+        if (store.runFinished(runId, RunStatus.SUCCEEDED, null)) {
+            metrics.runEnded(store.find(runId).orElseThrow().job(), RunStatus.SUCCEEDED);
+        }
+        changed.fire(new RunChanged(runId));
+        runLog.info(LOG, runId, "SUCCEEDED");
+        removeStaging(runId);
+    }
+
+    /** A succeeded run's local staging copy goes: the verified delivery is the copy that counts now. */
+    public void removeStaging(String runId) throws IOException {
+        Path staging = contexts.of(runId).stagingDir();
+        if (Files.exists(staging)) {
+            try (Stream<Path> walk = Files.walk(staging)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * Marks the stage that was running, and the run, FAILED (or CANCELLED, if that is why it
+     * stopped) with what went wrong: the stage, the class of failure, how long it was retried and
+     * the cause (for a tool, the tail of its stderr). Called by the error handler once a stage's
+     * retry window is spent.
+     */
+    public void markFailed(Exchange exchange) {
+        String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String stage = store.stages(runId).stream().filter(s -> s.status() == StageStatus.RUNNING)
+                .map(StageRecord::stage).findFirst().orElse(null);
+        FailureClass cls = exchange.getProperty(RetryPolicy.FAILURE_CLASS, FailureClass.class);
+        Duration retriedFor = exchange.getProperty(RetryPolicy.RETRIED_FOR, Duration.class);
+        StringBuilder message = new StringBuilder();
+        if (cls != null && cls != FailureClass.FINAL) {
+            message.append(cls.name().toLowerCase()).append(" failure, retried for ")
+                    .append(RetryDuration.format(retriedFor == null ? Duration.ZERO : retriedFor)).append(": ");
+        }
+        message.append(FailureText.describe(cause));
+        if (stage != null) {
+            store.stageFinished(runId, stage, StageStatus.FAILED, message.toString());
+        }
+        String error = (stage == null ? "" : stage + ": ") + message;
+        if (store.runFinished(runId, RunStatus.FAILED, error)) {
+            metrics.runEnded(store.find(runId).orElseThrow().job(), RunStatus.FAILED);
+            runLog.error(LOG, runId, String.format("FAILED in %s", error));
+        } else {
+            runLog.info(LOG, runId, String.format("stopped: %s", error));
+        }
+        retries.forget(runId);
+        progress.forget(runId);
+        changed.fire(new RunChanged(runId));
+    }
+
+    /** Whether an exchange still works on this half ("export" or "import") of the run. */
+    public boolean working(String runId, String half) {
+        return working.contains(runId + "/" + half);
+    }
+}
