@@ -1,6 +1,5 @@
 package io.pgcaravan.run;
 
-import io.pgcaravan.store.RunChanged;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.store.RunRecord;
 import io.pgcaravan.store.RunStatus;
@@ -8,7 +7,6 @@ import io.pgcaravan.store.RunStore;
 import io.pgcaravan.store.StageStatus;
 import io.pgcaravan.store.Stages;
 import io.pgcaravan.track.CaravanMetrics;
-import io.pgcaravan.track.Progress;
 import io.pgcaravan.track.RunHeaders;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.work.RunContext;
@@ -55,19 +53,13 @@ public class RunCommands {
     @Inject
     RunStore store;
     @Inject
-    ObjectMapper json;
-    @Inject
     ProducerTemplate producer;
     @Inject
     RetryPolicy retries;
     @Inject
     ToolExecutor tools;
     @Inject
-    Progress progress;
-    @Inject
     RunContexts contexts;
-    @Inject
-    Event<RunChanged> changed;
     @Inject
     RunHooks hooks;
 

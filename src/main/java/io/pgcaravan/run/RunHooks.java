@@ -15,7 +15,6 @@ import io.pgcaravan.work.RunCancelledException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.RetryDuration;
-import io.pgcaravan.exec.ToolExecutor;
 import io.pgcaravan.retry.FailureClass;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -55,13 +54,7 @@ public class RunHooks {
     @Inject
     RunStore store;
     @Inject
-    ObjectMapper json;
-    @Inject
-    ProducerTemplate producer;
-    @Inject
     RetryPolicy retries;
-    @Inject
-    ToolExecutor tools;
     @Inject
     Progress progress;
     @Inject

@@ -38,15 +38,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The dump stage's two halves around the pg_dump call: the command (pg_dump writes straight into
- * the staging directory, under a temporary name) and the rename that marks the dump complete.
+ * The dump stage's steps around the pg_dump call: prepare (clear, probe the link), the command
+ * (pg_dump writes straight into the staging directory, under a temporary name) and the rename
+ * that marks the dump complete. The route shows them in order, with the early sending between.
  */
 @ApplicationScoped
 @Named("dump")
 public class Dump {
 
     private static final Logger LOG = Logger.getLogger(Dump.class);
-    private static final String PARTIAL = RunContext.DUMP + ".partial";
+    private static final String PARTIAL = RunContext.DUMP_PARTIAL;
     /** Exchange property: the gzip level the dump was taken with. */
     static final String COMPRESSION = "CaravanDumpCompression";
     /** 50 MB/s, 400 Mbit/s: about what two pg_dump jobs produce at gzip level 1 here. */
@@ -71,30 +72,36 @@ public class Dump {
     @Inject
     EarlyUpload earlyUpload;
 
-    public void command(Exchange exchange) throws Exception {
+    /**
+     * Before pg_dump: the staging directory cleared of what an interrupted attempt left, the earlier
+     * delivery on the intermediate host cleared (a new dump replaces it), and the gzip level chosen
+     * from the link to it, all on one SFTP session.
+     */
+    public void prepare(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
         Staging.create(ctx.stagingDir());
         // a new dump needs a new manifest, in its snapshot
         store.stageReset(ctx.runId(), "manifest");
-        Path partial = ctx.stagingDir().resolve(PARTIAL);
-        FileTrees.delete(partial); // what an interrupted attempt left behind
+        FileTrees.delete(ctx.stagingDir().resolve(PARTIAL)); // what an interrupted attempt left behind
         // a new dump needs a new checksum list and DONE marker
         Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.CHECKSUMS));
         Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.DONE));
+        try (SftpSessions.Open open = SftpSessions.open(ctx.job().intermediate())) {
+            earlyUpload.clearRemote(ctx, open.sftp());
+            exchange.setProperty(COMPRESSION, compression(ctx, open.sftp()));
+        }
+    }
 
+    /** The pg_dump command: into the staging directory under a temporary name, in the run's snapshot. */
+    public void command(Exchange exchange) throws Exception {
+        RunContext ctx = contexts.of(exchange);
+        Path partial = ctx.stagingDir().resolve(PARTIAL);
         List<String> args = new ArrayList<>();
         args.add(ctx.options().dumpFormat() == DumpFormat.DIRECTORY ? "--format=directory" : "--format=custom");
         if (ctx.options().dumpFormat() == DumpFormat.DIRECTORY && ctx.options().dumpJobs() > 1) {
             args.add("--jobs=" + ctx.options().dumpJobs());
         }
-        int level;
-        try (SftpSessions.Open open = SftpSessions.open(ctx.job().intermediate())) {
-            // a new dump replaces whatever earlier attempts delivered
-            earlyUpload.clearRemote(ctx, open.sftp());
-            level = compression(ctx, open.sftp());
-        }
-        args.add("--compress=" + level);
-        exchange.setProperty(COMPRESSION, level);
+        args.add("--compress=" + exchange.getProperty(COMPRESSION, Integer.class));
         args.add("--no-tablespaces");
         args.add("--no-password");
         args.add("--verbose");
@@ -110,8 +117,6 @@ public class Dump {
             progress.start(ctx.runId(), "dump", selection.tables(Catalog.tables(c)).size(), "tables")
                     .measureBytesWith(() -> FileTrees.sizeOrZero(partial));
         }
-        // its table files go up as they complete
-        earlyUpload.start(ctx, partial);
         Path passfile = passFiles.forRun(ctx.runId(), PassFiles.Half.EXPORT, ctx.job());
         args.add("--dbname=" + ConnInfo.of(ctx.job().source(), ctx.job().source().database(), passfile));
         ToolCall.set(exchange.getMessage(), tools.path("pg_dump"), args);

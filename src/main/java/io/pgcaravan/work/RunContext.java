@@ -18,6 +18,8 @@ public record RunContext(String runId, String jobName, JobConfig job, RunOptions
 
     /** The dump inside the staging or delivery directory: a file (custom format) or a directory. */
     public static final String DUMP = "dump";
+    /** The dump while pg_dump writes it (staging only): renamed to {@link #DUMP} when complete. */
+    public static final String DUMP_PARTIAL = "dump.partial";
     public static final String MANIFEST = "manifest.json";
     /** The source's roles as pg_dumpall wrote them (0600: it holds password hashes). */
     public static final String ROLES = "roles.sql";

@@ -1,5 +1,7 @@
 package io.pgcaravan.stage.dump;
 
+import io.pgcaravan.work.RunContexts;
+
 import io.pgcaravan.stage.io.ThrottledInputStream;
 
 import io.pgcaravan.stage.io.CountingInputStream;
@@ -53,6 +55,8 @@ public class EarlyUpload {
     private static final long POLL_MS = 100;
 
     @Inject
+    RunContexts contexts;
+    @Inject
     SftpEndpoints sftpEndpoints;
     @Inject
     ProducerTemplate template;
@@ -75,6 +79,12 @@ public class EarlyUpload {
     }
 
     /** Starts sending the run's dump directory as pg_dump completes its files (directory format, on Linux). */
+    /** The route's step: the run's table files go up as pg_dump completes them. */
+    public void start(Exchange exchange) {
+        RunContext ctx = contexts.of(exchange);
+        start(ctx, ctx.stagingDir().resolve(RunContext.DUMP_PARTIAL));
+    }
+
     public void start(RunContext ctx, Path partial) {
         stop(ctx.runId());
         if (ctx.options().dumpFormat() != DumpFormat.DIRECTORY || !OpenFiles.supported()) {

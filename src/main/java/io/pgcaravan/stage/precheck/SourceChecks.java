@@ -34,7 +34,7 @@ public final class SourceChecks {
             }
             List<String> noKey = SourceInspection.withoutKey(src, selection);
             if (!noKey.isEmpty()) {
-                items.add(PrecheckItem.warn("source.tables()-without-key", noKey.size()
+                items.add(PrecheckItem.warn("source.tables-without-key", noKey.size()
                         + " tables have no primary key or unique constraint (duplicate rows are copied as they are): "
                         + Items.listed(noKey), Items.limit(noKey)));
             }
