@@ -29,7 +29,7 @@ class ArchitectureTest {
     private static final Path MAIN = Path.of("src/main/java/io/pgcaravan");
     /** Top to bottom. A package may depend on the packages after it in this list, never before. */
     private static final List<String> LAYERS = List.of("api", "split", "run", "stage", "work", "delivery", "pg", "sftp",
-            "retry", "exec", "track", "store", "config");
+            "retry", "exec", "track", "store", "live", "config");
     private static final Pattern PROJECT_TYPE = Pattern.compile("io\\.pgcaravan\\.([a-z.]+)\\.([A-Z]\\w*)");
     private static final Pattern WORD = Pattern.compile("(?<![\\w.])([A-Z]\\w*)\\b");
 

@@ -1,5 +1,8 @@
 package io.pgcaravan.pg;
 
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
+
 import io.pgcaravan.config.StartupOrder;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
@@ -21,7 +24,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The libpq password files of active runs: one 0600 file per run, written when a tool first needs
@@ -36,7 +38,8 @@ public class PassFiles {
     @Inject
     CaravanConfig config;
 
-    private final ConcurrentHashMap<String, Path> files = new ConcurrentHashMap<>();
+    @Inject
+    ActiveRuns activeRuns;
 
     void onStart(@Observes @Priority(StartupOrder.LEFTOVER_PASSFILES) StartupEvent event) throws IOException {
         Path dir = dir();
@@ -55,29 +58,17 @@ public class PassFiles {
      * restore the import half is running.
      */
     public Path forRun(String runId, Half half, JobConfig job) {
-        return files.computeIfAbsent(runId + "." + half.name().toLowerCase(), key -> write(key, job));
+        return activeRuns.holdIfAbsent(runId, half, "passfile-" + half.name().toLowerCase(), Path.class,
+                () -> write(runId + "." + half.name().toLowerCase(), job), f -> () -> delete(f));
     }
 
-    public void releaseExport(String runId) {
-        release(runId + ".export");
-    }
-
-    public void releaseImport(String runId) {
-        release(runId + ".import");
-    }
-
-    private void release(String key) {
-        Path f = files.remove(key);
-        if (f != null) {
-            try {
-                Files.deleteIfExists(f);
-            } catch (IOException e) {
-                LOG.warnf("could not delete passfile %s: %s", f, e.getMessage());
-            }
+    private static void delete(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            LOG.warnf("could not delete passfile %s: %s", f, e.getMessage());
         }
     }
-
-    public enum Half { EXPORT, IMPORT }
 
     private Path write(String key, JobConfig job) {
         List<String> lines = new ArrayList<>();

@@ -1,5 +1,8 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
+
 import io.pgcaravan.retry.FailureText;
 import io.pgcaravan.store.RunChanged;
 import io.pgcaravan.work.RunContexts;
@@ -12,7 +15,6 @@ import io.pgcaravan.track.Progress;
 import io.pgcaravan.track.RunHeaders;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.work.RunCancelledException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.RetryDuration;
 import io.pgcaravan.retry.FailureClass;
@@ -22,7 +24,6 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
-import org.apache.camel.ProducerTemplate;
 import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,6 +61,8 @@ public class RunHooks {
     @Inject
     RunContexts contexts;
     @Inject
+    ActiveRuns activeRuns;
+    @Inject
     Event<RunChanged> changed;
     /**
      * Each half of a run is worked on by one exchange at a time: a run resumed (or recovered) while
@@ -71,7 +74,12 @@ public class RunHooks {
         return working.add(runId + "/export");
     }
 
+    /**
+     * The export half leaves the run (done, failed or cancelled): what it still holds (the early
+     * sender, the snapshot, the write freeze, its passfile) is closed, then the run is let go.
+     */
     public void leaveExport(@Header(RunHeaders.RUN_ID) String runId) {
+        activeRuns.leave(runId, Half.EXPORT);
         working.remove(runId + "/export");
     }
 
@@ -79,7 +87,9 @@ public class RunHooks {
         return working.add(runId + "/import");
     }
 
+    /** The import half leaves the run: its passfile goes, then the run is let go. */
     public void leaveImport(@Header(RunHeaders.RUN_ID) String runId) {
+        activeRuns.leave(runId, Half.IMPORT);
         working.remove(runId + "/import");
     }
 

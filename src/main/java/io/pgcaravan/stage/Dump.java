@@ -1,5 +1,7 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.live.Half;
+
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -117,7 +119,7 @@ public class Dump {
             progress.start(ctx.runId(), "dump", selection.tables(Catalog.tables(c)).size(), "tables")
                     .measureBytesWith(() -> FileTrees.sizeOrZero(partial));
         }
-        Path passfile = passFiles.forRun(ctx.runId(), PassFiles.Half.EXPORT, ctx.job());
+        Path passfile = passFiles.forRun(ctx.runId(), Half.EXPORT, ctx.job());
         args.add("--dbname=" + ConnInfo.of(ctx.job().source(), ctx.job().source().database(), passfile));
         ToolCall.set(exchange.getMessage(), tools.path("pg_dump"), args);
     }

@@ -1,5 +1,7 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.live.Half;
+
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -75,7 +77,7 @@ public class Restore {
         args.add("--no-password");
         args.add("--verbose");
         args.add("--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
-                passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job()), settings(ctx.job(), parallel)));
+                passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job()), settings(ctx.job(), parallel)));
         args.add(ctx.deliveryDir().resolve(RunContext.DUMP).toString());
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
         exchange.setProperty(StageDetail.PROPERTY, detail);
@@ -117,7 +119,7 @@ public class Restore {
         List<String> args = List.of("--analyze-only", "--no-password",
                 "--jobs=" + Math.max(2, ctx.options().restoreJobs()),
                 "--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
-                        passFiles.forRun(ctx.runId(), PassFiles.Half.IMPORT, ctx.job())));
+                        passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job())));
         ToolCall.set(exchange.getMessage(), tools.path("vacuumdb"), args);
         exchange.setProperty(StageDetail.PROPERTY, detail + ", analyzed");
         return true;

@@ -1,5 +1,7 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.live.Half;
+
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -51,7 +53,7 @@ public class Roles {
         args.add("--no-password");
         args.add("--file=" + file);
         args.add("--dbname=" + ConnInfo.of(ctx.job().source(), ctx.job().source().maintenanceDatabase(),
-                passFiles.forRun(ctx.runId(), PassFiles.Half.EXPORT, ctx.job())));
+                passFiles.forRun(ctx.runId(), Half.EXPORT, ctx.job())));
         ToolCall.set(exchange.getMessage(), tools.path("pg_dumpall"), args);
         exchange.setProperty(StageDetail.PROPERTY, ctx.job().roles().passwords() ? "roles with their passwords" : "roles without passwords");
         return true;

@@ -1,5 +1,8 @@
 package io.pgcaravan.stage.dump;
 
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
+
 import io.pgcaravan.work.RunContexts;
 
 import io.pgcaravan.stage.io.ThrottledInputStream;
@@ -70,9 +73,13 @@ public class EarlyUpload {
         t.setDaemon(true);
         return t;
     });
-    private final Map<String, Sender> senders = new ConcurrentHashMap<>();
-    /** What went up early, by run and relative path, until the run's delivery is sealed. */
-    private final Map<String, Map<String, Sent>> sentFiles = new ConcurrentHashMap<>();
+    @Inject
+    ActiveRuns activeRuns;
+
+    /** The run's part while it sends: the sender thread. */
+    private static final String SENDER = "early-sender";
+    /** The run's part until its delivery is sealed: what went up early, by relative path. */
+    private static final String SENT = "early-sent";
 
     /** What was sent of one file: valid for the local file only while its size and mtime are unchanged. */
     record Sent(long size, long mtimeMillis, String sha256) {
@@ -91,11 +98,11 @@ public class EarlyUpload {
             return;
         }
         Sender sender = new Sender(ctx, partial);
-        senders.put(ctx.runId(), sender);
         sender.future = threads.submit(() -> {
             sender.run();
             return null;
         });
+        activeRuns.hold(ctx.runId(), Half.EXPORT, SENDER, sender, () -> cancel(sender));
     }
 
     /**
@@ -103,7 +110,7 @@ public class EarlyUpload {
      * while it ran. The upload stage sends the rest. Never fails: sending early is only a head start.
      */
     public Optional<String> finish(String runId) throws InterruptedException {
-        Sender sender = senders.remove(runId);
+        Sender sender = activeRuns.find(runId).flatMap(r -> r.take(SENDER, Sender.class)).orElse(null);
         if (sender == null) {
             return Optional.empty();
         }
@@ -119,28 +126,21 @@ public class EarlyUpload {
 
     /** Stops sending (the dump failed or is taken again); what was sent is replaced by the next dump. */
     public void stop(String runId) {
-        Sender sender = senders.remove(runId);
-        if (sender != null) {
-            sender.future.cancel(true);
-            try {
-                sender.future.get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // cancelled
-            }
-        }
+        activeRuns.find(runId).ifPresent(r -> r.release(SENDER));
     }
 
-    /** For the error handler: the export half failed or was cancelled, nothing more is sent for it. */
-    public void abandon(Exchange exchange) {
-        String runId = exchange.getMessage().getHeader(io.pgcaravan.track.RunHeaders.RUN_ID, String.class);
-        if (runId != null) {
-            stop(runId);
+    private static void cancel(Sender sender) {
+        sender.future.cancel(true);
+        try {
+            sender.future.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // cancelled
         }
     }
 
     /** The SHA-256 computed while sending {@code relative} (dump/...), if the local file is still exactly what was sent. */
     public Optional<String> checksum(String runId, Path staging, String relative) throws IOException {
-        Sent s = sentFiles.getOrDefault(runId, Map.of()).get(relative);
+        Sent s = sent(runId).get(relative);
         if (s == null) {
             return Optional.empty();
         }
@@ -151,7 +151,13 @@ public class EarlyUpload {
 
     /** Forgets a run's records once its delivery is sealed. */
     public void forget(String runId) {
-        sentFiles.remove(runId);
+        activeRuns.find(runId).ifPresent(r -> r.release(SENT));
+    }
+
+    /** What went up early for the run (the export half holds it until the delivery is sealed). */
+    @SuppressWarnings("unchecked")
+    private Map<String, Sent> sent(String runId) {
+        return activeRuns.holdIfAbsent(runId, Half.EXPORT, SENT, Map.class, ConcurrentHashMap::new, m -> () -> { });
     }
 
     private final class Sender {
@@ -165,7 +171,7 @@ public class EarlyUpload {
         Sender(RunContext ctx, Path dir) {
             this.ctx = ctx;
             this.dir = dir;
-            sentFiles.put(ctx.runId(), sent);
+            activeRuns.hold(ctx.runId(), Half.EXPORT, SENT, sent, () -> { });
         }
 
         void run() {

@@ -1,5 +1,8 @@
 package io.pgcaravan.stage.dump;
 
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
+
 import io.pgcaravan.work.RunContexts;
 
 import io.pgcaravan.config.JobConfig;
@@ -16,9 +19,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The source snapshot a run's dump and manifest share: a transaction exports it
@@ -40,7 +41,11 @@ public class Snapshots {
     @Inject
     RunLog runLog;
 
-    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    @Inject
+    ActiveRuns activeRuns;
+
+    /** The part of the run that holds the exported snapshot's transaction open. */
+    private static final String PART = "snapshot";
 
     public void open(@Header(RunHeaders.RUN_ID) String runId) throws SQLException {
         close(runId);
@@ -52,7 +57,8 @@ public class Snapshots {
             c.setReadOnly(true);
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
                 rs.next();
-                held.put(runId, new Held(c, rs.getString(1)));
+                Held h = new Held(c, rs.getString(1));
+                activeRuns.hold(runId, Half.EXPORT, PART, h, () -> end(runId, h));
                 runLog.info(LOG, runId, String.format("source snapshot %s exported for the dump and its manifest", rs.getString(1)));
             }
         } catch (SQLException e) {
@@ -62,19 +68,20 @@ public class Snapshots {
     }
 
     public Optional<String> id(String runId) {
-        return Optional.ofNullable(held.get(runId)).map(Held::id);
+        return activeRuns.find(runId).flatMap(r -> r.part(PART, Held.class)).map(Held::id);
     }
 
-    /** Ends the exporting transaction (after the manifest, or when the run fails). */
+    /** Ends the exporting transaction (after the manifest; when the run fails, the export half's leaving ends it). */
     public void close(@Header(RunHeaders.RUN_ID) String runId) {
-        Held h = held.remove(runId);
-        if (h != null) {
-            try {
-                h.connection().rollback();
-                h.connection().close();
-            } catch (SQLException e) {
-                LOG.debugf("closing the snapshot of run %s: %s", runId, e.getMessage());
-            }
+        activeRuns.find(runId).ifPresent(r -> r.release(PART));
+    }
+
+    private static void end(String runId, Held h) {
+        try {
+            h.connection().rollback();
+            h.connection().close();
+        } catch (SQLException e) {
+            LOG.debugf("closing the snapshot of run %s: %s", runId, e.getMessage());
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.pgcaravan.stage.dump;
 
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
+
 import io.pgcaravan.work.RunContexts;
 
 import io.pgcaravan.config.StartupOrder;
@@ -42,6 +45,11 @@ public class SourceFreeze {
     RunLog runLog;
     @Inject
     RunStore store;
+    @Inject
+    ActiveRuns activeRuns;
+
+    /** The run's part while its source is frozen. */
+    private static final String PART = "write-freeze";
 
     public void freeze(@Header(RunHeaders.RUN_ID) String runId) throws SQLException {
         JobConfig job = contexts.of(runId).job();
@@ -58,9 +66,12 @@ public class SourceFreeze {
             st.execute("ALTER DATABASE " + PgConnections.ident(db) + " SET " + SETTING + " = on");
         }
         runLog.warn(LOG, runId, String.format("source database %s is read-only for new sessions until it is dumped", db));
+        // if the export half leaves the run before the freeze is lifted, its leaving lifts it
+        activeRuns.hold(runId, Half.EXPORT, PART, runId, () -> releaseQuietly(runId));
     }
 
     public void release(@Header(RunHeaders.RUN_ID) String runId) throws SQLException {
+        activeRuns.find(runId).ifPresent(r -> r.take(PART, String.class));
         var run = store.find(runId).orElseThrow();
         if (!run.sourceFrozen()) {
             return;
