@@ -43,7 +43,10 @@ install_packages() {
   echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/pg-caravan-stack.conf
   local policy=/usr/sbin/policy-rc.d had_policy=0
   [ -e $policy ] && had_policy=1
-  [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' > $policy; chmod 755 $policy; }
+  if [ $had_policy = 0 ]; then
+    printf '#!/bin/sh\nexit 101\n' > $policy; chmod 755 $policy
+    trap "rm -f $policy" EXIT   # also when the install fails: later service starts must not be blocked
+  fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   local out; out=$(mktemp)
@@ -159,7 +162,8 @@ MaxStartups 100:30:200
 ClientAliveInterval 15
 Subsystem sftp internal-sftp
 CONF
-  if [ -f "$d/sshd.pid" ] && kill -0 "$(cat "$d/sshd.pid")" 2>/dev/null; then
+  # the pid file outlives a reboot: only a live sshd of this config counts
+  if [ -f "$d/sshd.pid" ] && tr '\0' ' ' < "/proc/$(cat "$d/sshd.pid")/cmdline" 2>/dev/null | grep -q "sshd -f $d/sshd_config"; then
     kill -HUP "$(cat "$d/sshd.pid")"   # re-read the config written above
   else
     log "starting sshd on 127.0.0.1:$SSH_PORT"

@@ -27,7 +27,9 @@ public class ActiveRuns {
     /** The part held under the name, or one made and held now (atomically: two callers get the same). */
     public <T> T holdIfAbsent(String runId, Half half, String name, Class<T> type,
                               java.util.function.Supplier<T> make, java.util.function.Function<T, AutoCloseable> closer) {
-        synchronized (lock(runId)) {
+        // one lock for all runs: what is made here is small (a passfile, an empty map), and a lock
+        // per run would have to outlive the run's retirement to stay exclusive
+        synchronized (this) {
             Optional<T> held = find(runId).flatMap(r -> r.part(name, type));
             if (held.isPresent()) {
                 return held.get();
@@ -37,11 +39,6 @@ public class ActiveRuns {
         }
     }
 
-    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
-
-    private Object lock(String runId) {
-        return locks.computeIfAbsent(runId, k -> new Object());
-    }
 
     public Optional<ActiveRun> find(String runId) {
         return Optional.ofNullable(runs.get(runId));
@@ -52,9 +49,7 @@ public class ActiveRuns {
         ActiveRun run = runs.get(runId);
         if (run != null) {
             run.closeHalf(half);
-            if (runs.computeIfPresent(runId, (id, r) -> r.retireIfEmpty() ? null : r) == null) {
-                locks.remove(runId);
-            }
+            runs.computeIfPresent(runId, (id, r) -> r.retireIfEmpty() ? null : r);
         }
     }
 }

@@ -62,8 +62,10 @@ public final class FailureClassifier {
      * server at ... failed:", so a wrong password reads like an unreachable server.
      */
     static final List<String> TOOL_NOT_CONNECTION_MESSAGES = List.of(
-            "password authentication failed", "no pg_hba.conf entry", "does not exist", "permission denied",
-            "certificate verify failed", "server does not support ssl", "must be owner of", "must be member of");
+            "authentication failed", "no password supplied", "no pg_hba.conf entry", "pg_hba.conf rejects connection",
+            "is not permitted to log in", "does not exist", "permission denied", "not currently accepting connections",
+            "certificate", "does not match host name", "channel binding", "ssl error: tlsv1 alert", "server does not support ssl",
+            "unrecognized ssl message", "must be owner of", "must be member of");
 
     private FailureClassifier() {
     }
@@ -105,7 +107,8 @@ public final class FailureClassifier {
             }
             return s.getCause() != null ? null : FailureClass.OTHER; // the cause (a broken pipe, ...) tells
         }
-        if (t instanceof SSLHandshakeException) {
+        if (t instanceof SSLHandshakeException
+                || (t instanceof SSLException && String.valueOf(t.getMessage()).contains("Unrecognized SSL message"))) {
             return FailureClass.OTHER; // a certificate or protocol refusal, not a lost connection
         }
         if (t instanceof SSLException || t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException

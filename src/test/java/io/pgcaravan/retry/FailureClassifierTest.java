@@ -115,6 +115,14 @@ public class FailureClassifierTest {
             "pg_restore: error: could not execute query: ERROR:  permission denied for schema app",
             "pg_restore: error: could not execute query: ERROR:  must be owner of table orders",
             "pg_restore: error: could not execute query: ERROR:  must be member of role \"postgres\"",
+            "pg_dump: error: connection to server at \"db\", port 5432 failed: fe_sendauth: no password supplied",
+            "pg_dump: error: connection to server at \"db\", port 5432 failed: FATAL:  pg_hba.conf rejects connection for host \"10.0.0.9\"",
+            "pg_dump: error: connection to server on socket \"/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  Peer authentication failed for user \"u\"",
+            "pg_dump: error: connection to server at \"db\", port 5432 failed: FATAL:  role \"u\" is not permitted to log in",
+            "pg_dump: error: connection to server at \"db\", port 5432 failed: server certificate for \"db\" does not match host name \"x\"",
+            "pg_dump: error: connection to server at \"db\", port 5432 failed: channel binding required, but server authenticated client without channel binding",
+            "pg_dump: error: connection to server at \"db\", port 5432 failed: FATAL:  database \"shop\" is not currently accepting connections",
+            "pg_dump: error: connection to server at \"db\", port 5432 failed: SSL error: tlsv1 alert unknown ca",
             "pg_restore: error: could not execute query: ERROR:  could not extend file \"base/16384/16385\": No space left on device"})
     void refusalsAndServerErrorsAreNotConnectionFailures(String stderr) {
         assertThat(tool(stderr)).as(stderr).isEqualTo(FailureClass.OTHER);
@@ -134,6 +142,8 @@ public class FailureClassifierTest {
                 .isEqualTo(FailureClass.CONNECTION);
         assertThat(FailureClassifier.classify(new RuntimeException(
                 new javax.net.ssl.SSLHandshakeException("PKIX path building failed")))).isEqualTo(FailureClass.OTHER);
+        assertThat(FailureClassifier.classify(new RuntimeException(
+                new javax.net.ssl.SSLException("Unrecognized SSL message, plaintext connection?")))).isEqualTo(FailureClass.OTHER);
         assertThat(FailureClassifier.classify(new java.io.EOFException())).isEqualTo(FailureClass.CONNECTION);
         assertThat(FailureClassifier.classify(new java.net.SocketException("Broken pipe"))).isEqualTo(FailureClass.CONNECTION);
         // JSch and camel-ftp when the SSH channel ends

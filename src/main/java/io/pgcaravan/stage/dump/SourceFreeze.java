@@ -53,7 +53,12 @@ public class SourceFreeze {
 
     public void freeze(@Header(RunHeaders.RUN_ID) String runId) throws SQLException {
         JobConfig job = contexts.of(runId).job();
-        if (!job.freezeSourceWrites() || store.find(runId).orElseThrow().sourceFrozen()) {
+        if (!job.freezeSourceWrites()) {
+            return;
+        }
+        if (store.find(runId).orElseThrow().sourceFrozen()) {
+            // frozen by an earlier attempt or a killed predecessor: this half lifts it when it leaves
+            activeRuns.hold(runId, Half.EXPORT, PART, runId, () -> releaseQuietly(runId));
             return;
         }
         String db = job.source().database();
@@ -71,7 +76,6 @@ public class SourceFreeze {
     }
 
     public void release(@Header(RunHeaders.RUN_ID) String runId) throws SQLException {
-        activeRuns.find(runId).ifPresent(r -> r.take(PART, String.class));
         var run = store.find(runId).orElseThrow();
         if (!run.sourceFrozen()) {
             return;
@@ -83,6 +87,9 @@ public class SourceFreeze {
                     : " SET " + SETTING + " = " + PgConnections.literal(run.sourceFreezePrevious())));
         }
         store.setSourceFrozen(runId, false, null);
+        // lifted: the export half's leaving need not lift it again (until then, a failure here
+        // leaves the part held, and the leaving tries once more)
+        activeRuns.find(runId).ifPresent(r -> r.take(PART, String.class));
         runLog.info(LOG, runId, String.format("source database %s takes writes again", db));
     }
 
