@@ -104,23 +104,43 @@ public class Prepare {
     public void cleanForParallelRestore(RunContext ctx) throws Exception {
         DatabaseEndpoint dst = ctx.job().destination();
         SourceManifest manifest = manifest(ctx);
+        RunRecord run = store.find(ctx.runId()).orElseThrow();
         List<String> left;
+        long objects;
         try (Connection c = PgConnections.open(dst, dst.database())) {
             left = clashing(manifest, Catalog.tables(c).stream().map(Catalog.Table::display).toList());
+            // an attempt stopped before its first table still leaves schemas, types, functions, ...
+            objects = run.destinationDisposable() ? userObjects(c) : left.size();
         }
-        if (left.isEmpty()) {
+        if (objects == 0) {
             return;
         }
-        RunRecord run = store.find(ctx.runId()).orElseThrow();
         if (!run.destinationDisposable()) {
             throw StageFailedException.verdict("an earlier parallel restore attempt left " + left.size()
                     + " tables in " + dst.database() + ", a database this run neither created nor found empty; "
                     + "not cleaning it up automatically: drop what the restore created (or the database) and resume the run");
         }
-        runLog.warn(LOG, ctx.runId(), String.format("dropping and recreating %s to clean up after a failed parallel restore (%d tables left)", dst.database(), left.size()));
+        runLog.warn(LOG, ctx.runId(), String.format("dropping and recreating %s to clean up after a failed parallel restore (%d objects left)",
+                dst.database(), objects));
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
             drop(maint, dst.database());
             create(maint, dst.database(), manifest.source());
+        }
+    }
+
+    /** Objects in a database that a new one made from template0 does not have. */
+    private static long userObjects(Connection c) throws java.sql.SQLException {
+        String user = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' "
+                + "AND n.nspname NOT LIKE 'pg_toast_temp%'";
+        try (var st = c.createStatement(); var rs = st.executeQuery("SELECT "
+                + "(SELECT count(*) FROM pg_namespace n WHERE " + user + " AND n.nspname <> 'public') "
+                + "+ (SELECT count(*) FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE " + user + ") "
+                + "+ (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " + user + ") "
+                + "+ (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE " + user + ") "
+                + "+ (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql') "
+                + "+ (SELECT count(*) FROM pg_largeobject_metadata)")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
