@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
 /**
  * Records each stage's progress. A stage is a route whose id is the stage's name; the route asks
  * {@link #begin} whether to run (a stage this run already finished is skipped when the run is
- * resumed) and calls {@link #done} at its end. Failures are recorded by {@link Runs#markFailed}.
+ * resumed) and calls {@link #done} at its end. Failures are recorded by {@link RunHooks#markFailed}.
  */
 @ApplicationScoped
 @Named("stages")

@@ -127,7 +127,7 @@ class ConfigurationDocTest {
             String[] defaults = row.group(2).split(", ");
             for (int i = 0; i < names.size(); i++) {
                 String key = section.contains("caravan.jobs.<job>") ? JOB + names.get(i) : names.get(i);
-                keys.put(key.replace("<name>", "<name>"), defaults.length == names.size() ? defaults[i] : row.group(2));
+                keys.put(key, defaults.length == names.size() ? defaults[i] : row.group(2));
             }
         }
         return keys;

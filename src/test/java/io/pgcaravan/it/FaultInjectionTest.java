@@ -155,6 +155,14 @@ class FaultInjectionTest {
         Map<String, Object> big = run.getMap("verification.tables.find { it.table == 'big' }");
         assertThat(big.get("destinationRows")).isEqualTo(1_500_000);
         assertThat(run.getList("verification.tables.match", Boolean.class)).containsOnly(true);
+        // and read directly, not only by the product's own verification: every row, once
+        try (Connection c = Stack.destination(db); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*), count(DISTINCT id), sum(id) FROM shop.big")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1_500_000);
+            assertThat(rs.getLong(2)).isEqualTo(1_500_000);
+            assertThat(rs.getLong(3)).isEqualTo(1_500_000L * 1_500_001L / 2);
+        }
     }
 
     @Test

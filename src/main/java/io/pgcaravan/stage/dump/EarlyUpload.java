@@ -85,14 +85,16 @@ public class EarlyUpload {
     record Sent(long size, long mtimeMillis, String sha256) {
     }
 
-    /** Starts sending the run's dump directory as pg_dump completes its files (directory format, on Linux). */
-    /** The route's step: the run's table files go up as pg_dump completes them. */
+    /**
+     * The route's step: starts sending the run's dump directory as pg_dump completes its files
+     * (directory format, on Linux).
+     */
     public void start(Exchange exchange) {
         RunContext ctx = contexts.of(exchange);
         start(ctx, ctx.stagingDir().resolve(RunContext.DUMP_PARTIAL));
     }
 
-    public void start(RunContext ctx, Path partial) {
+    private void start(RunContext ctx, Path partial) {
         stop(ctx.runId());
         if (ctx.options().dumpFormat() != DumpFormat.DIRECTORY || !OpenFiles.supported()) {
             return;
