@@ -5,6 +5,8 @@ import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.track.Progress;
 import io.pgcaravan.track.RunLog;
 import io.quarkus.runtime.StartupEvent;
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -29,7 +31,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * Runs the PostgreSQL tools for camel-exec. Unlike camel-exec's default executor it never buffers
  * a tool's output in memory: the tools write their data to files themselves, and their
  * stdout/stderr lines are streamed into the log as they come (keeping only a short tail for the
- * error message). It also keeps track of the processes of each run so that they can be stopped.
+ * error message). Each run's processes are a part of the active run, so that a cancel can stop
+ * them and a half leaving the run stops what it left running.
  */
 @ApplicationScoped
 @Named("toolExecutor")
@@ -46,8 +48,7 @@ public class ToolExecutor implements ExecCommandExecutor {
 
     private static final Logger LOG = Logger.getLogger("io.pgcaravan.tool");
     private static final int TAIL_LINES = 20;
-
-    private final Map<String, Set<Process>> running = new ConcurrentHashMap<>();
+    private static final String TOOLS = "tools/";
 
     @Inject
     CaravanConfig config;
@@ -55,6 +56,8 @@ public class ToolExecutor implements ExecCommandExecutor {
     RunLog runLog;
     @Inject
     Progress progress;
+    @Inject
+    ActiveRuns activeRuns;
 
     /**
      * Tools a killed predecessor of this process left running (it could not stop them) are stopped
@@ -109,7 +112,7 @@ public class ToolExecutor implements ExecCommandExecutor {
         Path pidFile = pidDir().resolve(Long.toString(process.pid()));
         Files.createDirectories(pidDir());
         Files.writeString(pidFile, tool);
-        Set<Process> ofRun = runId == null ? null : running.computeIfAbsent(runId, k -> ConcurrentHashMap.newKeySet());
+        Set<Process> ofRun = runId == null ? null : processes(runId, Half.of(stage));
         if (ofRun != null) {
             ofRun.add(process);
         }
@@ -147,11 +150,26 @@ public class ToolExecutor implements ExecCommandExecutor {
         }
     }
 
+    /**
+     * The run's tool processes of one half, a part of the active run: whatever still runs when the
+     * half leaves the run is stopped then.
+     */
+    @SuppressWarnings("unchecked")
+    private Set<Process> processes(String runId, Half half) {
+        return activeRuns.holdIfAbsent(runId, half, TOOLS + half, Set.class, ConcurrentHashMap::newKeySet,
+                set -> () -> ((Set<Process>) set).forEach(ToolExecutor::destroyTree));
+    }
+
     /** Stops every tool process of the run, with their children (pg_restore -j forks workers). */
+    @SuppressWarnings("unchecked")
     public int stopAll(String runId) {
-        Set<Process> ofRun = running.getOrDefault(runId, Set.of());
-        ofRun.forEach(ToolExecutor::destroyTree);
-        return ofRun.size();
+        int stopped = 0;
+        for (Half half : Half.values()) {
+            Set<Process> ofRun = activeRuns.part(runId, TOOLS + half, Set.class).orElse(Set.of());
+            ofRun.forEach(ToolExecutor::destroyTree);
+            stopped += ofRun.size();
+        }
+        return stopped;
     }
 
     private static int waitFor(Process process, long timeoutMs) throws InterruptedException {

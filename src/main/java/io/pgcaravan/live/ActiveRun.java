@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * What one run holds while this process works on it, as closeable parts of one half or the other:
- * the exported snapshot, the early sender, the write freeze, the passfiles. A part is held under
+ * the half's working mark, the exported snapshot, the early sender, the write freeze, the
+ * passfiles, the tool processes, each stage's progress and retry clock. A part is held under
  * a name; releasing it closes it at once, and whatever a half still holds when it leaves the run
  * (done, failed or cancelled) is closed in one place, newest first.
  */
@@ -72,12 +73,21 @@ public final class ActiveRun {
         close(name, p);
     }
 
-    /** Closes what the half still holds, newest first. */
-    void closeHalf(Half half) {
+    /** Closes the parts whose names match now, newest first. */
+    public void releaseAll(java.util.function.Predicate<String> names) {
+        closeWhere((name, p) -> names.test(name));
+    }
+
+    /** Closes what the half still holds but the named part, newest first. */
+    void closeHalf(Half half, String except) {
+        closeWhere((name, p) -> p.half() == half && !name.equals(except));
+    }
+
+    private void closeWhere(java.util.function.BiPredicate<String, Part> which) {
         List<Map.Entry<String, Part>> closing = new ArrayList<>();
         synchronized (this) {
             parts.entrySet().removeIf(e -> {
-                if (e.getValue().half() == half) {
+                if (which.test(e.getKey(), e.getValue())) {
                     closing.add(Map.entry(e.getKey(), e.getValue()));
                     return true;
                 }

@@ -44,12 +44,42 @@ public class ActiveRuns {
         return Optional.ofNullable(runs.get(runId));
     }
 
-    /** The half left the run: what it still held is closed; a run holding nothing more is forgotten. */
+    /** The part held under the name, if the run is active and holds one of that type. */
+    public <T> Optional<T> part(String runId, String name, Class<T> type) {
+        return find(runId).flatMap(r -> r.part(name, type));
+    }
+
+    /**
+     * An exchange takes the half of the run: false if another still works on it (a run resumed
+     * or recovered while an earlier exchange holds it is left to that one).
+     */
+    public synchronized boolean enter(String runId, Half half) {
+        if (working(runId, half)) {
+            return false;
+        }
+        hold(runId, half, working(half), Boolean.TRUE, () -> { });
+        return true;
+    }
+
+    /** Whether an exchange still works on this half of the run. */
+    public boolean working(String runId, Half half) {
+        return part(runId, working(half), Boolean.class).isPresent();
+    }
+
+    /**
+     * The half left the run: what it still held is closed, newest first, and only then is the half
+     * free to be entered again; a run holding nothing more is forgotten.
+     */
     public void leave(String runId, Half half) {
         ActiveRun run = runs.get(runId);
         if (run != null) {
-            run.closeHalf(half);
+            run.closeHalf(half, working(half));
+            run.release(working(half));
             runs.computeIfPresent(runId, (id, r) -> r.retireIfEmpty() ? null : r);
         }
+    }
+
+    private static String working(Half half) {
+        return "working/" + half.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

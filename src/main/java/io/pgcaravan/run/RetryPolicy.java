@@ -1,5 +1,7 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
 import io.pgcaravan.retry.FailureText;
 import io.pgcaravan.work.RunContexts;
 
@@ -25,8 +27,6 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The two retry windows, as the error handler's retryWhile: decides for each failure of a stage
@@ -42,6 +42,7 @@ public class RetryPolicy {
     public static final String FAILURE_CLASS = "CaravanFailureClass";
     /** Exchange property: how long the failing stage was retried, for the run's error message. */
     public static final String RETRIED_FOR = "CaravanRetriedFor";
+    private static final String CLOCK = "retry-clock/";
 
     @Inject
     RunStore store;
@@ -52,8 +53,8 @@ public class RetryPolicy {
     @Inject
     RunContexts contexts;
 
-    /** First failure of each failing stage, by "run/stage"; forgotten when the stage is done. */
-    private final Map<String, OffsetDateTime> firstFailure = new ConcurrentHashMap<>();
+    @Inject
+    ActiveRuns activeRuns;
 
     public boolean retry(Exchange exchange) {
         String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
@@ -70,7 +71,9 @@ public class RetryPolicy {
             case FINAL -> Duration.ZERO;
         };
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        OffsetDateTime first = firstFailure.computeIfAbsent(runId + "/" + stage, k -> now);
+        // the stage's retry clock: a part of the active run, held by the half that runs the stage
+        OffsetDateTime first = activeRuns.holdIfAbsent(runId, half(exchange, stage), CLOCK + stage, OffsetDateTime.class,
+                () -> now, t -> () -> { });
         Duration elapsed = Duration.between(first, now);
         boolean again = elapsed.compareTo(window) < 0;
         String cause = FailureText.describe(failure);
@@ -87,12 +90,18 @@ public class RetryPolicy {
         return again;
     }
 
-    /** A stage succeeded, or the run ended or is resumed: its next failure starts a new window. */
+    /** The run ended or is resumed: the next failure of any of its stages starts a new window. */
     public void forget(String runId) {
-        firstFailure.keySet().removeIf(k -> k.startsWith(runId + "/"));
+        activeRuns.find(runId).ifPresent(r -> r.releaseAll(name -> name.startsWith(CLOCK)));
     }
 
+    /** A stage succeeded: its next failure starts a new window. */
     public void stageDone(String runId, String stage) {
-        firstFailure.remove(runId + "/" + stage);
+        activeRuns.find(runId).ifPresent(r -> r.release(CLOCK + stage));
+    }
+
+    /** The stage's half; a failure before the first stage is the half of the route that failed. */
+    private static Half half(Exchange exchange, String stage) {
+        return Half.IMPORT.stages().contains(stage) || "import".equals(exchange.getFromRouteId()) ? Half.IMPORT : Half.EXPORT;
     }
 }

@@ -1,5 +1,8 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.store.RunRecord;
 import io.pgcaravan.store.RunStatus;
@@ -59,7 +62,7 @@ public class RunCommands {
     @Inject
     RunContexts contexts;
     @Inject
-    RunHooks hooks;
+    ActiveRuns activeRuns;
 
     /** Records a new run of the job and queues it; the export half picks it up. */
     public synchronized RunRecord start(String jobName, RunOptions options, String trigger) {
@@ -145,7 +148,7 @@ public class RunCommands {
         if (!active.isEmpty()) {
             throw new JobBusyException(run.job(), active.get(0).id());
         }
-        if (hooks.working(runId, "export") || hooks.working(runId, "import")) {
+        if (activeRuns.working(runId, Half.EXPORT) || activeRuns.working(runId, Half.IMPORT)) {
             // a cancelled run's stage stops at its next step (or after its retry delay)
             throw new IllegalStateException("run " + runId + " is still stopping; resume it in a moment");
         }
@@ -171,7 +174,7 @@ public class RunCommands {
             throw new IllegalStateException("run " + runId + " is " + run.status() + (restored ? "" : " and was not restored")
                     + "; only a finished run whose restore is done can be verified again");
         }
-        if (hooks.working(runId, "import")) {
+        if (activeRuns.working(runId, Half.IMPORT)) {
             throw new IllegalStateException("run " + runId + " is still stopping; verify it again in a moment");
         }
         store.stageReset(runId, "verify");
@@ -194,7 +197,7 @@ public class RunCommands {
         }
         RunContext ctx = contexts.of(runId);
         if (config.role() != CaravanConfig.Role.EXPORT && config.importHalf().enabled()
-                && Files.exists(ctx.deliveryDir().resolve(RunContext.DONE))) {
+                && Files.exists(ctx.deliveryDir().resolve(DeliveryFiles.DONE))) {
             producer.sendBodyAndHeader("seda:import", null, RunHeaders.RUN_ID, runId);
         } else {
             runLog.info(LOG, runId, "waits for the import half to find its delivery");

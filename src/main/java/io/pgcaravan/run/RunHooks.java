@@ -31,8 +31,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The run's hooks in its routes: a half enters and leaves a run (one exchange at a time per half),
@@ -64,14 +62,13 @@ public class RunHooks {
     ActiveRuns activeRuns;
     @Inject
     Event<RunChanged> changed;
+
     /**
      * Each half of a run is worked on by one exchange at a time: a run resumed (or recovered) while
      * an earlier exchange still holds it is left to that one.
      */
-    private final Set<String> working = ConcurrentHashMap.newKeySet();
-
     public boolean enterExport(@Header(RunHeaders.RUN_ID) String runId) {
-        return working.add(runId + "/export");
+        return activeRuns.enter(runId, Half.EXPORT);
     }
 
     /**
@@ -80,17 +77,15 @@ public class RunHooks {
      */
     public void leaveExport(@Header(RunHeaders.RUN_ID) String runId) {
         activeRuns.leave(runId, Half.EXPORT);
-        working.remove(runId + "/export");
     }
 
     public boolean enterImport(@Header(RunHeaders.RUN_ID) String runId) {
-        return working.add(runId + "/import");
+        return activeRuns.enter(runId, Half.IMPORT);
     }
 
     /** The import half leaves the run: its passfile goes, then the run is let go. */
     public void leaveImport(@Header(RunHeaders.RUN_ID) String runId) {
         activeRuns.leave(runId, Half.IMPORT);
-        working.remove(runId + "/import");
     }
 
     /** The export half takes the run; a run cancelled while it was queued goes no further. */
@@ -151,13 +146,7 @@ public class RunHooks {
         } else {
             runLog.info(LOG, runId, String.format("stopped: %s", error));
         }
-        retries.forget(runId);
-        progress.forget(runId);
         changed.fire(new RunChanged(runId));
     }
 
-    /** Whether an exchange still works on this half ("export" or "import") of the run. */
-    public boolean working(String runId, String half) {
-        return working.contains(runId + "/" + half);
-    }
 }

@@ -36,7 +36,7 @@ public final class SftpProbe {
         if (host.strictHostKeyChecking() && !Files.isReadable(host.knownHosts())) {
             throw new ProbeException("known_hosts file " + host.knownHosts() + " is missing or unreadable");
         }
-        try (SftpSessions.Open open = SftpSessions.open(host)) {
+        try (SftpClient.Open open = SftpClient.open(host)) {
             ChannelSftp sftp = open.sftp();
             SftpATTRS attrs = sftp.stat(host.dropDir());
             if (!attrs.isDir()) {

@@ -1,5 +1,6 @@
 package io.pgcaravan.split;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.run.RunHooks;
 
 import io.pgcaravan.work.RunContexts;
@@ -17,7 +18,7 @@ import io.pgcaravan.store.RunStore;
 import io.pgcaravan.store.StageRecord;
 import io.pgcaravan.store.StageStatus;
 import io.pgcaravan.store.Stages;
-import io.pgcaravan.sftp.SftpSessions;
+import io.pgcaravan.sftp.SftpClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -72,9 +73,9 @@ public class BackChannel {
         RunContext ctx = contexts.of(run.id());
         Optional<JsonNode> status;
         Optional<JsonNode> result;
-        try (SftpSessions.Open open = SftpSessions.open(ctx.job().intermediate())) {
-            status = read(open.sftp(), ctx.remoteDir() + "/" + StatusFile.NAME);
-            result = read(open.sftp(), ctx.remoteDir() + "/" + RunContext.RESULT);
+        try (SftpClient.Open open = SftpClient.open(ctx.job().intermediate())) {
+            status = read(open.sftp(), ctx.remoteDir() + "/" + DeliveryFiles.STATUS);
+            result = read(open.sftp(), ctx.remoteDir() + "/" + DeliveryFiles.RESULT);
         }
         if (status.isPresent()) {
             Map<String, StageRecord> known = new java.util.HashMap<>();

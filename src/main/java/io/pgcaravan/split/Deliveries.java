@@ -1,5 +1,6 @@
 package io.pgcaravan.split;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.run.RunCommands;
 
 import io.pgcaravan.store.RunStore;
@@ -49,7 +50,7 @@ public class Deliveries {
         }
         // (the run may not be known here yet: a delivery from another process's export half)
         Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
-        if (Files.exists(delivery.resolve(io.pgcaravan.work.RunContext.RESULT))) {
+        if (Files.exists(delivery.resolve(io.pgcaravan.delivery.DeliveryFiles.RESULT))) {
             return false; // imported before
         }
         Optional<RunRecord> run = store.find(runId);
@@ -74,7 +75,7 @@ public class Deliveries {
 
     private Optional<SourceManifest> manifest(Path delivery) {
         try {
-            return Optional.of(json.readValue(delivery.resolve(io.pgcaravan.work.RunContext.MANIFEST).toFile(), SourceManifest.class));
+            return Optional.of(json.readValue(delivery.resolve(io.pgcaravan.delivery.DeliveryFiles.MANIFEST).toFile(), SourceManifest.class));
         } catch (Exception e) {
             return Optional.empty();
         }

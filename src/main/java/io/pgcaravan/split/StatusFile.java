@@ -1,5 +1,7 @@
 package io.pgcaravan.split;
 
+import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.WholeFile;
 import io.pgcaravan.store.RunChanged;
 import io.pgcaravan.work.RunContexts;
 
@@ -17,10 +19,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
@@ -33,7 +33,6 @@ import java.time.ZoneOffset;
 @ApplicationScoped
 public class StatusFile {
 
-    public static final String NAME = "status.json";
     private static final Logger LOG = Logger.getLogger(StatusFile.class);
 
     @Inject
@@ -73,9 +72,7 @@ public class StatusFile {
             }
             status.set("precheck", run.precheckJson() == null ? json.nullNode() : json.readTree(run.precheckJson()));
             status.set("verification", run.verificationJson() == null ? json.nullNode() : json.readTree(run.verificationJson()));
-            Path tmp = dir.resolve(".writing-" + NAME);
-            Files.writeString(tmp, json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(status), StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(NAME), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            WholeFile.write(dir.resolve(DeliveryFiles.STATUS), json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(status));
         } catch (Exception e) {
             LOG.debugf("status.json of run %s not written: %s", runId, e.getMessage());
         }

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -35,19 +36,19 @@ public class Checksum {
         Path dir = ctx.deliveryDir();
         List<String> problems = new ArrayList<>();
 
-        String done = Files.readString(dir.resolve(RunContext.DONE)).trim();
-        String listSum = Sha256.of(dir.resolve(RunContext.CHECKSUMS));
+        String done = Files.readString(dir.resolve(DeliveryFiles.DONE)).trim();
+        String listSum = Sha256.of(dir.resolve(DeliveryFiles.CHECKSUMS));
         if (!done.startsWith(listSum)) {
-            problems.add(RunContext.CHECKSUMS + ": SHA-256 " + listSum + " differs from the DONE marker's " + done.split("\\s+")[0]);
+            problems.add(DeliveryFiles.CHECKSUMS + ": SHA-256 " + listSum + " differs from the DONE marker's " + done.split("\\s+")[0]);
         }
         int checked = 0;
-        for (String line : Files.readAllLines(dir.resolve(RunContext.CHECKSUMS))) {
+        for (String line : Files.readAllLines(dir.resolve(DeliveryFiles.CHECKSUMS))) {
             if (line.isBlank()) {
                 continue;
             }
             String[] parts = line.split(" {2}", 2);
             if (parts.length != 2 || !parts[0].matches("[0-9a-f]{64}")) {
-                problems.add("malformed line in " + RunContext.CHECKSUMS + ": " + line);
+                problems.add("malformed line in " + DeliveryFiles.CHECKSUMS + ": " + line);
                 continue;
             }
             Path file = inside(dir, parts[1]);

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.live.Half;
 
 import io.pgcaravan.work.RunContexts;
@@ -23,7 +24,7 @@ import io.pgcaravan.track.Progress;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.store.RunStore;
 import io.pgcaravan.sftp.LinkProbe;
-import io.pgcaravan.sftp.SftpSessions;
+import io.pgcaravan.sftp.SftpClient;
 import com.jcraft.jsch.ChannelSftp;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.pgcaravan.track.CaravanMetrics;
@@ -49,7 +50,7 @@ import java.util.List;
 public class Dump {
 
     private static final Logger LOG = Logger.getLogger(Dump.class);
-    private static final String PARTIAL = RunContext.DUMP_PARTIAL;
+    private static final String PARTIAL = DeliveryFiles.DUMP_PARTIAL;
     /** Exchange property: the gzip level the dump was taken with. */
     static final String COMPRESSION = "CaravanDumpCompression";
     /** 50 MB/s, 400 Mbit/s: about what two pg_dump jobs produce at gzip level 1 here. */
@@ -86,9 +87,9 @@ public class Dump {
         store.stageReset(ctx.runId(), "manifest");
         FileTrees.delete(ctx.stagingDir().resolve(PARTIAL)); // what an interrupted attempt left behind
         // a new dump needs a new checksum list and DONE marker
-        Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.CHECKSUMS));
-        Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.DONE));
-        try (SftpSessions.Open open = SftpSessions.open(ctx.job().intermediate())) {
+        Files.deleteIfExists(ctx.stagingDir().resolve(DeliveryFiles.CHECKSUMS));
+        Files.deleteIfExists(ctx.stagingDir().resolve(DeliveryFiles.DONE));
+        try (SftpClient.Open open = SftpClient.open(ctx.job().intermediate())) {
             earlyUpload.clearRemote(ctx, open.sftp());
             exchange.setProperty(COMPRESSION, compression(ctx, open.sftp()));
         }
@@ -149,7 +150,7 @@ public class Dump {
     public void complete(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
         String early = earlyUpload.finish(ctx.runId()).map(s -> ", " + s).orElse("");
-        Path dump = ctx.stagingDir().resolve(RunContext.DUMP);
+        Path dump = ctx.stagingDir().resolve(DeliveryFiles.DUMP);
         FileTrees.delete(dump);
         Files.move(ctx.stagingDir().resolve(PARTIAL), dump, StandardCopyOption.ATOMIC_MOVE);
         long bytes = FileTrees.size(dump);

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -96,10 +97,10 @@ public class Manifest {
                     SourceInspection.extensions(c));
         }
         // a new manifest needs a new checksum list and DONE marker
-        Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.CHECKSUMS));
-        Files.deleteIfExists(ctx.stagingDir().resolve(RunContext.DONE));
-        Path file = ctx.stagingDir().resolve(RunContext.MANIFEST);
-        Path tmp = ctx.stagingDir().resolve(RunContext.MANIFEST + ".partial");
+        Files.deleteIfExists(ctx.stagingDir().resolve(DeliveryFiles.CHECKSUMS));
+        Files.deleteIfExists(ctx.stagingDir().resolve(DeliveryFiles.DONE));
+        Path file = ctx.stagingDir().resolve(DeliveryFiles.MANIFEST);
+        Path tmp = ctx.stagingDir().resolve(DeliveryFiles.MANIFEST + ".partial");
         json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), manifest);
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         long rows = manifest.tables().stream().mapToLong(SourceManifest.TableRows::rows).sum();

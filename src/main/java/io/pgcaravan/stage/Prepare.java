@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -160,7 +161,7 @@ public class Prepare {
     }
 
     private SourceManifest manifest(RunContext ctx) throws java.io.IOException {
-        return json.readValue(ctx.deliveryDir().resolve(RunContext.MANIFEST).toFile(), SourceManifest.class);
+        return json.readValue(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST).toFile(), SourceManifest.class);
     }
 
     private static List<String> clashing(SourceManifest manifest, List<String> existing) {

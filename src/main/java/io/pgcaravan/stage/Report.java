@@ -1,5 +1,7 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.WholeFile;
 import io.pgcaravan.retry.FailureText;
 import io.pgcaravan.store.RunStore;
 import io.pgcaravan.work.RunContexts;
@@ -45,14 +47,8 @@ public class Report {
         java.nio.file.Path dir = contexts.of(runId).deliveryDir();
         com.fasterxml.jackson.databind.node.ObjectNode r = report.json(runId);
         r.put("status", ending.name()); // the run's own status is set just after this
-        write(dir.resolve("report.json"), json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
-        write(dir.resolve("report.html"), report.html(runId));
-    }
-
-    private static void write(java.nio.file.Path file, String content) throws java.io.IOException {
-        java.nio.file.Path tmp = file.resolveSibling(".writing-" + file.getFileName());
-        java.nio.file.Files.writeString(tmp, content, java.nio.charset.StandardCharsets.UTF_8);
-        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        WholeFile.write(dir.resolve(DeliveryFiles.REPORT_JSON), json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+        WholeFile.write(dir.resolve(DeliveryFiles.REPORT_HTML), report.html(runId));
     }
 
     /** The result of a run whose import half got through; the route writes it as result.json. */
@@ -79,7 +75,7 @@ public class Report {
         result.put("finishedAt", OffsetDateTime.now(ZoneOffset.UTC));
         result.put("error", error);
         result.put("verification", run.verificationJson() == null ? null : json.readValue(run.verificationJson(), JsonNode.class));
-        exchange.getMessage().setHeader(Exchange.FILE_NAME, runId + "/" + io.pgcaravan.work.RunContext.RESULT);
+        exchange.getMessage().setHeader(Exchange.FILE_NAME, runId + "/" + io.pgcaravan.delivery.DeliveryFiles.RESULT);
         return json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
     }
 }

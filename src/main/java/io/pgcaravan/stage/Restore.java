@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.live.Half;
 
 import io.pgcaravan.work.RunContexts;
@@ -78,10 +79,10 @@ public class Restore {
         args.add("--verbose");
         args.add("--dbname=" + ConnInfo.of(ctx.job().destination(), ctx.job().destination().database(),
                 passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job()), settings(ctx.job(), parallel)));
-        args.add(ctx.deliveryDir().resolve(RunContext.DUMP).toString());
+        args.add(ctx.deliveryDir().resolve(DeliveryFiles.DUMP).toString());
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
         exchange.setProperty(StageDetail.PROPERTY, detail);
-        progress.start(ctx.runId(), "restore", DumpSequences.toc(tools.path("pg_restore"), ctx.deliveryDir().resolve(RunContext.DUMP),
+        progress.start(ctx.runId(), "restore", DumpSequences.toc(tools.path("pg_restore"), ctx.deliveryDir().resolve(DeliveryFiles.DUMP),
                 ctx.deliveryDir()).size(), "items");
     }
 

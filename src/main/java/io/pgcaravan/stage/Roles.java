@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.live.Half;
 
 import io.pgcaravan.work.RunContexts;
@@ -44,7 +45,7 @@ public class Roles {
         }
         Staging.create(ctx.stagingDir());
         // the file holds password hashes: created private before pg_dumpall writes into it
-        java.nio.file.Path file = Staging.privateFile(ctx.stagingDir().resolve(RunContext.ROLES));
+        java.nio.file.Path file = Staging.privateFile(ctx.stagingDir().resolve(DeliveryFiles.ROLES));
         List<String> args = new ArrayList<>();
         args.add("--roles-only");
         if (!ctx.job().roles().passwords()) {

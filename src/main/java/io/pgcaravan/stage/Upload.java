@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -13,8 +14,7 @@ import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.SftpException;
 import io.pgcaravan.track.Progress;
 import io.pgcaravan.work.RunContext;
-import io.pgcaravan.sftp.SftpEndpoints;
-import io.pgcaravan.sftp.SftpSessions;
+import io.pgcaravan.sftp.SftpClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.track.CaravanMetrics;
@@ -54,7 +54,7 @@ public class Upload {
     @Inject
     RunLog runLog;
     @Inject
-    SftpEndpoints sftpEndpoints;
+    SftpClient sftpClient;
     @Inject
     Progress progress;
     @Inject
@@ -71,15 +71,15 @@ public class Upload {
     public List<String> pending(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
         Path staging = ctx.stagingDir();
-        if (!Files.exists(staging.resolve(RunContext.DONE))) {
+        if (!Files.exists(staging.resolve(DeliveryFiles.DONE))) {
             seal(ctx.runId(), staging);
         }
         List<String> order = new ArrayList<>();
-        for (String line : Files.readAllLines(staging.resolve(RunContext.CHECKSUMS))) {
+        for (String line : Files.readAllLines(staging.resolve(DeliveryFiles.CHECKSUMS))) {
             order.add(line.split(" {2}", 2)[1]);
         }
-        order.add(RunContext.CHECKSUMS);
-        order.add(RunContext.DONE);
+        order.add(DeliveryFiles.CHECKSUMS);
+        order.add(DeliveryFiles.DONE);
 
         Map<String, Long> remote = remoteSizes(ctx);
         List<String> pending = new ArrayList<>();
@@ -105,27 +105,27 @@ public class Upload {
     }
 
     private void seal(String runId, Path staging) throws IOException {
-        List<Path> payload = new ArrayList<>(FileTrees.files(staging, staging.resolve(RunContext.DUMP)));
-        if (Files.exists(staging.resolve(RunContext.ROLES))) {
-            payload.add(Path.of(RunContext.ROLES));
+        List<Path> payload = new ArrayList<>(FileTrees.files(staging, staging.resolve(DeliveryFiles.DUMP)));
+        if (Files.exists(staging.resolve(DeliveryFiles.ROLES))) {
+            payload.add(Path.of(DeliveryFiles.ROLES));
         }
-        payload.add(Path.of(RunContext.MANIFEST));
+        payload.add(Path.of(DeliveryFiles.MANIFEST));
         StringBuilder list = new StringBuilder();
         for (Path p : payload) {
             // files sent while dumping were hashed on their way up (if unchanged since)
             String sha = earlyUpload.checksum(runId, staging, p.toString()).orElse(null);
             list.append(sha != null ? sha : Sha256.of(staging.resolve(p))).append("  ").append(p).append('\n');
         }
-        Path checksums = staging.resolve(RunContext.CHECKSUMS);
+        Path checksums = staging.resolve(DeliveryFiles.CHECKSUMS);
         Files.writeString(checksums, list, StandardCharsets.UTF_8);
-        Files.writeString(staging.resolve(RunContext.DONE), Sha256.of(checksums) + "  " + RunContext.CHECKSUMS + "\n");
+        Files.writeString(staging.resolve(DeliveryFiles.DONE), Sha256.of(checksums) + "  " + DeliveryFiles.CHECKSUMS + "\n");
         earlyUpload.forget(runId);
     }
 
     /** Sizes of the files of the run's delivery already on the intermediate host, by relative name. */
     private static Map<String, Long> remoteSizes(RunContext ctx) throws Exception {
         Map<String, Long> sizes = new HashMap<>();
-        try (SftpSessions.Open open = SftpSessions.open(ctx.job().intermediate())) {
+        try (SftpClient.Open open = SftpClient.open(ctx.job().intermediate())) {
             collect(open.sftp(), ctx.remoteDir(), "", sizes);
         }
         return sizes;
@@ -159,7 +159,7 @@ public class Upload {
         RunContext ctx = contexts.of(exchange);
         String relative = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + relative);
-        exchange.getMessage().setHeader(SFTP_ADDRESS, sftpEndpoints.address(ctx.jobName()));
+        exchange.getMessage().setHeader(SFTP_ADDRESS, sftpClient.address(ctx.jobName()));
         InputStream in = ThrottledInputStream.of(ctx.job().intermediate(), Files.newInputStream(ctx.stagingDir().resolve(relative)));
         Progress.Counter counter = progress.of(ctx.runId(), "upload").orElseGet(() -> progress.start(ctx.runId(), "upload", 0, "files"));
         exchange.getMessage().setBody(new CountingInputStream(in, counter, n -> metrics.uploaded(ctx.jobName(), n)));

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -62,7 +63,7 @@ public class Verify {
 
     public void verify(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
-        SourceManifest manifest = json.readValue(ctx.deliveryDir().resolve(RunContext.MANIFEST).toFile(), SourceManifest.class);
+        SourceManifest manifest = json.readValue(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST).toFile(), SourceManifest.class);
         JobConfig.DatabaseEndpoint dst = ctx.job().destination();
         boolean checksums = manifest.tables().stream().anyMatch(t -> t.checksum() != null);
         ObjectSelection selection = ObjectSelection.of(ctx.job().select());
@@ -87,7 +88,7 @@ public class Verify {
             }
             tables = manifest.tables().stream().map(m -> tableCheck(m, found.get(m.display()))).toList();
             objects = objects(manifest.objects(), Inventory.read(c, selection));
-            sequences = sequences(c, DumpSequences.read(tools.path("pg_restore"), ctx.deliveryDir().resolve(RunContext.DUMP),
+            sequences = sequences(c, DumpSequences.read(tools.path("pg_restore"), ctx.deliveryDir().resolve(DeliveryFiles.DUMP),
                     ctx.deliveryDir()));
             long lo = SourceInspection.largeObjects(c);
             largeObjects = new Verification.LargeObjectCheck(manifest.largeObjects(), lo, lo == manifest.largeObjects());

@@ -1,23 +1,28 @@
 package io.pgcaravan.track;
 
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
  * Live progress of the stages that take long: the dump (tables dumped, bytes written), the upload
  * (bytes sent, rate), the restore (items of the dump's table of contents done) and the
- * verification (tables checked). Kept in memory while a stage runs; the run history keeps the
+ * verification (tables checked). Each stage's counter is a part of the active run while the stage
+ * runs (it goes when the stage is done or its half leaves the run); the run history keeps the
  * outcome.
  */
 @ApplicationScoped
 public class Progress {
+
+    @Inject
+    ActiveRuns activeRuns;
 
     /** One stage's progress as the API shows it. */
     public record View(long done, long total, String unit, Long bytes, Long totalBytes, Long bytesPerSecond, Integer percent) {
@@ -77,16 +82,12 @@ public class Progress {
     private static final Pattern DUMPED = Pattern.compile("^pg_dump: dumping contents of table");
     private static final Pattern RESTORED = Pattern.compile("^pg_restore: (creating|processing data for table|executing|finished item)");
 
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-
     public Counter start(String runId, String stage, long total, String unit) {
-        Counter c = new Counter(total, unit);
-        counters.put(runId + "/" + stage, c);
-        return c;
+        return activeRuns.hold(runId, Half.of(stage), part(stage), new Counter(total, unit), () -> { });
     }
 
     public Optional<Counter> of(String runId, String stage) {
-        return Optional.ofNullable(counters.get(runId + "/" + stage));
+        return activeRuns.part(runId, part(stage), Counter.class);
     }
 
     public Optional<View> view(String runId, String stage) {
@@ -94,16 +95,16 @@ public class Progress {
     }
 
     public void finish(String runId, String stage) {
-        counters.remove(runId + "/" + stage);
+        activeRuns.find(runId).ifPresent(r -> r.release(part(stage)));
     }
 
-    public void forget(String runId) {
-        counters.keySet().removeIf(k -> k.startsWith(runId + "/"));
+    private static String part(String stage) {
+        return "progress/" + stage;
     }
 
     /** A line a tool printed while working for a stage. */
     public void toolLine(String runId, String stage, String tool, String line) {
-        Counter c = counters.get(runId + "/" + stage);
+        Counter c = of(runId, stage).orElse(null);
         if (c == null) {
             return;
         }

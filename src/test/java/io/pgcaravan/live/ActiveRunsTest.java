@@ -64,4 +64,34 @@ class ActiveRunsTest {
         runs.hold("r3", Half.EXPORT, "snapshot", "s", () -> { });
         assertThat(runs.find("r3").orElseThrow().part("snapshot", String.class)).contains("s");
     }
+
+    @Test
+    void aHalfIsWorkedOnByOneExchangeAtATimeAndIsFreeOnlyAfterWhatItHeldIsClosed() {
+        ActiveRuns runs = new ActiveRuns();
+        List<String> seen = new ArrayList<>();
+        assertThat(runs.enter("r4", Half.EXPORT)).isTrue();
+        assertThat(runs.enter("r4", Half.EXPORT)).as("a second exchange is left out").isFalse();
+        assertThat(runs.enter("r4", Half.IMPORT)).as("the other half is its own").isTrue();
+        runs.hold("r4", Half.EXPORT, "snapshot", "s",
+                () -> seen.add("closing the snapshot while working: " + runs.working("r4", Half.EXPORT)));
+        runs.hold("r4", Half.EXPORT, "retry-clock/dump", "t", () -> seen.add("clock"));
+        runs.hold("r4", Half.EXPORT, "retry-clock/upload", "t", () -> seen.add("clock"));
+        runs.find("r4").orElseThrow().releaseAll(name -> name.startsWith("retry-clock/"));
+        assertThat(seen).containsExactly("clock", "clock");
+
+        runs.leave("r4", Half.EXPORT);
+
+        assertThat(seen).endsWith("closing the snapshot while working: true");
+        assertThat(runs.working("r4", Half.EXPORT)).isFalse();
+        assertThat(runs.working("r4", Half.IMPORT)).isTrue();
+        assertThat(runs.enter("r4", Half.EXPORT)).isTrue();
+    }
+
+    @Test
+    void everyStageBelongsToOneHalf() {
+        assertThat(Half.of("dump")).isEqualTo(Half.EXPORT);
+        assertThat(Half.of("restore")).isEqualTo(Half.IMPORT);
+        assertThat(Half.of("run")).isEqualTo(Half.EXPORT);
+        assertThat(Half.EXPORT.stages()).doesNotContainAnyElementsOf(Half.IMPORT.stages());
+    }
 }

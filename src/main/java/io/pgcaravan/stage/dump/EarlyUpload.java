@@ -1,5 +1,6 @@
 package io.pgcaravan.stage.dump;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.live.ActiveRuns;
 import io.pgcaravan.live.Half;
 
@@ -13,7 +14,7 @@ import io.pgcaravan.config.JobConfig.DumpFormat;
 import io.pgcaravan.track.CaravanMetrics;
 import io.pgcaravan.work.RunContext;
 import io.pgcaravan.track.RunLog;
-import io.pgcaravan.sftp.SftpEndpoints;
+import io.pgcaravan.sftp.SftpClient;
 import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.SftpException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,7 +61,7 @@ public class EarlyUpload {
     @Inject
     RunContexts contexts;
     @Inject
-    SftpEndpoints sftpEndpoints;
+    SftpClient sftpClient;
     @Inject
     ProducerTemplate template;
     @Inject
@@ -91,7 +92,7 @@ public class EarlyUpload {
      */
     public void start(Exchange exchange) {
         RunContext ctx = contexts.of(exchange);
-        start(ctx, ctx.stagingDir().resolve(RunContext.DUMP_PARTIAL));
+        start(ctx, ctx.stagingDir().resolve(DeliveryFiles.DUMP_PARTIAL));
     }
 
     private void start(RunContext ctx, Path partial) {
@@ -199,7 +200,7 @@ public class EarlyUpload {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.dat*")) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
-                    String relative = RunContext.DUMP + "/" + name;
+                    String relative = DeliveryFiles.DUMP + "/" + name;
                     if (finishing || name.startsWith("toc.") || sent.containsKey(relative)) {
                         continue;
                     }
@@ -221,7 +222,7 @@ public class EarlyUpload {
             long mtime = Files.getLastModifiedTime(file).toMillis();
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             try (InputStream in = ThrottledInputStream.of(ctx.job().intermediate(), new DigestInputStream(Files.newInputStream(file), digest))) {
-                Exchange result = template.send(sftpEndpoints.uri(ctx.jobName()), ex -> {
+                Exchange result = template.send(sftpClient.uri(ctx.jobName()), ex -> {
                     ex.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + relative);
                     ex.getMessage().setBody(new CountingInputStream(in, null, n -> metrics.uploaded(ctx.jobName(), n)));
                 });
@@ -235,7 +236,7 @@ public class EarlyUpload {
 
     /** Removes what earlier dumps of the run delivered: a new dump replaces all of it. */
     public void clearRemote(RunContext ctx, ChannelSftp sftp) throws SftpException {
-        String dumpDir = ctx.remoteDir() + "/" + RunContext.DUMP;
+        String dumpDir = ctx.remoteDir() + "/" + DeliveryFiles.DUMP;
         List<ChannelSftp.LsEntry> entries;
         try {
             entries = sftp.ls(dumpDir);

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage.prepare;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.stage.io.Staging;
 
 import io.pgcaravan.config.JobConfig;
@@ -33,14 +34,14 @@ public final class RoleMigration {
 
     /** Returns a one-line summary; warnings go to the log. */
     public static String apply(RunContext ctx, Connection maint, RunLog runLog) throws SQLException, IOException {
-        Path script = ctx.deliveryDir().resolve(RunContext.ROLES);
+        Path script = ctx.deliveryDir().resolve(DeliveryFiles.ROLES);
         if (!ctx.job().roles().migrate() || !Files.exists(script)) {
             return "roles not migrated";
         }
         Set<String> existing = new HashSet<>(Catalog.strings(maint, "SELECT rolname FROM pg_roles"));
         JobConfig.Flavour flavour = ctx.job().flavour();
         RoleScript.Rewritten roles = RoleScript.rewrite(Files.readString(script, StandardCharsets.UTF_8), flavour, existing);
-        keepForAudit(ctx.deliveryDir().resolve(RunContext.ROLES_APPLIED), roles);
+        keepForAudit(ctx.deliveryDir().resolve(DeliveryFiles.ROLES_APPLIED), roles);
 
         boolean autoCommit = maint.getAutoCommit();
         maint.setAutoCommit(false);

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage.report;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 
 import io.pgcaravan.delivery.SourceManifest;
@@ -87,7 +88,7 @@ public class MigrationReport {
 
     private SourceManifest manifest(RunContext ctx) {
         for (Path dir : new Path[]{ctx.deliveryDir(), ctx.stagingDir()}) {
-            Path f = dir.resolve(RunContext.MANIFEST);
+            Path f = dir.resolve(DeliveryFiles.MANIFEST);
             if (Files.isReadable(f)) {
                 try {
                     return json.readValue(f.toFile(), SourceManifest.class);
@@ -102,7 +103,7 @@ public class MigrationReport {
     private static java.util.Map<String, Object> sizes(RunContext ctx) {
         java.util.Map<String, Object> sizes = new java.util.LinkedHashMap<>();
         for (Path dir : new Path[]{ctx.deliveryDir(), ctx.stagingDir()}) {
-            Path dump = dir.resolve(RunContext.DUMP);
+            Path dump = dir.resolve(DeliveryFiles.DUMP);
             if (Files.exists(dump)) {
                 try {
                     long bytes = FileTrees.size(dump);
