@@ -30,7 +30,7 @@ public class PipelineReadiness implements HealthCheck {
         }
         int started = 0;
         for (Route r : camel.getRoutes()) {
-            boolean shouldRun = r.isAutoStartup() && role.runsRoute(r.getRouteId());
+            boolean shouldRun = role.runsRoute(r.getRouteId(), r.isAutoStartup());
             String status = camel.getRouteController().getRouteStatus(r.getRouteId()).name();
             if (shouldRun && !"Started".equals(status)) {
                 return b.down().withData("route", r.getRouteId()).withData("status", status).build();

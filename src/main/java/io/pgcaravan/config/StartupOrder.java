@@ -17,7 +17,7 @@ public final class StartupOrder {
     public static final int LEFTOVER_PASSFILES = 30;
     /** Write freezes of runs that will not go on are lifted. */
     public static final int LEFTOVER_FREEZES = 40;
-    /** The routes of this process's role are started or stopped. */
+    /** The routes of this process's role are started: the drop directory's watch, the back channel, the retention sweep. */
     public static final int AGENT_ROLE = 50;
     /** Runs that were active when the application stopped go on at their first unfinished stage. */
     public static final int RECOVERY = 60;

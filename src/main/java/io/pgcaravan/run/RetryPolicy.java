@@ -64,7 +64,7 @@ public class RetryPolicy {
         String stage = store.stages(runId).stream().filter(s -> s.status() == StageStatus.RUNNING)
                 .map(StageRecord::stage).findFirst().orElse("run");
         FailureClass cls = run.status() == RunStatus.CANCELLED ? FailureClass.FINAL : FailureClassifier.classify(failure);
-        RunOptions options = contexts.options(run);
+        RunOptions options = run.options();
         Duration window = switch (cls) {
             case CONNECTION -> options.retryConnection();
             case OTHER -> options.retryOther();

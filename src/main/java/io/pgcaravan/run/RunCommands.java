@@ -78,7 +78,7 @@ public class RunCommands {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         String id = newId(jobName, now);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
-        RunRecord run = RunRecord.queued(id, jobName, trigger, contexts.toJson(effective), now);
+        RunRecord run = RunRecord.queued(id, jobName, trigger, effective, now);
         store.insert(run, Stages.ALL);
         runLog.info(LOG, id, String.format("of job %s queued (%s)", jobName, trigger));
         queue(id);
@@ -95,7 +95,7 @@ public class RunCommands {
         } catch (JobBusyException busy) {
             OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
             String id = newId(jobName, now);
-            store.insert(RunRecord.skipped(id, jobName, contexts.toJson(RunOptions.of(contexts.job(jobName))), now,
+            store.insert(RunRecord.skipped(id, jobName, RunOptions.of(contexts.job(jobName)), now,
                     "skipped: " + busy.getMessage()), List.of());
             metrics.runEnded(jobName, RunStatus.SKIPPED);
             runLog.warn(LOG, id, "scheduled run of job " + jobName + " skipped: " + busy.getMessage());
@@ -116,7 +116,7 @@ public class RunCommands {
         JobConfig job = contexts.job(jobName);
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
-        store.insert(RunRecord.adopted(runId, jobName, contexts.toJson(effective), now), Stages.ALL);
+        store.insert(RunRecord.adopted(runId, jobName, effective, now), Stages.ALL);
         for (String stage : Stages.EXPORT) {
             store.stageFinished(runId, stage, StageStatus.DONE, "done by the export half that delivered it");
         }

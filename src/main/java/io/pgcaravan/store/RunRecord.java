@@ -1,14 +1,19 @@
 package io.pgcaravan.store;
 
+import io.pgcaravan.config.RunOptions;
+
 import java.time.OffsetDateTime;
 
-/** A run as the store keeps it. JSON columns stay strings here; the API parses them. */
+/**
+ * A run as the store keeps it: its options typed (the store maps them to and from their JSON
+ * column); the precheck's items and the verification stay JSON strings, as the stages wrote them.
+ */
 public record RunRecord(
         String id,
         String job,
         RunStatus status,
         String trigger,
-        String optionsJson,
+        RunOptions options,
         OffsetDateTime createdAt,
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt,
@@ -21,18 +26,18 @@ public record RunRecord(
         String sourceFreezePrevious) {
 
     /** A run just asked for, waiting for the export half. */
-    public static RunRecord queued(String id, String job, String trigger, String optionsJson, OffsetDateTime at) {
-        return new RunRecord(id, job, RunStatus.QUEUED, trigger, optionsJson, at, null, null, null, null, null, false, false, false, null);
+    public static RunRecord queued(String id, String job, String trigger, RunOptions options, OffsetDateTime at) {
+        return new RunRecord(id, job, RunStatus.QUEUED, trigger, options, at, null, null, null, null, null, false, false, false, null);
     }
 
     /** A scheduled run that was not started because the job's last run was still active. */
-    public static RunRecord skipped(String id, String job, String optionsJson, OffsetDateTime at, String why) {
-        return new RunRecord(id, job, RunStatus.SKIPPED, "schedule", optionsJson, at, null, at, why, null, null, false, false, false, null);
+    public static RunRecord skipped(String id, String job, RunOptions options, OffsetDateTime at, String why) {
+        return new RunRecord(id, job, RunStatus.SKIPPED, "schedule", options, at, null, at, why, null, null, false, false, false, null);
     }
 
     /** A run whose export half ran elsewhere, found as a delivery in the drop directory: running from now on. */
-    public static RunRecord adopted(String id, String job, String optionsJson, OffsetDateTime at) {
-        return new RunRecord(id, job, RunStatus.RUNNING, "delivery", optionsJson, at, at, null, null, null, null, false, false, false, null);
+    public static RunRecord adopted(String id, String job, RunOptions options, OffsetDateTime at) {
+        return new RunRecord(id, job, RunStatus.RUNNING, "delivery", options, at, at, null, null, null, null, false, false, false, null);
     }
 
     /** The run may drop and recreate the destination database: it created it, or found it empty. */

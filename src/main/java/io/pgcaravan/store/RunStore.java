@@ -1,5 +1,8 @@
 package io.pgcaravan.store;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgcaravan.config.RunOptions;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -18,7 +21,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Run history in a real database (H2 file by default, PostgreSQL when configured), through JDBC. */
+/**
+ * Run history in a real database (H2 file by default, PostgreSQL when configured), through JDBC.
+ * Columns are mapped by name; a run's options are typed here and JSON only in their column.
+ * Longer than 250 lines because it is the one place that speaks SQL to the run history: every
+ * statement sits next to the others, so a change of the schema (db/migration) touches one class.
+ */
 @ApplicationScoped
 public class RunStore {
 
@@ -27,12 +35,15 @@ public class RunStore {
             + "source_freeze_previous";
 
     private final DataSource dataSource;
+    private final ObjectMapper json;
 
     /** The run history's datasource: the H2 default, or the PostgreSQL one ("pgstore") when that one is active. */
     @Inject
     RunStore(@ConfigProperty(name = "quarkus.datasource.pgstore.active", defaultValue = "false") boolean pgStore,
-             Instance<AgroalDataSource> h2, @io.quarkus.agroal.DataSource("pgstore") Instance<AgroalDataSource> pg) {
+             Instance<AgroalDataSource> h2, @io.quarkus.agroal.DataSource("pgstore") Instance<AgroalDataSource> pg,
+             ObjectMapper json) {
         this.dataSource = pgStore ? pg.get() : h2.get();
+        this.json = json;
     }
 
     public void insert(RunRecord run, List<String> stages) {
@@ -44,7 +55,7 @@ public class RunStore {
                 ps.setString(2, run.job());
                 ps.setString(3, run.status().name());
                 ps.setString(4, run.trigger());
-                ps.setString(5, run.optionsJson());
+                ps.setString(5, optionsJson(run.options()));
                 ps.setObject(6, run.createdAt());
                 ps.setObject(7, run.startedAt());
                 ps.setObject(8, run.finishedAt());
@@ -210,10 +221,27 @@ public class RunStore {
 
     private List<RunRecord> query(String sql, Object... args) {
         return query(sql, rs -> new RunRecord(rs.getString("id"), rs.getString("job"), RunStatus.valueOf(rs.getString("status")),
-                rs.getString("trigger_kind"), rs.getString("options"), time(rs, "created_at"), time(rs, "started_at"),
+                rs.getString("trigger_kind"), options(rs.getString("id"), rs.getString("options")), time(rs, "created_at"), time(rs, "started_at"),
                 time(rs, "finished_at"), rs.getString("error"), rs.getString("precheck"), rs.getString("verification"),
                 rs.getBoolean("destination_created"), rs.getBoolean("destination_was_empty"), rs.getBoolean("source_frozen"),
                 rs.getString("source_freeze_previous")), args);
+    }
+
+    /** The run's options as their column holds them. */
+    private String optionsJson(RunOptions options) {
+        try {
+            return json.writeValueAsString(options);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the options of a run", e);
+        }
+    }
+
+    private RunOptions options(String runId, String column) {
+        try {
+            return json.readValue(column, RunOptions.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("run " + runId + " has unreadable options", e);
+        }
     }
 
     private interface Row<T> {

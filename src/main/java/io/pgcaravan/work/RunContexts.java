@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
 import io.pgcaravan.config.JobConfig;
-import io.pgcaravan.config.RunOptions;
 import io.pgcaravan.store.RunRecord;
 import io.pgcaravan.store.RunStore;
 import io.pgcaravan.track.RunHeaders;
@@ -41,7 +40,7 @@ public class RunContexts {
         Path staging = stagingRoot(job).resolve(runId);
         Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
         String remote = job.intermediateIfConfigured().map(i -> i.dropDir().replaceAll("/+$", "") + "/" + runId).orElse(null);
-        return new RunContext(runId, run.job(), job, options(run), staging, delivery, remote);
+        return new RunContext(runId, run.job(), job, run.options(), staging, delivery, remote);
     }
 
     public JobConfig job(String jobName) {
@@ -55,14 +54,6 @@ public class RunContexts {
     /** Where a job's runs keep their dumps before upload: staging-dir, or {@code <data-dir>/staging}. */
     public Path stagingRoot(JobConfig job) {
         return job.stagingDir().orElse(config.dataDir().resolve("staging")).toAbsolutePath().normalize();
-    }
-
-    public RunOptions options(RunRecord run) {
-        try {
-            return json.readValue(run.optionsJson(), RunOptions.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("run " + run.id() + " has unreadable options", e);
-        }
     }
 
     /** What a stage records with the run (the precheck's items, the verification), as the run history keeps it. */

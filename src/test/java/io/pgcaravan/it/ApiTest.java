@@ -1,5 +1,6 @@
 package io.pgcaravan.it;
 
+import java.util.List;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,10 @@ import static org.hamcrest.Matchers.startsWith;
 @QuarkusTest
 @QuarkusTestResource(StackResource.class)
 class ApiTest {
+
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-api"));
 
     @Test
     void requiresAuthentication() {

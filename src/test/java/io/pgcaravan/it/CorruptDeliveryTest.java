@@ -25,6 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(StackResource.class)
 class CorruptDeliveryTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-corrupt"));
+
     @Test
     void flippedByteInTheDumpIsRefusedBeforeRestore() throws Exception {
         String job = "it-corrupt";

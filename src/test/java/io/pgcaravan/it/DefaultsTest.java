@@ -24,6 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(StackResource.class)
 class DefaultsTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            // the defaults: directory format, jobs and compression chosen per machine and link, restore mode auto
+            TestJob.named("it-defaults").unset("dump.format", "dump.jobs", "restore.mode", "restore.jobs")
+                    .set("restore.settings.work_mem", "32MB"));
+
     private static final String JOB = "it-defaults";
 
     @Test

@@ -29,6 +29,19 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTestResource(StackResource.class)
 class FaultInjectionTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-flaky-sftp").directory(2).set("intermediate.max-bytes-per-second", "1000000")
+                    .set("retry.connection", "60s"),
+            TestJob.named("it-flaky-dst").set("retry.connection", "60s"),
+            // a destination that requires SSL, as every managed cloud PostgreSQL does
+            TestJob.named("it-flaky-ssl").set("destination.sslmode", "require").set("retry.connection", "60s"),
+            TestJob.named("it-nosource").set("source.port", "1").set("retry.connection", "3s").set("retry.other", "1s"),
+            TestJob.named("it-conflict").set("retry.other", "2s"),
+            TestJob.named("it-cancel").restoreMode("parallel"),
+            TestJob.named("it-flaky-par").restoreMode("parallel").set("retry.connection", "60s"),
+            TestJob.named("it-flaky-par-kept").restoreMode("parallel").set("retry.connection", "60s"));
+
     @AfterEach
     void stackBackUp() throws Exception {
         Stack.startStack(); // whatever a failed test left down

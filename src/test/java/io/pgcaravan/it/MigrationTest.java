@@ -24,6 +24,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(StackResource.class)
 class MigrationTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-single"),
+            TestJob.named("it-parallel").directory(2).restoreMode("parallel"));
+
     /** The sample's tables and their own rows (audit_log: 300 of its own, its child another 200). */
     static final Map<String, Long> SAMPLE_ROWS = Map.of(
             "shop.customers", 2000L, "shop.orders", 10000L,

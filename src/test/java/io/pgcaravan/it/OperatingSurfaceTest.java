@@ -22,6 +22,10 @@ import static org.hamcrest.Matchers.hasItem;
 @QuarkusTestResource(StackResource.class)
 class OperatingSurfaceTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-ops").directory(2).restoreMode("parallel"));
+
     @Test
     void aRunShowsLiveProgressAndItsOwnLogAndCountsInTheMetrics() throws Exception {
         String job = "it-ops";

@@ -15,6 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(StackResource.class)
 class PrecheckTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-badpw").set("source.password-file", "").set("source.password", "not-the-password"),
+            TestJob.named("it-hostkey").set("intermediate.known-hosts", StackResource.WRONG_KNOWN_HOSTS.toString()),
+            TestJob.named("it-nohostkey").set("intermediate.known-hosts", StackResource.EMPTY_KNOWN_HOSTS.toString()));
+
     @Test
     void wrongSourcePasswordStopsTheRunBeforeAnythingIsWritten() throws Exception {
         String job = "it-badpw";

@@ -27,6 +27,17 @@ import static org.hamcrest.Matchers.equalTo;
 @SuppressWarnings("unchecked")
 class PrepareTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-prep"),
+            TestJob.named("it-rds").set("flavour", "rds"),
+            TestJob.named("it-polar").set("flavour", "polardb"),
+            TestJob.named("it-select").directory(2).restoreMode("parallel")
+                    .set("select.include-schemas", "shop,Other*").set("select.exclude-tables", "shop.audit*"),
+            TestJob.named("it-ignore").set("conflicts", "ignore"),
+            TestJob.named("it-reader").set("source.user", "it_reader").set("source.password-file", "").set("source.password", "reader-pw"),
+            TestJob.named("it-freeze").set("freeze-source-writes", "true"));
+
     @Test
     void rolesOwnerCollationSettingsAndAnExtensionArriveAsOnTheSource() throws Exception {
         String job = "it-prep";

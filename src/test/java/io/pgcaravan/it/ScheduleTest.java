@@ -20,6 +20,10 @@ import static org.awaitility.Awaitility.await;
 @TestProfile(ScheduleTest.EveryTwoSeconds.class)
 class ScheduleTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-sched"));
+
     public static class EveryTwoSeconds implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {

@@ -34,6 +34,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(StackResource.class)
 class StatusPageTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-page"));
+
     static final Path SCREENSHOT = Path.of("target/status-page.png");
     static final Path RUN_SCREENSHOT = Path.of("target/status-page-run.png");
 

@@ -26,6 +26,12 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTestResource(StackResource.class)
 class VerificationTest {
 
+    /** The jobs this test runs (see TestJob). */
+    static final List<TestJob> JOBS = List.of(
+            TestJob.named("it-verify").directory(2).restoreMode("parallel"),
+            TestJob.named("it-checksum").set("verify.mode", "checksum"),
+            TestJob.named("it-concurrent").directory(2));
+
     static final Path RICH = Path.of("src/test/resources/rich-objects.sql");
 
     @Test

@@ -57,7 +57,7 @@ public class MigrationReport {
         });
         r.putPOJO("createdAt", run.createdAt());
         r.putPOJO("finishedAt", run.finishedAt());
-        r.putPOJO("options", contexts.options(run));
+        r.putPOJO("options", run.options());
         SourceManifest manifest = manifest(ctx);
         if (manifest != null) {
             r.putPOJO("source", manifest.source());
