@@ -1,12 +1,12 @@
 package io.pgcaravan.delivery;
 
+import io.pgcaravan.exec.ToolRuns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,12 +61,7 @@ public final class DumpSequences {
         }
     }
 
-    private static void run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", command.subList(0, 2)) + " failed: " + out.strip());
-        }
+    static void run(List<String> command) throws IOException, InterruptedException {
+        ToolRuns.run(command, 10);
     }
 }

@@ -5,6 +5,7 @@ import io.pgcaravan.config.RunOptions;
 
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the dump holds, written next to it: the source it came from, the exact row count of every
@@ -23,9 +24,11 @@ public record SourceManifest(
         List<TableRows> tables,
         List<Inventory.DbObject> objects,
         long largeObjects,
-        List<String> extensions) {
+        List<String> extensions,
+        Map<String, String> extensionVersions) {
 
-    public static final int FORMAT_VERSION = 2;
+    /** 3: the extensions' versions. */
+    public static final int FORMAT_VERSION = 3;
 
     /** The source database, with what it takes to create the destination database like it. */
     public record Source(String version, int major, String database, String encoding, String collate, String ctype,

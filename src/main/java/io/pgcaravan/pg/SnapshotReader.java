@@ -86,8 +86,11 @@ public final class SnapshotReader {
                     // must be the transaction's first statement
                     st.execute("SET TRANSACTION SNAPSHOT " + PgConnections.literal(snapshot));
                 }
-                // the same text for the same values on both sides, for the content checksums
-                st.execute("SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL timezone = 'UTC'; SET LOCAL intervalstyle = 'postgres';"
+                // the same text for the same values on both sides, for the content checksums; names
+                // (regclass values, function arguments) qualified whatever the database's search_path;
+                // no statement timeout the database may set stops a long count
+                st.execute("SET LOCAL search_path = pg_catalog; SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; "
+                        + "SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL timezone = 'UTC'; SET LOCAL intervalstyle = 'postgres';"
                         + "SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'; SET LOCAL lc_monetary = 'C'");
             }
             return c;

@@ -57,6 +57,18 @@ public final class SourceInspection {
         return Catalog.strings(c, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1");
     }
 
+    /** Each extension's installed version (plpgsql, which every database has, aside). */
+    public static java.util.Map<String, String> extensionVersions(Connection c) throws SQLException {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql'");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return out;
+    }
+
     public static long largeObjects(Connection c) throws SQLException {
         return Catalog.number(c, "SELECT count(*) FROM pg_largeobject_metadata");
     }

@@ -5,8 +5,9 @@ import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
 import io.pgcaravan.delivery.SourceManifest;
-import io.pgcaravan.stage.prepare.DatabaseSetting;
 import io.pgcaravan.stage.prepare.RoleMigration;
+import io.pgcaravan.stage.prepare.DatabaseProperties;
+import io.pgcaravan.pg.PgTools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.CaravanConfig;
@@ -54,6 +55,8 @@ public class Prepare {
     RunStore store;
     @Inject
     ObjectMapper json;
+    @Inject
+    PgTools tools;
 
     public void prepare(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
@@ -73,7 +76,8 @@ public class Prepare {
                 String owner = create(maint, dst.database(), manifest.source());
                 store.setDestinationCreated(ctx.runId());
                 exchange.setProperty(StageDetail.PROPERTY, roles + "; created database " + dst.database() + " ("
-                        + manifest.source().encoding() + ", collate " + manifest.source().collate() + ", owner " + owner + ")");
+                        + manifest.source().encoding() + ", collate " + manifest.source().collate() + ", owner " + owner + ")"
+                        + properties(ctx, manifest));
                 return;
             }
         }
@@ -93,7 +97,14 @@ public class Prepare {
             store.setDestinationWasEmpty(ctx.runId());
         }
         exchange.setProperty(StageDetail.PROPERTY, roles + "; using existing database " + dst.database()
-                + (existing.isEmpty() ? " (empty)" : " (" + existing.size() + " tables already there)"));
+                + (existing.isEmpty() ? " (empty)" : " (" + existing.size() + " tables already there)") + properties(ctx, manifest));
+    }
+
+    /** The source database's comment, ACL, settings and per-role settings on the destination database, from the dump. */
+    private String properties(RunContext ctx, SourceManifest manifest) throws Exception {
+        int applied = DatabaseProperties.apply(ctx.job().destination(),
+                DatabaseProperties.statements(tools.path("pg_restore"), ctx, manifest));
+        return applied == 0 ? "; no database-level properties in the dump" : "; the source database's own properties (" + applied + " statements)";
     }
 
     /**
@@ -127,6 +138,7 @@ public class Prepare {
             drop(maint, dst.database());
             create(maint, dst.database(), manifest.source());
         }
+        properties(ctx, manifest);
     }
 
     /** Objects in a database that a new one made from template0 does not have. */
@@ -169,8 +181,9 @@ public class Prepare {
     }
 
     /**
-     * Creates the database as the guides do, with the source's encoding, collation, ctype, owner
-     * (when that role exists here) and settings. Returns the owner it got.
+     * Creates the database as the guides do, with the source's encoding, collation, ctype and owner
+     * (when that role exists here); its settings, comment and ACL come with the restore, from the
+     * dump (DatabaseProperties). Returns the owner it got.
      */
     private static String create(Connection maint, String database, SourceManifest.Source source) throws SQLException {
         boolean ownerExists = source.owner() != null
@@ -181,9 +194,6 @@ public class Prepare {
                 + (ownerExists ? " OWNER " + PgConnections.ident(source.owner()) : "");
         try (Statement st = maint.createStatement()) {
             st.execute(sql);
-            for (String setting : source.settings() == null ? List.<String>of() : source.settings()) {
-                st.execute("ALTER DATABASE " + PgConnections.ident(database) + " SET " + DatabaseSetting.sql(setting));
-            }
             return ownerExists ? source.owner() : Catalog.strings(maint, "SELECT current_user").get(0)
                     + " (the source's owner " + source.owner() + " does not exist here)";
         } catch (SQLException e) {

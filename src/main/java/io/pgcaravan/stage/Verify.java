@@ -8,6 +8,15 @@ import io.pgcaravan.delivery.SourceManifest;
 import io.pgcaravan.delivery.DumpSequences;
 import io.pgcaravan.stage.verify.TableCheck;
 import io.pgcaravan.stage.verify.Verification;
+import io.pgcaravan.stage.verify.SchemaComparison;
+import io.pgcaravan.stage.verify.SchemaDumps;
+import io.pgcaravan.live.Half;
+import io.pgcaravan.pg.ConnInfo;
+import io.pgcaravan.pg.PassFiles;
+import io.pgcaravan.store.RunRecord;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.JobConfig;
@@ -41,10 +50,12 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The verify stage: the destination against the manifest. Every table's rows counted the same way
- * (FROM ONLY, on verify.jobs connections at once), content checksums in checksum mode, the object
- * inventory per schema and kind, every sequence against the value the dump set, the number of
- * large objects. Any difference fails the run with the list of differences.
+ * The verify stage: the destination against the manifest and the dump. Every table's rows counted
+ * the same way (FROM ONLY, on verify.jobs connections at once), content checksums in checksum
+ * mode, the object inventory per schema and kind, every sequence against the value the dump set,
+ * the number of large objects, the extensions' versions, and the whole schema object by object
+ * (definitions, owners, privileges, comments, the database's own properties). Any difference
+ * fails the run with the list of differences.
  */
 @ApplicationScoped
 @Named("verify")
@@ -60,6 +71,8 @@ public class Verify {
     PgTools tools;
     @Inject
     Progress progress;
+    @Inject
+    PassFiles passFiles;
 
     public void verify(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
@@ -72,6 +85,8 @@ public class Verify {
         List<Verification.ObjectCheck> objects;
         List<Verification.SequenceCheck> sequences;
         Verification.LargeObjectCheck largeObjects;
+        Verification.SchemaCheck schema;
+        List<Verification.ExtensionCheck> extensions;
         try (Connection c = SnapshotReader.open(dst, dst.database(), null)) {
             Map<String, Catalog.Table> onDestination = new HashMap<>();
             for (Catalog.Table t : Catalog.tables(c)) {
@@ -92,8 +107,11 @@ public class Verify {
                     ctx.deliveryDir()));
             long lo = SourceInspection.largeObjects(c);
             largeObjects = new Verification.LargeObjectCheck(manifest.largeObjects(), lo, lo == manifest.largeObjects());
+            extensions = extensions(manifest, SourceInspection.extensionVersions(c));
+            schema = schema(ctx, manifest, selection.isEverything() ? List.of()
+                    : selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)));
         }
-        Verification verification = new Verification(tables, objects, sequences, largeObjects);
+        Verification verification = new Verification(tables, objects, sequences, largeObjects, schema, extensions);
         store.setVerification(ctx.runId(), contexts.toJson(verification));
         List<String> differences = verification.differences();
         if (!differences.isEmpty()) {
@@ -103,7 +121,35 @@ public class Verify {
         long rows = tables.stream().mapToLong(TableCheck::sourceRows).sum();
         exchange.setProperty(StageDetail.PROPERTY, tables.size() + " tables (" + rows + " rows), "
                 + objects.stream().mapToInt(Verification.ObjectCheck::expected).sum() + " objects, "
-                + sequences.size() + " sequences match" + (checksums ? ", content checksums too" : ""));
+                + sequences.size() + " sequences match" + (checksums ? ", content checksums too" : "")
+                + "; the schema matches (" + schema.compared() + " entries)");
+    }
+
+    /**
+     * The source's schema as the dump carries it against the destination's, both scripts kept
+     * in the run's work directory (SchemaComparison).
+     */
+    private Verification.SchemaCheck schema(RunContext ctx, SourceManifest manifest, List<String> selectionArgs) throws Exception {
+        Path dir = ctx.workDirMade();
+        Path source = dir.resolve("schema.source.sql");
+        Path destination = dir.resolve("schema.destination.sql");
+        JobConfig.DatabaseEndpoint dst = ctx.job().destination();
+        SchemaDumps.source(tools.path("pg_restore"), ctx.deliveryDir().resolve(DeliveryFiles.DUMP), source);
+        SchemaDumps.destination(tools.path("pg_dump"), ConnInfo.of(dst, dst.database(),
+                passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job())), selectionArgs, destination);
+        RunRecord run = store.find(ctx.runId()).orElseThrow();
+        return SchemaComparison.compare(Files.readString(source, StandardCharsets.UTF_8), Files.readString(destination, StandardCharsets.UTF_8),
+                new SchemaComparison.Options(manifest.source().database(), dst.database(), !ctx.options().noOwner(),
+                        !run.destinationCreated()));
+    }
+
+    /** Each extension the source had, at the version it had (a manifest from before versions were kept has none to compare). */
+    static List<Verification.ExtensionCheck> extensions(SourceManifest manifest, Map<String, String> found) {
+        if (manifest.extensionVersions() == null) {
+            return List.of();
+        }
+        return manifest.extensionVersions().entrySet().stream().map(e -> new Verification.ExtensionCheck(e.getKey(), e.getValue(),
+                found.get(e.getKey()), e.getValue().equals(found.get(e.getKey())))).toList();
     }
 
     private static TableCheck tableCheck(SourceManifest.TableRows expected, TableContent.Counted found) {

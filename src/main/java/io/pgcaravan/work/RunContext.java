@@ -13,7 +13,19 @@ import java.nio.file.Path;
  * @param stagingDir   the run's local staging directory (export half)
  * @param deliveryDir  the run's delivery directory in the drop directory, as the import half sees it
  * @param remoteDir    the run's delivery directory on the intermediate host, as the SFTP client sees it
+ * @param workDir      the import half's own directory for the run, outside the drop directory
+ *                     ({@code <data-dir>/work/<run-id>}): the restore's lists and the verification's
+ *                     schema scripts, kept for a DBA to read
  */
 public record RunContext(String runId, String jobName, JobConfig job, RunOptions options,
-                         Path stagingDir, Path deliveryDir, String remoteDir) {
+                         Path stagingDir, Path deliveryDir, String remoteDir, Path workDir) {
+
+    /** The work directory, made (owner only) if it is not there yet. */
+    public Path workDirMade() throws java.io.IOException {
+        if (!java.nio.file.Files.isDirectory(workDir)) {
+            java.nio.file.Files.createDirectories(workDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
+        return workDir;
+    }
 }

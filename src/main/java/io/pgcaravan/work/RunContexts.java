@@ -40,7 +40,8 @@ public class RunContexts {
         Path staging = stagingRoot(job).resolve(runId);
         Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
         String remote = job.intermediateIfConfigured().map(i -> i.dropDir().replaceAll("/+$", "") + "/" + runId).orElse(null);
-        return new RunContext(runId, run.job(), job, run.options(), staging, delivery, remote);
+        Path work = config.dataDir().resolve("work").resolve(runId).toAbsolutePath().normalize();
+        return new RunContext(runId, run.job(), job, run.options(), staging, delivery, remote, work);
     }
 
     public JobConfig job(String jobName) {

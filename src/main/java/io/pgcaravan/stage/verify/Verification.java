@@ -4,10 +4,34 @@ import java.util.List;
 
 /**
  * Everything the verification compared, each with its verdict: the tables' rows (and content
- * checksums in checksum mode), the objects per schema and kind, the sequences, the large objects.
+ * checksums in checksum mode), the objects per schema and kind, the sequences, the large objects,
+ * the schema object by object (definitions, owners, privileges, comments, the database's own
+ * properties) and the extensions' versions.
  */
 public record Verification(List<TableCheck> tables, List<ObjectCheck> objects, List<SequenceCheck> sequences,
-                           LargeObjectCheck largeObjects) {
+                           LargeObjectCheck largeObjects, SchemaCheck schema, List<ExtensionCheck> extensions) {
+
+    /**
+     * The schema, entry by entry as pg_dump divides it: how many the source's dump had, how many
+     * matched, every difference, and what was allowed to differ and why.
+     */
+    public record SchemaCheck(int compared, int matched, List<SchemaDifference> differences, List<Allowed> allowed) {
+    }
+
+    /** One difference in one object: its entry ("TABLE shop.orders"), what differs, the source's and the destination's statement. */
+    public record SchemaDifference(String object, String what, String expected, String found) {
+        public String describe() {
+            return object + ": " + what + (expected == null ? "" : ", expected " + expected)
+                    + (found == null ? "" : ", found " + found);
+        }
+    }
+
+    /** Something the run allows to differ, and why. */
+    public record Allowed(String what, String why) {
+    }
+
+    public record ExtensionCheck(String extension, String expectedVersion, String foundVersion, boolean match) {
+    }
 
     /** The objects of one kind in one schema: how many the source had, how many arrived, which are missing or extra. */
     public record ObjectCheck(String schema, String kind, int expected, int found, List<String> missing, List<String> extra,
@@ -52,6 +76,15 @@ public record Verification(List<TableCheck> tables, List<ObjectCheck> objects, L
         }
         if (largeObjects != null && !largeObjects.match()) {
             out.add("large objects: expected " + largeObjects.expected() + ", found " + largeObjects.found());
+        }
+        if (schema != null) {
+            schema.differences().forEach(d -> out.add(d.describe()));
+        }
+        for (ExtensionCheck e : extensions == null ? List.<ExtensionCheck>of() : extensions) {
+            if (!e.match()) {
+                out.add("extension " + e.extension() + ": expected version " + e.expectedVersion() + ", found "
+                        + (e.foundVersion() == null ? "none" : e.foundVersion()));
+            }
         }
         return out;
     }

@@ -1,0 +1,47 @@
+package io.pgcaravan.it;
+
+import io.pgcaravan.check.IndependentChecker;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The nasty fixture, and the independent checker's verdict on a test job's two databases. */
+final class Faithful {
+
+    static final Path ROLES = Path.of("src/test/resources/nasty-roles.sql");
+    static final Path NASTY = Path.of("src/test/resources/nasty.sql");
+
+    private Faithful() {
+    }
+
+    /** A job's source made from the nasty fixture (with psql: it uses psql variables), no destination. */
+    static void freshNastyJob(String job) throws Exception {
+        String db = StackResource.sourceDb(job);
+        psql("postgres", ROLES);
+        Stack.execSource("postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        Stack.execSource("postgres", "CREATE DATABASE " + db + " OWNER " + Stack.ADMIN);
+        psql(db, NASTY);
+        Stack.dropDestination(StackResource.destinationDb(job));
+    }
+
+    /** What the independent checker finds different between the job's source and destination databases. */
+    static List<String> differences(String job) throws Exception {
+        return IndependentChecker.differences(
+                new IndependentChecker.Side(Stack.SOURCE_PORT, Stack.ADMIN, Stack.sourcePassword(), StackResource.sourceDb(job)),
+                new IndependentChecker.Side(Stack.DESTINATION_PORT, Stack.ADMIN, Stack.destinationPassword(), StackResource.destinationDb(job)),
+                // the destination's administrator is its own: a migration leaves existing roles as they are
+                IndependentChecker.Allow.own(Stack.ADMIN, "postgres"));
+    }
+
+    private static void psql(String database, Path script) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("psql", "--quiet", "--no-psqlrc", "--set=ON_ERROR_STOP=1", "--set=db=" + database,
+                "--host=127.0.0.1", "--port=" + Stack.SOURCE_PORT, "--username=" + Stack.ADMIN, "--dbname=" + database,
+                "--file=" + script).redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", Stack.sourcePassword());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("psql " + script + " into " + database + " failed: " + out);
+        }
+    }
+}
