@@ -17,6 +17,10 @@ BEGIN
         ALTER ROLE nasty_clerk SET work_mem = '8MB';
         GRANT nasty_group TO nasty_clerk WITH ADMIN OPTION;
     END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nasty_unrelated') THEN
+        -- nothing in the database refers to it: a migration of the database leaves it behind
+        CREATE ROLE nasty_unrelated SUPERUSER LOGIN;
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nasty_auditor') THEN
         CREATE ROLE nasty_auditor NOLOGIN BYPASSRLS;
     END IF;

@@ -147,6 +147,17 @@ public interface JobConfig {
          */
         @WithDefault("true")
         boolean passwords();
+
+        /**
+         * Which roles travel: {@code needed}, the roles the database needs (the owners of its
+         * objects, every grantee and grantor, policy and default-privilege roles, roles with
+         * settings in it, the members of these and the roles they are members of), or
+         * {@code all} of the source cluster's roles.
+         */
+        @WithDefault("needed")
+        RoleScope scope();
+
+        enum RoleScope { NEEDED, ALL }
     }
 
     /** How long a failing stage is retried, by the kind of failure (measured from its first failure). */

@@ -28,7 +28,10 @@ public final class DeliveryFiles {
     public static final String MANIFEST = "manifest.json";
     /** The source's roles as pg_dumpall wrote them (0600: it holds password hashes). */
     public static final String ROLES = "roles.sql";
-    /** The role statements the import half ran, as rewritten for the destination (0600). */
+    /**
+     * The role statements the import half ran, as rewritten for the destination, passwords
+     * masked: in the run's work directory, never in the drop directory (0600).
+     */
     public static final String ROLES_APPLIED = "roles.applied.sql";
     public static final String CHECKSUMS = "sha256";
     public static final String DONE = "DONE";

@@ -1,5 +1,6 @@
 package io.pgcaravan.run;
 
+import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.live.ActiveRuns;
 import io.pgcaravan.live.Half;
 
@@ -103,6 +104,8 @@ public class RunHooks {
         changed.fire(new RunChanged(runId));
         runLog.info(LOG, runId, "SUCCEEDED");
         removeStaging(runId);
+        // the roles' password hashes have no business on the intermediate host once they are on the destination
+        Files.deleteIfExists(contexts.of(runId).deliveryDir().resolve(DeliveryFiles.ROLES));
     }
 
     /** A succeeded run's local staging copy goes: the verified delivery is the copy that counts now. */

@@ -18,6 +18,15 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
 
+import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.delivery.RolesFile;
+import io.pgcaravan.pg.NeededRoles;
+import io.pgcaravan.pg.PgConnections;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,5 +67,29 @@ public class Roles {
         ToolCall.set(exchange.getMessage(), tools.path("pg_dumpall"), args);
         exchange.setProperty(StageDetail.PROPERTY, ctx.job().roles().passwords() ? "roles with their passwords" : "roles without passwords");
         return true;
+    }
+
+    /**
+     * After pg_dumpall: with roles.scope=needed (the default) only the roles the database needs
+     * stay in the file (NeededRoles): a migrated database does not bring every role of its
+     * cluster, such as an unrelated superuser.
+     */
+    public void select(Exchange exchange) throws Exception {
+        RunContext ctx = contexts.of(exchange);
+        String detail = exchange.getProperty(StageDetail.PROPERTY, String.class);
+        if (ctx.job().roles().scope() == JobConfig.Roles.RoleScope.ALL) {
+            exchange.setProperty(StageDetail.PROPERTY, detail + ", every role of the source (roles.scope=all)");
+            return;
+        }
+        Set<String> needed;
+        try (Connection c = PgConnections.open(ctx.job().source(), ctx.job().source().database())) {
+            needed = NeededRoles.of(c);
+        }
+        Path file = ctx.stagingDir().resolve(DeliveryFiles.ROLES);
+        RolesFile.Selected selected = RolesFile.select(Files.readString(file, StandardCharsets.UTF_8), needed);
+        Files.writeString(file, selected.script(), StandardCharsets.UTF_8);
+        exchange.setProperty(StageDetail.PROPERTY, detail + ", the " + selected.kept().size() + " the database needs ("
+                + String.join(", ", selected.kept()) + ")" + (selected.leftOut().isEmpty() ? ""
+                : "; " + selected.leftOut().size() + " left behind (roles.scope=all takes them too)"));
     }
 }

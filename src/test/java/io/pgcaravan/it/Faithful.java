@@ -21,8 +21,16 @@ final class Faithful {
         Stack.execSource("postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
         Stack.execSource("postgres", "CREATE DATABASE " + db + " OWNER " + Stack.ADMIN);
         psql(db, NASTY);
-        Stack.dropDestination(StackResource.destinationDb(job));
+        // the destination as the run finds it: none of the nasty roles, so that the run makes them all
+        for (String other : NASTY_JOBS) {
+            Stack.dropDestination(StackResource.destinationDb(other));
+        }
+        Stack.execDestination("postgres", "DROP ROLE IF EXISTS nasty_unrelated, " + String.join(", ", NASTY_ROLES));
     }
+
+    /** The jobs whose destinations hold objects of the nasty roles. */
+    static final List<String> NASTY_JOBS = List.of("it-nasty", "it-nasty-broken");
+    static final List<String> NASTY_ROLES = List.of("nasty_group", "nasty_owner", "nasty_lead", "nasty_clerk", "nasty_auditor");
 
     /** What the independent checker finds different between the job's source and destination databases. */
     static List<String> differences(String job) throws Exception {

@@ -39,6 +39,14 @@ class FidelityTest {
         assertThat(run.getInt("verification.schema.compared")).isGreaterThan(60)
                 .isEqualTo(run.getInt("verification.schema.matched"));
         assertThat(run.getList("verification.extensions")).isEmpty();
+        assertThat(run.getInt("verification.roles.compared")).as("every nasty role was made by the run").isEqualTo(5);
+        assertThat(run.getString("stages.find { it.name == 'roles' }.detail"))
+                .contains("the database needs").contains("nasty_auditor").doesNotContain("nasty_unrelated");
+        try (var c = Stack.destination("postgres")) {
+            assertThat(Stack.strings(c, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'nasty%'"))
+                    .as("an unrelated superuser of the source stays behind").doesNotContain("nasty_unrelated")
+                    .containsAll(Faithful.NASTY_ROLES);
+        }
     }
 
     /** One way to break the destination, how to mend it, and what the verification must then say. */
@@ -140,6 +148,18 @@ class FidelityTest {
             new Corruption("a sequence moved",
                     "SELECT setval('app.\"Odd \"\"seq\"\"\"', 99)", "SELECT setval('app.\"Odd \"\"seq\"\"\"', 10)",
                     "sequence app.Odd \"seq\": expected last_value 10"),
+            new Corruption("a role's attribute changed",
+                    "ALTER ROLE nasty_auditor NOBYPASSRLS", "ALTER ROLE nasty_auditor BYPASSRLS",
+                    "ROLE nasty_auditor: attribute, expected BYPASSRLS", "ROLE nasty_auditor: attribute, found NOBYPASSRLS"),
+            new Corruption("a role's membership revoked",
+                    "REVOKE nasty_group FROM nasty_lead", "GRANT nasty_group TO nasty_lead",
+                    "ROLE nasty_lead: attribute, expected member of nasty_group"),
+            new Corruption("a role's own setting reset",
+                    "ALTER ROLE nasty_clerk RESET work_mem", "ALTER ROLE nasty_clerk SET work_mem = '8MB'",
+                    "ROLE nasty_clerk: attribute, expected ALTER ROLE nasty_clerk SET work_mem TO '8MB'"),
+            new Corruption("a role's comment changed",
+                    "COMMENT ON ROLE nasty_group IS 'another group'", "COMMENT ON ROLE nasty_group IS 'a group'",
+                    "ROLE nasty_group: attribute, expected COMMENT ON ROLE nasty_group IS 'a group'"),
             new Corruption("a schema's comment removed",
                     "COMMENT ON SCHEMA \"Sales\" IS NULL", "COMMENT ON SCHEMA \"Sales\" IS 'mixed case; with a ''quote'''",
                     "COMMENT SCHEMA \"Sales\": missing on the destination"));

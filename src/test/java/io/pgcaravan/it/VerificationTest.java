@@ -83,13 +83,16 @@ class VerificationTest {
         JsonPath again = Api.awaitFinished(id);
 
         assertThat(again.getString("status")).isEqualTo("FAILED");
-        assertThat(again.getString("error")).startsWith("verify: verification found 4 differences: ")
+        // the inventory names the lost view and trigger per schema and kind, the schema comparison by their definitions
+        assertThat(again.getString("error")).startsWith("verify: verification found 6 differences: ")
+                .contains("TRIGGER shop.orders orders_count: missing on the destination, expected CREATE TRIGGER orders_count")
+                .contains("VIEW shop.customer_totals: missing on the destination, expected CREATE VIEW shop.customer_totals AS")
                 .contains("table shop.events_2026: expected 1757 rows, found 1756")
                 .contains("view in schema shop: expected 1, found 0; missing: customer_totals")
                 .contains("trigger in schema shop: expected 1, found 0; missing: orders.orders_count")
                 .contains("sequence shop.orders_id_seq: expected last_value 10000 (is_called true), found 5 (is_called true)");
         assertThat(Api.viewer().accept("text/html").get("/api/runs/" + id + "/report").then().extract().asString())
-                .contains("FAILED: verify: verification found 4 differences");
+                .contains("FAILED: verify: verification found 6 differences").contains("<h2>Schema</h2>");
     }
 
     @Test

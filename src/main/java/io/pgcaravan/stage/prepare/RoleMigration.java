@@ -1,5 +1,7 @@
 package io.pgcaravan.stage.prepare;
 
+import io.pgcaravan.delivery.RolesFile;
+import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.stage.io.Staging;
 
@@ -38,10 +40,14 @@ public final class RoleMigration {
         if (!ctx.job().roles().migrate() || !Files.exists(script)) {
             return "roles not migrated";
         }
+        Path audit = ctx.workDirMade().resolve(DeliveryFiles.ROLES_APPLIED);
+        if (Files.exists(audit)) {
+            // written once the roles were committed: an earlier attempt of this run made them
+            return "roles migrated by an earlier attempt (" + audit.getFileName() + ")";
+        }
         Set<String> existing = new HashSet<>(Catalog.strings(maint, "SELECT rolname FROM pg_roles"));
         JobConfig.Flavour flavour = ctx.job().flavour();
         RoleScript.Rewritten roles = RoleScript.rewrite(Files.readString(script, StandardCharsets.UTF_8), flavour, existing);
-        keepForAudit(ctx.deliveryDir().resolve(DeliveryFiles.ROLES_APPLIED), roles);
 
         boolean autoCommit = maint.getAutoCommit();
         maint.setAutoCommit(false);
@@ -62,15 +68,23 @@ public final class RoleMigration {
         } finally {
             maint.setAutoCommit(autoCommit);
         }
+        keepForAudit(audit, roles);
         roles.warnings().forEach(w -> runLog.warn(LOG, ctx.runId(), String.format("roles: %s", w)));
         return roles.created().size() + " roles created (" + flavour.name().toLowerCase() + "), "
                 + roles.kept().size() + " already there";
     }
 
+    /**
+     * What the run did to the roles, in its work directory (not the drop directory): the roles
+     * it created and those it found, and the statements it ran with their passwords masked, for
+     * audit and for the verification, which compares the destination's roles with them.
+     */
     private static void keepForAudit(Path file, RoleScript.Rewritten roles) throws IOException {
         StringBuilder sb = new StringBuilder("-- role statements pg-caravan ran on the destination\n");
+        sb.append(RolesFile.CREATED).append(String.join(" ", roles.created().stream().map(PgConnections::ident).toList())).append('\n');
+        sb.append(RolesFile.KEPT).append(String.join(" ", roles.kept().stream().map(PgConnections::ident).toList())).append('\n');
         roles.warnings().forEach(w -> sb.append("-- ").append(w).append('\n'));
-        roles.statements().forEach(s -> sb.append(s.sql()).append('\n'));
+        roles.statements().forEach(s -> sb.append(s.shown()).append('\n'));
         Staging.privateFile(file);
         Files.writeString(file, sb, StandardCharsets.UTF_8);
     }

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage.prepare;
 
+import io.pgcaravan.delivery.RolesFile;
 import io.pgcaravan.config.JobConfig.Flavour;
 
 import java.util.ArrayList;
@@ -31,12 +32,11 @@ public final class RoleScript {
     }
 
     static final Pattern PASSWORD = Pattern.compile("PASSWORD\\s+'(?:[^']|'')*'", Pattern.CASE_INSENSITIVE);
-    private static final String IDENT = "(\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*)";
-    private static final Pattern CREATE = Pattern.compile("CREATE ROLE " + IDENT + ";");
-    private static final Pattern ALTER_WITH = Pattern.compile("ALTER ROLE " + IDENT + " WITH (.*);");
-    private static final Pattern ALTER_OTHER = Pattern.compile("ALTER ROLE " + IDENT + " (SET|IN DATABASE|RESET) .*;");
-    private static final Pattern GRANT = Pattern.compile("GRANT " + IDENT + " TO " + IDENT + "(.*?)(?: GRANTED BY " + IDENT + ")?;");
-    private static final Pattern ROLE_COMMENT = Pattern.compile("(?:COMMENT ON|SECURITY LABEL FOR \\S+ ON) ROLE " + IDENT + " .*;");
+    private static final Pattern CREATE = RolesFile.CREATE;
+    private static final Pattern ALTER_WITH = RolesFile.ALTER_WITH;
+    private static final Pattern ALTER_OTHER = RolesFile.ALTER_OTHER;
+    private static final Pattern GRANT = RolesFile.GRANT;
+    private static final Pattern ROLE_COMMENT = RolesFile.ROLE_COMMENT;
     /** Attribute words of ALTER ROLE ... WITH, with their argument where they take one. */
     private static final Pattern ATTRIBUTE = Pattern.compile(
             "(CONNECTION LIMIT -?\\d+|VALID UNTIL '(?:[^']|'')*'|PASSWORD '(?:[^']|'')*'|PASSWORD NULL|[A-Z]+)");
@@ -136,8 +136,7 @@ public final class RoleScript {
         return out;
     }
 
-    /** A role name as the catalog has it: quotes removed (and doubled quotes undone), or as written. */
     static String name(String ident) {
-        return ident.startsWith("\"") ? ident.substring(1, ident.length() - 1).replace("\"\"", "\"") : ident;
+        return RolesFile.name(ident);
     }
 }

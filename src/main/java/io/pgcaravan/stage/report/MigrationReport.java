@@ -1,6 +1,7 @@
 package io.pgcaravan.stage.report;
 
 import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.RolesFile;
 import io.pgcaravan.work.RunContexts;
 
 import io.pgcaravan.delivery.SourceManifest;
@@ -83,7 +84,36 @@ public class MigrationReport {
         r.set("precheck", parse(run.precheckJson()));
         r.set("verification", parse(run.verificationJson()));
         r.set("attempts", json.valueToTree(store.attempts(runId)));
+        r.putPOJO("roles", roles(ctx));
         return r;
+    }
+
+    /**
+     * What the run did to the roles, from its audit file: created, found already there, and how
+     * they were rewritten for the destination (null when it migrated none).
+     */
+    private static java.util.Map<String, Object> roles(RunContext ctx) {
+        Path audit = ctx.workDir().resolve(DeliveryFiles.ROLES_APPLIED);
+        if (!Files.isReadable(audit)) {
+            return null;
+        }
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        java.util.List<String> notes = new java.util.ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(audit)) {
+                if (line.startsWith(RolesFile.CREATED)) {
+                    out.put("created", line.substring(RolesFile.CREATED.length()).trim());
+                } else if (line.startsWith(RolesFile.KEPT)) {
+                    out.put("kept", line.substring(RolesFile.KEPT.length()).trim());
+                } else if (line.startsWith("-- ") && !line.startsWith("-- role statements")) {
+                    notes.add(line.substring(3));
+                }
+            }
+        } catch (java.io.IOException e) {
+            return null;
+        }
+        out.put("rewritten", notes);
+        return out;
     }
 
     private SourceManifest manifest(RunContext ctx) {

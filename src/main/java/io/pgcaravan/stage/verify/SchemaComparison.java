@@ -33,10 +33,19 @@ public final class SchemaComparison {
     /** The database's name in its own entries, on both sides: it may be restored under another. */
     static final String DATABASE = "\"<database>\"";
 
-    /** What the run allows to differ. */
+    /**
+     * What the run allows to differ. {@code sourceReadOnly}: the source database's own
+     * default_transaction_read_only (null if it has none), as the manifest read it: the dump may
+     * have caught the run's write freeze instead.
+     */
     public record Options(String sourceDatabase, String destinationDatabase, boolean ownersAndPrivileges,
-                          boolean destinationExistedBefore) {
+                          boolean destinationExistedBefore, String sourceReadOnly) {
+        public Options(String sourceDatabase, String destinationDatabase, boolean ownersAndPrivileges, boolean destinationExistedBefore) {
+            this(sourceDatabase, destinationDatabase, ownersAndPrivileges, destinationExistedBefore, null);
+        }
     }
+
+    private static final String READ_ONLY = "ALTER DATABASE " + "\"<database>\"" + " SET default_transaction_read_only TO ";
 
     /** One object's entry: its statements, normalised. */
     record Entry(String type, String schema, String name, String owner, List<String> statements) {
@@ -49,7 +58,7 @@ public final class SchemaComparison {
     }
 
     public static Verification.SchemaCheck compare(String source, String destination, Options options) {
-        Map<String, List<Entry>> expected = byKey(parse(source, options.sourceDatabase(), options));
+        Map<String, List<Entry>> expected = byKey(unfrozen(parse(source, options.sourceDatabase(), options), options));
         Map<String, List<Entry>> found = byKey(parse(destination, options.destinationDatabase(), options));
         List<Verification.SchemaDifference> differences = new ArrayList<>();
         List<String> extraAllowed = new ArrayList<>();
@@ -137,6 +146,26 @@ public final class SchemaComparison {
         Map<String, List<Entry>> out = new TreeMap<>();
         for (Entry e : entries) {
             out.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e);
+        }
+        return out;
+    }
+
+    /** The source's entries with the database's read-only default as the source really has it (not as a write freeze left it). */
+    private static List<Entry> unfrozen(List<Entry> entries, Options options) {
+        // a dump of a selection has no database entries at all: then there is nothing to put right
+        List<Entry> out = new ArrayList<>();
+        for (Entry e : entries) {
+            if (!e.type().equals("DATABASE PROPERTIES")) {
+                out.add(e);
+                continue;
+            }
+            List<String> statements = new ArrayList<>(e.statements().stream().filter(s -> !s.startsWith(READ_ONLY)).toList());
+            if (options.sourceReadOnly() != null) {
+                statements.add(READ_ONLY + "'" + options.sourceReadOnly().replace("'", "''") + "'");
+            }
+            if (!statements.isEmpty()) {
+                out.add(new Entry(e.type(), e.schema(), e.name(), e.owner(), statements));
+            }
         }
         return out;
     }

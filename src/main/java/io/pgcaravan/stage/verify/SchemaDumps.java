@@ -39,4 +39,10 @@ public final class SchemaDumps {
         cmd.add("--dbname=" + conninfo);
         ToolRuns.run(cmd, 60);
     }
+
+    /** The destination's roles, without passwords (which a managed destination lets nobody read). */
+    public static void roles(String pgDumpall, String conninfo, Path file) throws IOException, InterruptedException {
+        ToolRuns.run(List.of(pgDumpall, "--roles-only", "--no-role-passwords", "--no-password", "--file=" + file,
+                "--dbname=" + conninfo), 10);
+    }
 }

@@ -6,10 +6,14 @@ import java.util.List;
  * Everything the verification compared, each with its verdict: the tables' rows (and content
  * checksums in checksum mode), the objects per schema and kind, the sequences, the large objects,
  * the schema object by object (definitions, owners, privileges, comments, the database's own
- * properties) and the extensions' versions.
+ * properties), the extensions' versions and the roles the run created.
  */
 public record Verification(List<TableCheck> tables, List<ObjectCheck> objects, List<SequenceCheck> sequences,
-                           LargeObjectCheck largeObjects, SchemaCheck schema, List<ExtensionCheck> extensions) {
+                           LargeObjectCheck largeObjects, SchemaCheck schema, List<ExtensionCheck> extensions, RoleCheck roles) {
+
+    /** The roles the run created, each as it created it; {@code kept}: roles the destination had already, left as they were. */
+    public record RoleCheck(int compared, List<SchemaDifference> differences, List<String> kept) {
+    }
 
     /**
      * The schema, entry by entry as pg_dump divides it: how many the source's dump had, how many
@@ -79,6 +83,9 @@ public record Verification(List<TableCheck> tables, List<ObjectCheck> objects, L
         }
         if (schema != null) {
             schema.differences().forEach(d -> out.add(d.describe()));
+        }
+        if (roles != null) {
+            roles.differences().forEach(d -> out.add(d.describe()));
         }
         for (ExtensionCheck e : extensions == null ? List.<ExtensionCheck>of() : extensions) {
             if (!e.match()) {
