@@ -29,9 +29,9 @@ class PrepareTest {
 
     /** The jobs this test runs (see TestJob). */
     static final List<TestJob> JOBS = List.of(
-            TestJob.named("it-prep"),
-            TestJob.named("it-rds").set("flavour", "rds"),
-            TestJob.named("it-polar").set("flavour", "polardb"),
+            TestJob.named("it-prep").set("roles.scope", "all"),
+            TestJob.named("it-rds").set("flavour", "rds").set("roles.scope", "all"),
+            TestJob.named("it-polar").set("flavour", "polardb").set("roles.scope", "all"),
             TestJob.named("it-select").directory(2).restoreMode("parallel")
                     .set("select.include-schemas", "shop,Other*").set("select.exclude-tables", "shop.audit*"),
             TestJob.named("it-ignore").set("conflicts", "ignore"),
@@ -84,12 +84,15 @@ class PrepareTest {
                 String hash = "SELECT rolpassword FROM pg_authid WHERE rolname = 'it_member'";
                 assertThat(Stack.strings(dst, hash)).isEqualTo(Stack.strings(src, hash));
             }
-            // the statements run are kept with the run, private; no password hash in the log
-            Path applied = Stack.DROP.resolve(id).resolve("roles.applied.sql");
-            assertThat(Files.readString(applied)).contains("CREATE ROLE it_member;", "GRANT it_owner TO it_member;");
+            // the statements run are kept with the run, private, passwords masked, outside the drop
+            // directory; no password hash in the log; roles.sql leaves the intermediate host once
+            // the run succeeded
+            Path applied = StackResource.TEST_DATA.resolve("work").resolve(id).resolve("roles.applied.sql");
+            assertThat(Files.readString(applied)).contains("CREATE ROLE it_member;", "GRANT it_owner TO it_member;")
+                    .contains("-- created: ").doesNotContain("SCRAM-SHA-256$");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(applied))).isEqualTo("rw-------");
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(Stack.DROP.resolve(id).resolve("roles.sql"))))
-                    .isEqualTo("rw-------");
+            assertThat(Stack.DROP.resolve(id).resolve("roles.applied.sql")).doesNotExist();
+            assertThat(Stack.DROP.resolve(id).resolve("roles.sql")).doesNotExist();
             assertThat(Files.readString(StackResource.TEST_DATA.resolve("caravan.log"))).doesNotContain("SCRAM-SHA-256$");
         } finally {
             Stack.dropDestination(StackResource.destinationDb(job));
