@@ -120,7 +120,7 @@ class ArchitectureTest {
                 String name = f.getFileName().toString().replace(".java", "");
                 // the code without comments, strings and import lines: what a simple name there refers to
                 String code = text.replaceAll("(?m)^(package|import) .*$", "")
-                        .replaceAll("//.*|/\\*[\\s\\S]*?\\*/|\"(?:\\\\.|[^\"\\\\])*\"", "");
+                        .replaceAll("\"\"\"[\\s\\S]*?\"\"\"|//.*|/\\*[\\s\\S]*?\\*/|\"(?:\\\\.|[^\"\\\\])*+\"", "");
                 String imports = String.join("\n", text.lines().filter(l -> l.startsWith("import io.pgcaravan.")).toList());
                 out.add(new Source(pkg, name, imports + "\n" + code, code, text));
             }

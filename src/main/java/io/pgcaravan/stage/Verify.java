@@ -8,17 +8,7 @@ import io.pgcaravan.delivery.SourceManifest;
 import io.pgcaravan.delivery.DumpSequences;
 import io.pgcaravan.stage.verify.TableCheck;
 import io.pgcaravan.stage.verify.Verification;
-import io.pgcaravan.stage.verify.SchemaComparison;
-import io.pgcaravan.stage.verify.SchemaDumps;
-import io.pgcaravan.stage.verify.RoleComparison;
-import io.pgcaravan.delivery.RolesFile;
-import io.pgcaravan.live.Half;
-import io.pgcaravan.pg.ConnInfo;
-import io.pgcaravan.pg.PassFiles;
-import io.pgcaravan.store.RunRecord;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.pgcaravan.stage.verify.SchemaAndRoles;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgcaravan.config.JobConfig;
@@ -74,7 +64,7 @@ public class Verify {
     @Inject
     Progress progress;
     @Inject
-    PassFiles passFiles;
+    SchemaAndRoles schemaAndRoles;
 
     public void verify(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
@@ -110,10 +100,10 @@ public class Verify {
             long lo = SourceInspection.largeObjects(c);
             largeObjects = new Verification.LargeObjectCheck(manifest.largeObjects(), lo, lo == manifest.largeObjects());
             extensions = extensions(manifest, SourceInspection.extensionVersions(c));
-            schema = schema(ctx, manifest, selection.isEverything() ? List.of()
+            schema = schemaAndRoles.schema(ctx, manifest, selection.isEverything() ? List.of()
                     : selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)));
         }
-        Verification verification = new Verification(tables, objects, sequences, largeObjects, schema, extensions, roles(ctx));
+        Verification verification = new Verification(tables, objects, sequences, largeObjects, schema, extensions, schemaAndRoles.roles(ctx));
         store.setVerification(ctx.runId(), contexts.toJson(verification));
         List<String> differences = verification.differences();
         if (!differences.isEmpty()) {
@@ -125,53 +115,6 @@ public class Verify {
                 + objects.stream().mapToInt(Verification.ObjectCheck::expected).sum() + " objects, "
                 + sequences.size() + " sequences match" + (checksums ? ", content checksums too" : "")
                 + "; the schema matches (" + schema.compared() + " entries)");
-    }
-
-    /**
-     * The source's schema as the dump carries it against the destination's, both scripts kept
-     * in the run's work directory (SchemaComparison).
-     */
-    private Verification.SchemaCheck schema(RunContext ctx, SourceManifest manifest, List<String> selectionArgs) throws Exception {
-        Path dir = ctx.workDirMade();
-        Path source = dir.resolve("schema.source.sql");
-        Path destination = dir.resolve("schema.destination.sql");
-        JobConfig.DatabaseEndpoint dst = ctx.job().destination();
-        SchemaDumps.source(tools.path("pg_restore"), ctx.deliveryDir().resolve(DeliveryFiles.DUMP), source);
-        SchemaDumps.destination(tools.path("pg_dump"), ConnInfo.of(dst, dst.database(),
-                passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job())), selectionArgs, destination);
-        RunRecord run = store.find(ctx.runId()).orElseThrow();
-        return SchemaComparison.compare(Files.readString(source, StandardCharsets.UTF_8), Files.readString(destination, StandardCharsets.UTF_8),
-                new SchemaComparison.Options(manifest.source().database(), dst.database(), !ctx.options().noOwner(),
-                        !run.destinationCreated(), readOnly(manifest)));
-    }
-
-    /** The source database's own default_transaction_read_only, as the manifest read it (not the write freeze's). */
-    private static String readOnly(SourceManifest manifest) {
-        return manifest.source().settings() == null ? null : manifest.source().settings().stream()
-                .filter(x -> x.startsWith("default_transaction_read_only=")).map(x -> x.substring(x.indexOf('=') + 1))
-                .findFirst().orElse(null);
-    }
-
-    /** The roles this run created against the destination's; null when it migrated none. */
-    private Verification.RoleCheck roles(RunContext ctx) throws Exception {
-        Path applied = ctx.workDir().resolve(DeliveryFiles.ROLES_APPLIED);
-        if (!Files.exists(applied)) {
-            return null;
-        }
-        List<String> lines = Files.readAllLines(applied, StandardCharsets.UTF_8);
-        Path found = ctx.workDir().resolve("roles.destination.sql");
-        JobConfig.DatabaseEndpoint dst = ctx.job().destination();
-        SchemaDumps.roles(tools.path("pg_dumpall"), ConnInfo.of(dst, dst.maintenanceDatabase(),
-                passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job())), found);
-        return RoleComparison.compare(lines.stream().filter(l -> !l.startsWith("--")).toList(),
-                header(lines, RolesFile.CREATED), header(lines, RolesFile.KEPT), Files.readString(found, StandardCharsets.UTF_8));
-    }
-
-    private static List<String> header(List<String> lines, String prefix) {
-        return lines.stream().filter(l -> l.startsWith(prefix)).findFirst()
-                .map(l -> java.util.Arrays.stream(l.substring(prefix.length()).trim().split(" (?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)"))
-                        .filter(x -> !x.isBlank()).map(RolesFile::name).toList())
-                .orElse(List.of());
     }
 
     /** Each extension the source had, at the version it had (a manifest from before versions were kept has none to compare). */

@@ -50,6 +50,7 @@ class DefaultsTest {
         }
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(JOB)).as("the independent checker").isEmpty();
         assertThat(run.getString("options.dumpFormat")).isEqualTo("DIRECTORY");
         assertThat(run.getInt("options.dumpJobs")).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(run.getString("options.restoreMode")).isEqualTo("AUTO");
@@ -63,8 +64,10 @@ class DefaultsTest {
         MigrationTest.assertDelivery(id, true);
 
         // the checksums of files hashed on their way up during the dump are those of the files
+        // (all but roles.sql, which leaves the drop directory once the run succeeded)
         Path delivery = Stack.DROP.resolve(id);
-        Process check = new ProcessBuilder("sha256sum", "--check", "--strict", "sha256").directory(delivery.toFile())
+        assertThat(delivery.resolve("roles.sql")).doesNotExist();
+        Process check = new ProcessBuilder("sha256sum", "--check", "--strict", "--ignore-missing", "sha256").directory(delivery.toFile())
                 .redirectErrorStream(true).start();
         String out = new String(check.getInputStream().readAllBytes());
         assertThat(check.waitFor()).as(out).isZero();

@@ -132,6 +132,8 @@ class MigrationTest {
 
     /** The destination database was created with the source's encoding and collation. */
     static void assertDestinationLikeSource(String job) throws Exception {
+        // a second opinion that shares no code with the product's verification
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         String sql = "SELECT pg_encoding_to_char(encoding) || '/' || datcollate || '/' || datctype FROM pg_database WHERE datname = current_database()";
         try (Connection src = Stack.source(StackResource.sourceDb(job)); Connection dst = Stack.destination(StackResource.destinationDb(job));
              Statement s1 = src.createStatement(); Statement s2 = dst.createStatement();
