@@ -146,18 +146,7 @@ public final class DatabaseEntries {
     }
 
     private static int skipQuoted(String s, int open) {
-        char quote = s.charAt(open);
-        int i = open + 1;
-        while (i < s.length()) {
-            if (s.charAt(i) == quote) {
-                if (i + 1 < s.length() && s.charAt(i + 1) == quote) {
-                    i += 2;
-                    continue;
-                }
-                return i + 1;
-            }
-            i++;
-        }
-        return s.length();
+        int end = SqlScript.pastQuoted(s, open);
+        return end < 0 ? s.length() : end;
     }
 }

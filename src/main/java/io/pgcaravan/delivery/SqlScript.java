@@ -72,9 +72,22 @@ public final class SqlScript {
         return out;
     }
 
-    /** The index just past the quote that closes one opened before {@code from} (a doubled quote is part of the text). */
+    /** The index just past the quote that closes one opened before {@code from}; a script may not end inside it. */
     private static int closing(String s, int from, char quote) {
-        int i = from;
+        int end = pastQuoted(s, from - 1);
+        if (end < 0) {
+            throw new IllegalArgumentException("the script ends inside a quoted text");
+        }
+        return end;
+    }
+
+    /**
+     * The index just past the quote that closes the one at {@code open} (a doubled quote is part
+     * of the text), or -1 if none does.
+     */
+    static int pastQuoted(String s, int open) {
+        char quote = s.charAt(open);
+        int i = open + 1;
         while (i < s.length()) {
             if (s.charAt(i) == quote) {
                 if (i + 1 < s.length() && s.charAt(i + 1) == quote) {
@@ -85,6 +98,6 @@ public final class SqlScript {
             }
             i++;
         }
-        throw new IllegalArgumentException("the script ends inside a quoted text");
+        return -1;
     }
 }
