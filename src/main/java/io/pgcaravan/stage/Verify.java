@@ -78,6 +78,7 @@ public class Verify {
         List<Verification.SequenceCheck> sequences;
         Verification.LargeObjectCheck largeObjects;
         Verification.SchemaCheck schema;
+        int destinationMajor;
         List<Verification.ExtensionCheck> extensions;
         try (Connection c = SnapshotReader.open(dst, dst.database(), null)) {
             Map<String, Catalog.Table> onDestination = new HashMap<>();
@@ -100,10 +101,11 @@ public class Verify {
             long lo = SourceInspection.largeObjects(c);
             largeObjects = new Verification.LargeObjectCheck(manifest.largeObjects(), lo, lo == manifest.largeObjects());
             extensions = extensions(manifest, SourceInspection.extensionVersions(c));
+            destinationMajor = Catalog.serverMajor(c);
             schema = schemaAndRoles.schema(ctx, manifest, selection.isEverything() ? List.of()
-                    : selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)));
+                    : selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)), destinationMajor);
         }
-        Verification verification = new Verification(tables, objects, sequences, largeObjects, schema, extensions, schemaAndRoles.roles(ctx));
+        Verification verification = new Verification(tables, objects, sequences, largeObjects, schema, extensions, schemaAndRoles.roles(ctx, destinationMajor));
         store.setVerification(ctx.runId(), contexts.toJson(verification));
         List<String> differences = verification.differences();
         if (!differences.isEmpty()) {
@@ -114,7 +116,8 @@ public class Verify {
         exchange.setProperty(StageDetail.PROPERTY, tables.size() + " tables (" + rows + " rows), "
                 + objects.stream().mapToInt(Verification.ObjectCheck::expected).sum() + " objects, "
                 + sequences.size() + " sequences match" + (checksums ? ", content checksums too" : "")
-                + "; the schema matches (" + schema.compared() + " entries)");
+                + (schema.notCompared() == null ? "; the schema matches (" + schema.compared() + " entries)"
+                : "; the schema was NOT compared (" + schema.notCompared() + ")"));
     }
 
     /** Each extension the source had, at the version it had (a manifest from before versions were kept has none to compare). */

@@ -65,7 +65,7 @@ public final class RoleComparison {
                 }
             }
         }
-        return new Verification.RoleCheck(created.size(), differences, kept);
+        return new Verification.RoleCheck(created.size(), differences, kept, null);
     }
 
     /** Each role's facts: its attributes (all of them, defaults made explicit), settings, comment, memberships. */

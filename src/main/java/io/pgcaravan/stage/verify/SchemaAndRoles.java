@@ -38,7 +38,12 @@ public class SchemaAndRoles {
      * The source's schema as the dump carries it against the destination's, both scripts kept
      * in the run's work directory (SchemaComparison).
      */
-    public Verification.SchemaCheck schema(RunContext ctx, SourceManifest manifest, List<String> selectionArgs) throws Exception {
+    public Verification.SchemaCheck schema(RunContext ctx, SourceManifest manifest, List<String> selectionArgs, int destinationMajor)
+            throws Exception {
+        String unreadable = unreadable("pg_dump", destinationMajor);
+        if (unreadable != null) {
+            return Verification.SchemaCheck.notCompared(unreadable);
+        }
         Path dir = ctx.workDirMade();
         Path source = dir.resolve("schema.source.sql");
         Path destination = dir.resolve("schema.destination.sql");
@@ -60,18 +65,32 @@ public class SchemaAndRoles {
     }
 
     /** The roles this run created against the destination's; null when it migrated none. */
-    public Verification.RoleCheck roles(RunContext ctx) throws Exception {
+    public Verification.RoleCheck roles(RunContext ctx, int destinationMajor) throws Exception {
         Path applied = ctx.workDir().resolve(DeliveryFiles.ROLES_APPLIED);
         if (!Files.exists(applied)) {
             return null;
         }
         List<String> lines = Files.readAllLines(applied, StandardCharsets.UTF_8);
+        String unreadable = unreadable("pg_dumpall", destinationMajor);
+        if (unreadable != null) {
+            return new Verification.RoleCheck(0, List.of(), header(lines, RolesFile.KEPT), unreadable);
+        }
         Path found = ctx.workDir().resolve("roles.destination.sql");
         JobConfig.DatabaseEndpoint dst = ctx.job().destination();
         SchemaDumps.roles(tools.path("pg_dumpall"), ConnInfo.of(dst, dst.maintenanceDatabase(),
                 passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job())), found);
         return RoleComparison.compare(lines.stream().filter(l -> !l.startsWith("--")).toList(),
                 header(lines, RolesFile.CREATED), header(lines, RolesFile.KEPT), Files.readString(found, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Why a client tool cannot read the destination (it refuses servers of a newer major), or null
+     * if it can. What it would have compared is then said not to have been, rather than passed.
+     */
+    private String unreadable(String tool, int destinationMajor) throws Exception {
+        int major = tools.majorVersion(tool);
+        return major >= destinationMajor ? null : tool + " " + major + " cannot read a PostgreSQL " + destinationMajor
+                + " server: not compared; with the client tools of " + destinationMajor + " or newer (caravan.tools.bin-dir) it is";
     }
 
     private static List<String> header(List<String> lines, String prefix) {

@@ -92,7 +92,7 @@ public final class SchemaComparison {
             allowed.add(new Verification.Allowed("the database's own properties", "the dump is of a selection of schemas or tables, "
                     + "for which pg_dump writes none of the database's entries (comment, ACL, settings): they neither travel nor are compared"));
         }
-        return new Verification.SchemaCheck(expected.size(), matched, differences, allowed);
+        return new Verification.SchemaCheck(expected.size(), matched, differences, allowed, null);
     }
 
     private static List<Verification.Allowed> allowed(Options options, List<String> extra) {

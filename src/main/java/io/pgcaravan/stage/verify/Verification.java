@@ -12,14 +12,18 @@ public record Verification(List<TableCheck> tables, List<ObjectCheck> objects, L
                            LargeObjectCheck largeObjects, SchemaCheck schema, List<ExtensionCheck> extensions, RoleCheck roles) {
 
     /** The roles the run created, each as it created it; {@code kept}: roles the destination had already, left as they were. */
-    public record RoleCheck(int compared, List<SchemaDifference> differences, List<String> kept) {
+    public record RoleCheck(int compared, List<SchemaDifference> differences, List<String> kept, String notCompared) {
     }
 
     /**
      * The schema, entry by entry as pg_dump divides it: how many the source's dump had, how many
      * matched, every difference, and what was allowed to differ and why.
      */
-    public record SchemaCheck(int compared, int matched, List<SchemaDifference> differences, List<Allowed> allowed) {
+    public record SchemaCheck(int compared, int matched, List<SchemaDifference> differences, List<Allowed> allowed, String notCompared) {
+        /** Nothing could be compared, and why: the client tools cannot read the destination's server. */
+        public static SchemaCheck notCompared(String why) {
+            return new SchemaCheck(0, 0, List.of(), List.of(), why);
+        }
     }
 
     /** One difference in one object: its entry ("TABLE shop.orders"), what differs, the source's and the destination's statement. */
