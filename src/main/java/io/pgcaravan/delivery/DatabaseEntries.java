@@ -26,12 +26,31 @@ public final class DatabaseEntries {
     /** The TOC lines of the database-level entries other than the DATABASE entry itself (the prepare stage creates the database). */
     private static final Pattern ENTRY = Pattern.compile("^\\d+; \\d+ \\d+ (DATABASE PROPERTIES - |(COMMENT|SECURITY LABEL|ACL) - DATABASE )");
     private static final Pattern ACL = Pattern.compile("^\\d+; \\d+ \\d+ ACL - ");
+    private static final String ID = "(?:\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)";
+    private static final String LITERAL = "'(?:[^']|'')*'";
+    /**
+     * The shapes of statement pg_dump writes into a database's entries; anything else (the dump
+     * came through the drop directory) is refused, not run.
+     */
+    private static final List<Pattern> SHAPES = List.of(
+            Pattern.compile("COMMENT ON DATABASE " + ID + " IS (" + LITERAL + "|NULL)", Pattern.DOTALL),
+            Pattern.compile("SECURITY LABEL FOR " + ID + " ON DATABASE " + ID + " IS (" + LITERAL + "|NULL)", Pattern.DOTALL),
+            Pattern.compile("ALTER DATABASE " + ID + " (SET " + ID + "(\\." + ID + ")? (TO|=) .+|RESET .+|CONNECTION LIMIT = -?\\d+"
+                    + "|IS_TEMPLATE = (true|false)|ALLOW_CONNECTIONS = (true|false))", Pattern.DOTALL),
+            Pattern.compile("ALTER ROLE " + ID + " IN DATABASE " + ID + " SET " + ID + "(\\." + ID + ")? (TO|=) .+", Pattern.DOTALL),
+            Pattern.compile("(GRANT|REVOKE) (GRANT OPTION FOR )?[A-Z, ]+ ON DATABASE " + ID + " (TO|FROM) .+"),
+            Pattern.compile("(SET SESSION AUTHORIZATION " + ID + "|RESET SESSION AUTHORIZATION|SET ROLE " + ID + "|RESET ROLE)"));
+
     private static final Pattern OWNER = Pattern.compile("^ALTER DATABASE (\"(?:[^\"]|\"\")*\"|\\S+) OWNER TO .*", Pattern.DOTALL);
-    /** pg_restore's own session settings at the top of each part of its script: for its session, not the database's. */
+    /**
+     * pg_restore's own session settings at the top of each part of its script: for its session,
+     * not the database's. (default_table_access_method is not one of them: pg_dump says a
+     * table's access method with it, so the schema comparison keeps it.)
+     */
     private static final Set<String> SESSION_SETTINGS = Set.of("statement_timeout", "lock_timeout",
             "idle_in_transaction_session_timeout", "transaction_timeout", "client_encoding", "standard_conforming_strings",
             "check_function_bodies", "xmloption", "client_min_messages", "row_security", "default_tablespace",
-            "default_table_access_method", "default_with_oids");
+            "default_with_oids");
 
     private DatabaseEntries() {
     }
@@ -61,8 +80,9 @@ public final class DatabaseEntries {
             for (String statement : SqlScript.statements(Files.readString(sql, StandardCharsets.UTF_8))) {
                 // pg_restore --create prints the DATABASE entry with any of these: the prepare
                 // stage has created the database, with the owner it could give it
-                if (!sessionSetting(statement) && !statement.startsWith("CREATE DATABASE ") && !OWNER.matcher(statement).matches()) {
-                    out.add(renamed(statement, sourceDatabase, destinationIdent));
+                if (!sessionSetting(statement) && !statement.startsWith("SET default_table_access_method ")
+                        && !statement.startsWith("CREATE DATABASE ") && !OWNER.matcher(statement).matches()) {
+                    out.add(checked(renamed(statement, sourceDatabase, destinationIdent)));
                 }
             }
             return out;
@@ -72,8 +92,20 @@ public final class DatabaseEntries {
         }
     }
 
+    /** The statement if it has one of the shapes pg_dump writes into a database's entries; refused otherwise. */
+    static String checked(String statement) {
+        if (SHAPES.stream().noneMatch(p -> p.matcher(statement).matches())) {
+            throw new IllegalStateException("the dump's database entries hold a statement pg_dump does not write there: "
+                    + (statement.length() > 200 ? statement.substring(0, 200) + "..." : statement));
+        }
+        return statement;
+    }
+
     /** One of the session settings pg_restore opens each part of its script with. */
     public static boolean sessionSetting(String statement) {
+        if (statement.startsWith("SET default_table_access_method ")) {
+            return false;
+        }
         if (statement.startsWith("SELECT pg_catalog.set_config('search_path', '', false)")) {
             return true;
         }

@@ -28,6 +28,16 @@ public final class RolesFile {
     public static final String CREATED = "-- created: ";
     public static final String KEPT = "-- kept: ";
 
+    /** The role names of a header line (quoted identifiers, space-separated). */
+    public static List<String> names(String identifiers) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile(IDENT).matcher(identifiers);
+        while (m.find()) {
+            out.add(name(m.group(1)));
+        }
+        return out;
+    }
+
     /** The roles of a script that were kept and those that were left out. */
     public record Selected(String script, List<String> kept, List<String> leftOut) {
     }

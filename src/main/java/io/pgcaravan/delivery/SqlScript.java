@@ -7,6 +7,9 @@ import java.util.List;
  * The statements of a script pg_restore wrote: split at the semicolons outside quotes (string
  * literals with '' escapes, quoted identifiers, dollar quotes), without its comment lines and
  * psql's meta-commands ({@code \connect}, {@code \restrict}, ...), which only psql understands.
+ * The script came through the drop directory, so what pg_dump never writes and this splitter
+ * would read otherwise than the server does (block comments, E'' strings with backslash
+ * escapes) is refused rather than guessed at.
  */
 public final class SqlScript {
 
@@ -35,6 +38,13 @@ public final class SqlScript {
                 current.append(script, i, end);
                 i = end;
                 continue;
+            }
+            if (ch == '/' && i + 1 < n && script.charAt(i + 1) == '*') {
+                throw new IllegalArgumentException("the script holds a block comment, which pg_dump does not write");
+            }
+            if (ch == '\'' && i > 0 && (script.charAt(i - 1) == 'E' || script.charAt(i - 1) == 'e')
+                    && (i < 2 || !Character.isLetterOrDigit(script.charAt(i - 2)) && script.charAt(i - 2) != '_')) {
+                throw new IllegalArgumentException("the script holds an E'' string, which pg_dump does not write");
             }
             if (ch == '\'' || ch == '"') {
                 int end = closing(script, i + 1, ch);

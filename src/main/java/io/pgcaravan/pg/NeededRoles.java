@@ -12,7 +12,8 @@ import java.util.Set;
  * name, the roles with settings in it, the database's owner; then every role that is a member of
  * one of these (the logins of an application's group roles), and every role any of them is a
  * member of, so that each role that comes has all its memberships. The system's own roles
- * (pg_*) stay behind: every server has them.
+ * (pg_*) and the bootstrap superuser (OID 10, whatever its name) stay behind: every server has
+ * its own.
  */
 public final class NeededRoles {
 
@@ -46,24 +47,29 @@ public final class NeededRoles {
             UNION SELECT lomowner FROM pg_largeobject_metadata
             UNION SELECT defaclrole FROM pg_default_acl
             UNION SELECT unnest(polroles) FROM pg_policy
-            UNION SELECT (aclexplode(relacl)).grantee FROM pg_class WHERE %1$s
-            UNION SELECT (aclexplode(relacl)).grantor FROM pg_class WHERE %1$s
+            UNION SELECT (aclexplode(relacl)).grantee FROM pg_class c WHERE %2$s
+            UNION SELECT (aclexplode(relacl)).grantor FROM pg_class c WHERE %2$s
             UNION SELECT (aclexplode(attacl)).grantee FROM pg_attribute WHERE attrelid >= 16384
             UNION SELECT (aclexplode(attacl)).grantor FROM pg_attribute WHERE attrelid >= 16384
-            UNION SELECT (aclexplode(nspacl)).grantee FROM pg_namespace WHERE %1$s OR nspname = 'public'
-            UNION SELECT (aclexplode(nspacl)).grantor FROM pg_namespace WHERE %1$s OR nspname = 'public'
-            UNION SELECT (aclexplode(proacl)).grantee FROM pg_proc WHERE %1$s
-            UNION SELECT (aclexplode(proacl)).grantor FROM pg_proc WHERE %1$s
+            UNION SELECT (aclexplode(nspacl)).grantee FROM pg_namespace c WHERE %4$s
+            UNION SELECT (aclexplode(nspacl)).grantor FROM pg_namespace c WHERE %4$s
+            UNION SELECT (aclexplode(proacl)).grantee FROM pg_proc c WHERE %3$s
+            UNION SELECT (aclexplode(proacl)).grantor FROM pg_proc c WHERE %3$s
             UNION SELECT (aclexplode(typacl)).grantee FROM pg_type WHERE %1$s
             UNION SELECT (aclexplode(typacl)).grantor FROM pg_type WHERE %1$s
-            UNION SELECT (aclexplode(lanacl)).grantee FROM pg_language
+            UNION SELECT lanowner FROM pg_language WHERE %1$s
+            UNION SELECT (aclexplode(lanacl)).grantee FROM pg_language c WHERE %5$s
+            UNION SELECT (aclexplode(lanacl)).grantor FROM pg_language c WHERE %5$s
             UNION SELECT (aclexplode(lomacl)).grantee FROM pg_largeobject_metadata
             UNION SELECT (aclexplode(lomacl)).grantor FROM pg_largeobject_metadata
             UNION SELECT (aclexplode(defaclacl)).grantee FROM pg_default_acl
             UNION SELECT (aclexplode(defaclacl)).grantor FROM pg_default_acl
             UNION SELECT (aclexplode(fdwacl)).grantee FROM pg_foreign_data_wrapper
+            UNION SELECT (aclexplode(fdwacl)).grantor FROM pg_foreign_data_wrapper
             UNION SELECT (aclexplode(srvacl)).grantee FROM pg_foreign_server
-            """.formatted(USER);
+            UNION SELECT (aclexplode(srvacl)).grantor FROM pg_foreign_server
+            """.formatted(USER, changed("pg_class", "relacl"), changed("pg_proc", "proacl"), changed("pg_namespace", "nspacl"),
+            changed("pg_language", "lanacl"));
 
     private static final String QUERY = """
             WITH RECURSIVE referenced(r) AS (%s),
@@ -75,8 +81,18 @@ public final class NeededRoles {
                 SELECT r FROM members
                 UNION SELECT m.roleid FROM pg_auth_members m JOIN groups g ON g.r = m.member
             )
-            SELECT rolname FROM pg_roles WHERE oid IN (SELECT r FROM groups) AND rolname !~ '^pg_' ORDER BY 1
+            SELECT rolname FROM pg_roles WHERE oid IN (SELECT r FROM groups) AND rolname !~ '^pg_' AND oid <> 10 ORDER BY 1
             """.formatted(REFERENCED);
+
+    /**
+     * User objects, and the system's own whose privileges were changed from what initdb gave
+     * them (pg_init_privs): pg_dump dumps those grants too (GRANT EXECUTE ON FUNCTION
+     * pg_catalog.pg_read_file TO app), so their grantees must exist on the destination.
+     */
+    private static String changed(String catalog, String acl) {
+        return "c.oid >= 16384 OR c." + acl + " IS DISTINCT FROM (SELECT i.initprivs FROM pg_init_privs i WHERE i.objoid = c.oid "
+                + "AND i.classoid = '" + catalog + "'::regclass AND i.objsubid = 0)";
+    }
 
     private NeededRoles() {
     }

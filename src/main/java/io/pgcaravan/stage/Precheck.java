@@ -87,7 +87,7 @@ public class Precheck {
         JobConfig job = contexts.job(jobName);
         if (config.role() == CaravanConfig.Role.IMPORT) {
             List<PrecheckItem> items = new ArrayList<>();
-            DestinationChecks.check(job, null, items);
+            DestinationChecks.check(job, null, items, tools);
             return items;
         }
         return check(job, RunOptions.of(job), contexts.stagingRoot(job), jobName);
@@ -105,7 +105,7 @@ public class Precheck {
                 new Catalog.DatabaseSettings(m.encoding(), m.collate(), m.ctype(), m.owner(), m.settings()),
                 manifest.extensions() == null ? List.of() : manifest.extensions(), 0);
         items.add(ToolChecks.version(tools, "pg_restore", source));
-        DestinationChecks.check(ctx.job(), source, items);
+        DestinationChecks.check(ctx.job(), source, items, tools);
         record(ctx.runId(), items);
     }
 
@@ -121,7 +121,7 @@ public class Precheck {
         if (config.role() == CaravanConfig.Role.ALL) {
             // in a split deployment the import agent checks its side when the delivery arrives
             items.add(ToolChecks.version(tools, "pg_restore", source));
-            DestinationChecks.check(job, source, items);
+            DestinationChecks.check(job, source, items, tools);
         }
 
         Long dropFree = null;

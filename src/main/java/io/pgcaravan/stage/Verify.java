@@ -97,7 +97,7 @@ public class Verify {
             tables = manifest.tables().stream().map(m -> tableCheck(m, found.get(m.display()))).toList();
             objects = objects(manifest.objects(), Inventory.read(c, selection));
             sequences = sequences(c, DumpSequences.read(tools.path("pg_restore"), ctx.deliveryDir().resolve(DeliveryFiles.DUMP),
-                    ctx.deliveryDir()));
+                    ctx.workDirMade()));
             long lo = SourceInspection.largeObjects(c);
             largeObjects = new Verification.LargeObjectCheck(manifest.largeObjects(), lo, lo == manifest.largeObjects());
             extensions = extensions(manifest, SourceInspection.extensionVersions(c));

@@ -70,4 +70,17 @@ class DatabaseEntriesTest {
                 .hasMessageContaining("names database other where shop was dumped");
         assertThatThrownBy(() -> SqlScript.statements("SELECT 'open")).hasMessageContaining("inside a quoted text");
     }
+
+    @Test
+    void onlyTheShapesPgDumpWritesAreRunAndWhatTheSplitterCouldMisreadIsRefused() {
+        List<String> statements = SqlScript.statements(SCRIPT).stream().filter(s -> !DatabaseEntries.sessionSetting(s))
+                .map(s -> DatabaseEntries.renamed(s, "Scratch Db", "\"x\"")).toList();
+        statements.forEach(DatabaseEntries::checked);
+        assertThatThrownBy(() -> DatabaseEntries.checked("ALTER ROLE postgres PASSWORD 'x'"))
+                .hasMessageContaining("does not write there");
+        assertThatThrownBy(() -> DatabaseEntries.checked("DROP DATABASE \"x\"")).hasMessageContaining("does not write there");
+        assertThatThrownBy(() -> SqlScript.statements("COMMENT ON DATABASE x IS E'a\\'; DROP TABLE t; --';"))
+                .hasMessageContaining("E'' string");
+        assertThatThrownBy(() -> SqlScript.statements("COMMENT ON DATABASE x /* ; */ IS 'a';")).hasMessageContaining("block comment");
+    }
 }

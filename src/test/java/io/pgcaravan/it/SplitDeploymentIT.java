@@ -91,7 +91,7 @@ class SplitDeploymentIT {
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
         // the import agent's precheck items came back with the verdict
         assertThat(run.getList("precheck.item", String.class)).contains("source.connection", "destination.connection",
-                "destination.privileges", "destination.locale", "tools.pg_restore");
+                "destination.privileges", "destination.locale", "tools.pg_restore", "tools.verification");
         // the export agent's staging copy goes once the import agent reports success
         assertThat(HOME.resolve("export-data/staging").resolve(id)).doesNotExist();
         // the import agent lists the run it processed

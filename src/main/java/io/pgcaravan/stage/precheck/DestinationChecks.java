@@ -3,6 +3,7 @@ package io.pgcaravan.stage.precheck;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
+import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.stage.prepare.RoleScript;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -16,7 +17,7 @@ import java.util.stream.Collectors;
 /** The precheck items of the destination side: connection, version, privileges, flavour, extensions, locale, conflicts. */
 public final class DestinationChecks {
 
-    public static void check(JobConfig job, SourceFacts source, List<PrecheckItem> items) {
+    public static void check(JobConfig job, SourceFacts source, List<PrecheckItem> items, PgTools tools) {
         JobConfig.DatabaseEndpoint dst = job.destination();
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
             int major = Catalog.serverMajor(maint);
@@ -30,6 +31,7 @@ public final class DestinationChecks {
                         : PrecheckItem.warn("destination.version", "destination " + major + " is older than source "
                         + source.major() + ": objects using newer features will fail to restore"));
             }
+            items.add(ToolChecks.verification(tools, major));
             items.add(privileges(maint, dst, exists));
             items.add(flavour(maint, job.flavour()));
             if (source != null) {

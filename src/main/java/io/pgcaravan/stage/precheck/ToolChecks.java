@@ -22,6 +22,25 @@ public final class ToolChecks {
         }
     }
 
+    /**
+     * The verification reads the destination with pg_dump and pg_dumpall, which refuse a server of
+     * a newer major: then it could not compare the schema, and a run could not succeed.
+     */
+    public static PrecheckItem verification(PgTools tools, int destinationMajor) {
+        String item = "tools.verification";
+        try {
+            int major = Math.min(tools.majorVersion("pg_dump"), tools.majorVersion("pg_dumpall"));
+            return major >= destinationMajor
+                    ? PrecheckItem.pass(item, "pg_dump and pg_dumpall " + major + " can read the destination's PostgreSQL " + destinationMajor
+                    + " for the verification")
+                    : PrecheckItem.fail(item, "pg_dump " + major + " cannot read the destination's PostgreSQL " + destinationMajor
+                    + ", so the verification could not compare the schema and the roles: install the PostgreSQL " + destinationMajor
+                    + " client tools and point caravan.tools.bin-dir at them");
+        } catch (Exception e) {
+            return PrecheckItem.fail(item, "cannot run " + tools.path("pg_dump") + ": " + e.getMessage());
+        }
+    }
+
     private ToolChecks() {
     }
 }

@@ -37,7 +37,7 @@ public final class DatabaseProperties {
         DatabaseEndpoint dst = ctx.job().destination();
         String dstIdent = PgConnections.ident(dst.database());
         List<String> out = new ArrayList<>();
-        for (String s : DatabaseEntries.read(pgRestore, ctx.deliveryDir().resolve(DeliveryFiles.DUMP), ctx.deliveryDir(),
+        for (String s : DatabaseEntries.read(pgRestore, ctx.deliveryDir().resolve(DeliveryFiles.DUMP), ctx.workDirMade(),
                 manifest.source().database(), dstIdent, !ctx.options().noOwner())) {
             if (!s.startsWith("ALTER DATABASE " + dstIdent + " SET " + FREEZE_SETTING + " ")) {
                 out.add(s);

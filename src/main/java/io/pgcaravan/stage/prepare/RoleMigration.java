@@ -16,10 +16,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -41,14 +43,22 @@ public final class RoleMigration {
             return "roles not migrated";
         }
         Path audit = ctx.workDirMade().resolve(DeliveryFiles.ROLES_APPLIED);
+        Path pending = audit.resolveSibling(audit.getFileName() + ".pending");
+        Set<String> existing = new HashSet<>(Catalog.strings(maint, "SELECT rolname FROM pg_roles"));
+        if (!Files.exists(audit) && Files.exists(pending) && existing.containsAll(created(pending))) {
+            // the commit of an earlier attempt went through though its answer was lost: it stands
+            Files.move(pending, audit, StandardCopyOption.ATOMIC_MOVE);
+        }
         if (Files.exists(audit)) {
-            // written once the roles were committed: an earlier attempt of this run made them
+            // moved into place once the roles were committed: an earlier attempt of this run made them
             return "roles migrated by an earlier attempt (" + audit.getFileName() + ")";
         }
-        Set<String> existing = new HashSet<>(Catalog.strings(maint, "SELECT rolname FROM pg_roles"));
         JobConfig.Flavour flavour = ctx.job().flavour();
         RoleScript.Rewritten roles = RoleScript.rewrite(Files.readString(script, StandardCharsets.UTF_8), flavour, existing);
 
+        // what this attempt is about to commit, kept whole before the commit: the roles it creates
+        // are then known even if the commit's answer never comes back
+        keepForAudit(pending, roles);
         boolean autoCommit = maint.getAutoCommit();
         maint.setAutoCommit(false);
         try (Statement st = maint.createStatement()) {
@@ -68,7 +78,7 @@ public final class RoleMigration {
         } finally {
             maint.setAutoCommit(autoCommit);
         }
-        keepForAudit(audit, roles);
+        Files.move(pending, audit, StandardCopyOption.ATOMIC_MOVE);
         roles.warnings().forEach(w -> runLog.warn(LOG, ctx.runId(), String.format("roles: %s", w)));
         return roles.created().size() + " roles created (" + flavour.name().toLowerCase() + "), "
                 + roles.kept().size() + " already there";
@@ -79,13 +89,21 @@ public final class RoleMigration {
      * it created and those it found, and the statements it ran with their passwords masked, for
      * audit and for the verification, which compares the destination's roles with them.
      */
+    /** The roles an audit file says were created. */
+    private static List<String> created(Path audit) throws IOException {
+        return Files.readAllLines(audit, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith(RolesFile.CREATED)).findFirst()
+                .map(l -> RolesFile.names(l.substring(RolesFile.CREATED.length()))).orElse(List.of());
+    }
+
     private static void keepForAudit(Path file, RoleScript.Rewritten roles) throws IOException {
         StringBuilder sb = new StringBuilder("-- role statements pg-caravan ran on the destination\n");
         sb.append(RolesFile.CREATED).append(String.join(" ", roles.created().stream().map(PgConnections::ident).toList())).append('\n');
         sb.append(RolesFile.KEPT).append(String.join(" ", roles.kept().stream().map(PgConnections::ident).toList())).append('\n');
         roles.warnings().forEach(w -> sb.append("-- ").append(w).append('\n'));
         roles.statements().forEach(s -> sb.append(s.shown()).append('\n'));
-        Staging.privateFile(file);
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
+        Path tmp = file.resolveSibling(file.getFileName() + ".writing");
+        Staging.privateFile(tmp);
+        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

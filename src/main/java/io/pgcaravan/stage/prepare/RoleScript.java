@@ -1,6 +1,7 @@
 package io.pgcaravan.stage.prepare;
 
 import io.pgcaravan.delivery.RolesFile;
+import io.pgcaravan.delivery.SqlScript;
 import io.pgcaravan.config.JobConfig.Flavour;
 
 import java.util.ArrayList;
@@ -66,6 +67,11 @@ public final class RoleScript {
         for (String line : script.split("\n")) {
             String sql = line.strip();
             if (sql.isEmpty() || sql.startsWith("--") || sql.startsWith("SET ") || sql.startsWith("\\")) {
+                continue;
+            }
+            if (!oneStatement(sql)) {
+                // roles.sql came through the drop directory: a line is one statement, as pg_dumpall writes it
+                warnings.add("left out a line that is not one statement: " + new Statement(sql).shown());
                 continue;
             }
             Matcher m;
@@ -134,6 +140,14 @@ public final class RoleScript {
         }
         out.addAll(extra);
         return out;
+    }
+
+    private static boolean oneStatement(String line) {
+        try {
+            return SqlScript.statements(line).size() == 1;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static String name(String ident) {

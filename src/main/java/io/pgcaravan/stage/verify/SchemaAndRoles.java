@@ -85,18 +85,18 @@ public class SchemaAndRoles {
 
     /**
      * Why a client tool cannot read the destination (it refuses servers of a newer major), or null
-     * if it can. What it would have compared is then said not to have been, rather than passed.
+     * if it can. What it would have compared is then a difference: not compared is not matched
+     * (the precheck's tools.verification says so before anything is moved).
      */
     private String unreadable(String tool, int destinationMajor) throws Exception {
         int major = tools.majorVersion(tool);
         return major >= destinationMajor ? null : tool + " " + major + " cannot read a PostgreSQL " + destinationMajor
-                + " server: not compared; with the client tools of " + destinationMajor + " or newer (caravan.tools.bin-dir) it is";
+                + " server, so this was not compared: install the PostgreSQL " + destinationMajor
+                + " client tools and point caravan.tools.bin-dir at them, then verify the run again";
     }
 
     private static List<String> header(List<String> lines, String prefix) {
         return lines.stream().filter(l -> l.startsWith(prefix)).findFirst()
-                .map(l -> java.util.Arrays.stream(l.substring(prefix.length()).trim().split(" (?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)"))
-                        .filter(x -> !x.isBlank()).map(RolesFile::name).toList())
-                .orElse(List.of());
+                .map(l -> RolesFile.names(l.substring(prefix.length()))).orElse(List.of());
     }
 }

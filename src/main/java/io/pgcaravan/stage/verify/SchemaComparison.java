@@ -30,6 +30,9 @@ public final class SchemaComparison {
     /** An entry's ALTER ... OWNER TO: the owner is compared from the entry's header instead. */
     private static final Pattern OWNER_STATEMENT = Pattern.compile("^ALTER [A-Z ]+ \\S.* OWNER TO (\"(?:[^\"]|\"\")*\"|[a-z_][a-z0-9_$]*)$",
             Pattern.DOTALL);
+    private static final Pattern ACCESS_METHOD_SET = Pattern.compile("(?m)^SET default_table_access_method = (\\S+);$");
+    private static final java.util.Set<String> ACCESS_METHOD_TYPES = java.util.Set.of("TABLE", "MATERIALIZED VIEW");
+
     /** The database's name in its own entries, on both sides: it may be restored under another. */
     static final String DATABASE = "\"<database>\"";
 
@@ -179,6 +182,7 @@ public final class SchemaComparison {
     static List<Entry> parse(String script, String database, Options options) {
         List<Entry> out = new ArrayList<>();
         String[] header = null;
+        String[] accessMethod = {"heap"};
         StringBuilder body = new StringBuilder();
         for (String line : script.split("\n", -1)) {
             Matcher m = HEADER.matcher(line);
@@ -186,8 +190,20 @@ public final class SchemaComparison {
                 if (header != null) {
                     entry(header, body.toString(), database, options).ifPresent(out::add);
                 }
+                // pg_dump says a table's access method with a SET before it, where the method
+                // changes: each table gets the method in force, wherever the SET stood
+                for (String am : ACCESS_METHOD_SET.matcher(body).results().map(r -> r.group(1)).toList()) {
+                    accessMethod[0] = am;
+                }
+                if (ACCESS_METHOD_TYPES.contains(m.group(2))) {
+                    body.setLength(0);
+                    // a statement of the comparison's own, so that it is compared with the table's others
+                    body.append("ACCESS METHOD ").append(accessMethod[0]).append(";\n");
+                }
                 header = new String[]{m.group(1), m.group(2), m.group(3), m.group(4) == null ? "" : m.group(4)};
-                body.setLength(0);
+                if (!ACCESS_METHOD_TYPES.contains(header[1])) {
+                    body.setLength(0);
+                }
             } else if (header != null) {
                 body.append(line).append('\n');
             }
@@ -210,7 +226,7 @@ public final class SchemaComparison {
         }
         List<String> statements = new ArrayList<>();
         for (String s : SqlScript.statements(body)) {
-            if (DatabaseEntries.sessionSetting(s)) {
+            if (DatabaseEntries.sessionSetting(s) || s.startsWith("SET default_table_access_method ")) {
                 continue;
             }
             if (OWNER_STATEMENT.matcher(s).matches()) {

@@ -86,9 +86,16 @@ public record Verification(List<TableCheck> tables, List<ObjectCheck> objects, L
             out.add("large objects: expected " + largeObjects.expected() + ", found " + largeObjects.found());
         }
         if (schema != null) {
+            // what could not be compared is not taken as matching
+            if (schema.notCompared() != null) {
+                out.add("schema: " + schema.notCompared());
+            }
             schema.differences().forEach(d -> out.add(d.describe()));
         }
         if (roles != null) {
+            if (roles.notCompared() != null) {
+                out.add("roles: " + roles.notCompared());
+            }
             roles.differences().forEach(d -> out.add(d.describe()));
         }
         for (ExtensionCheck e : extensions == null ? List.<ExtensionCheck>of() : extensions) {

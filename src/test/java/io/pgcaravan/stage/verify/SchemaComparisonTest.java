@@ -127,6 +127,14 @@ class SchemaComparisonTest {
     }
 
     @Test
+    void aTablesAccessMethodIsComparedWhereverPgDumpSaidIt() {
+        String columnar = SOURCE.replace("--\n-- Name: orders; Type: TABLE;", "SET default_table_access_method = columnar;\n\n--\n-- Name: orders; Type: TABLE;");
+        assertThat(SchemaComparison.compare(SOURCE, columnar, SAME).differences()).extracting(Verification.SchemaDifference::describe)
+                .containsExactly("TABLE Sales.orders: definition, expected ACCESS METHOD heap, found ACCESS METHOD columnar");
+        assertThat(SchemaComparison.compare(columnar, columnar, SAME).differences()).isEmpty();
+    }
+
+    @Test
     void withNoOwnerOwnersAndPrivilegesAreAllowedAndInAnExistingDatabaseExtraObjectsAre() {
         String other = SOURCE.replace("Owner: app", "Owner: postgres").replace("OWNER TO app", "OWNER TO postgres")
                 .replace("GRANT SELECT ON TABLE \"Sales\".orders TO clerk;\n", "")
