@@ -57,6 +57,7 @@ class FaultInjectionTest {
         JsonPath run = withOutage(id, "upload", 1500, Stack::stopSshd);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         // a bandwidth limit under 50 MB/s makes a slow link: compressed, without measuring it
         assertThat(detail(run, "dump")).contains("gzip level 1");
         assertThat(Api.viewer().get("/api/runs/" + id + "/log").then().extract().asString()).doesNotContain("the link to");
@@ -89,6 +90,7 @@ class FaultInjectionTest {
         JsonPath run = Api.awaitFinished(id);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         // sending early only stopped; the dump was not taken again for it, the upload stage sent the rest
         assertThat(run.getList("attempts.stage", String.class)).isNotEmpty().containsOnly("upload");
         assertThat(detail(run, "dump")).contains("0 table files sent while dumping");
@@ -114,6 +116,7 @@ class FaultInjectionTest {
         JsonPath run = withOutage(id, "restore", 0, Stack::stopDestination);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         List<Map<String, Object>> attempts = run.getList("attempts");
         assertThat(attempts).isNotEmpty().allSatisfy(a -> {
             assertThat(a.get("stage")).isEqualTo("restore");
@@ -159,6 +162,7 @@ class FaultInjectionTest {
 
         assertThat(overSsl[0]).as("the restore's COPY ran over SSL").isTrue();
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         List<Map<String, Object>> attempts = run.getList("attempts");
         assertThat(attempts).as(run.prettify()).isNotEmpty().allSatisfy(a -> {
             assertThat(a.get("stage")).isEqualTo("restore");
@@ -187,6 +191,7 @@ class FaultInjectionTest {
         JsonPath run = withOutage(id, "restore", 500, Stack::stopDestination); // tables created, data loading
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         assertThat(run.getList("verification.tables.match", Boolean.class)).containsOnly(true);
         assertThat(Api.viewer().get("/api/runs/" + id + "/log").then().extract().asString())
                 .contains("dropping and recreating " + StackResource.destinationDb(job)
@@ -283,6 +288,7 @@ class FaultInjectionTest {
         JsonPath resumed = Api.awaitFinished(id);
 
         assertThat(resumed.getString("status")).as(resumed.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         assertThat(resumed.getString("stages.find { it.name == 'dump' }.startedAt")).isEqualTo(dumpStarted);
         assertThat(resumed.getList("verification.tables.match", Boolean.class)).containsOnly(true);
         Api.operator().post("/api/runs/" + id + "/resume").then().statusCode(409)

@@ -41,6 +41,7 @@ class OperatingSurfaceTest {
         });
         JsonPath run = Api.run(id);
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
 
         assertThat(seen).as("progress seen while stages ran").extracting(m -> m.get("stage")).contains("dump", "restore");
         assertThat(seen).anySatisfy(m -> {

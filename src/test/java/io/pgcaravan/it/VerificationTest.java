@@ -44,6 +44,7 @@ class VerificationTest {
         JsonPath run = Api.awaitFinished(id);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         Map<String, Object> quoted = run.getMap("verification.tables.find { it.schema == 'Mixed Case' }");
         assertThat(quoted.get("table")).isEqualTo("Ünïcödé \"quoted\" table");
         assertThat(quoted.get("destinationRows")).isEqualTo(3);
@@ -104,6 +105,7 @@ class VerificationTest {
         String id = Api.startRun(job);
         JsonPath run = Api.awaitFinished(id);
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
         List<Map<String, Object>> tables = run.getList("verification.tables");
         assertThat(tables).allSatisfy(t -> {
             assertThat(t.get("sourceChecksum")).isNotNull();
