@@ -1,9 +1,10 @@
 package io.pgcaravan.pg;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -71,8 +72,11 @@ public final class NeededRoles {
             """.formatted(USER, changed("pg_class", "relacl"), changed("pg_proc", "proacl"), changed("pg_namespace", "nspacl"),
             changed("pg_language", "lanacl"));
 
+    /** The roles referenced, as an array: the closure below is planned far better over a literal set (5 ms against 2 s). */
+    private static final String REFERENCED_ARRAY = "SELECT coalesce(array_agg(DISTINCT r), '{}')::text FROM (" + REFERENCED + ") x(r)";
+
     private static final String QUERY = """
-            WITH RECURSIVE referenced(r) AS (%s),
+            WITH RECURSIVE referenced(r) AS (SELECT unnest(?::oid[])),
             members(r) AS (
                 SELECT r FROM referenced WHERE r <> 0
                 UNION SELECT m.member FROM pg_auth_members m JOIN members x ON x.r = m.roleid
@@ -82,7 +86,7 @@ public final class NeededRoles {
                 UNION SELECT m.roleid FROM pg_auth_members m JOIN groups g ON g.r = m.member
             )
             SELECT rolname FROM pg_roles WHERE oid IN (SELECT r FROM groups) AND rolname !~ '^pg_' AND oid <> 10 ORDER BY 1
-            """.formatted(REFERENCED);
+            """;
 
     /**
      * User objects, and the system's own whose privileges were changed from what initdb gave
@@ -99,7 +103,16 @@ public final class NeededRoles {
 
     /** The names of the roles the database (the connection's) needs. */
     public static Set<String> of(Connection c) throws SQLException {
-        List<String> names = Catalog.strings(c, QUERY);
-        return new LinkedHashSet<>(names);
+        String referenced = Catalog.strings(c, REFERENCED_ARRAY).get(0);
+        Set<String> out = new LinkedHashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(QUERY)) {
+            ps.setString(1, referenced);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
     }
 }
