@@ -1,5 +1,6 @@
 package io.pgcaravan.delivery;
 
+import io.pgcaravan.exec.ToolRuns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,7 +67,7 @@ public final class DatabaseEntries {
         Path sql = workDir.resolve(".database.sql");
         try {
             // only a listing made with --create shows the database's entries
-            DumpSequences.run(List.of(pgRestore, "--create", "--list", "--file=" + list, dump.toString()));
+            ToolRuns.run(List.of(pgRestore, "--create", "--list", "--file=" + list, dump.toString()), 10);
             List<String> entries = Files.readAllLines(list, StandardCharsets.UTF_8).stream()
                     .filter(l -> ENTRY.matcher(l).find())
                     .filter(l -> privileges || !ACL.matcher(l).find())
@@ -75,7 +76,7 @@ public final class DatabaseEntries {
                 return List.of();
             }
             Files.write(list, entries, StandardCharsets.UTF_8);
-            DumpSequences.run(List.of(pgRestore, "--create", "--use-list=" + list, "--file=" + sql, dump.toString()));
+            ToolRuns.run(List.of(pgRestore, "--create", "--use-list=" + list, "--file=" + sql, dump.toString()), 10);
             List<String> out = new ArrayList<>();
             for (String statement : SqlScript.statements(Files.readString(sql, StandardCharsets.UTF_8))) {
                 // pg_restore --create prints the DATABASE entry with any of these: the prepare

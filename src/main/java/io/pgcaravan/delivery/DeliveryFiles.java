@@ -1,7 +1,5 @@
 package io.pgcaravan.delivery;
 
-import io.pgcaravan.sftp.SftpClient;
-
 /**
  * The drop-directory contract: every file name a run's staging and delivery directories hold,
  * in one place (as pgcopydb keeps its work directory's paths in one header). A delivery is
@@ -16,6 +14,8 @@ import io.pgcaravan.sftp.SftpClient;
  *   report.json/.html the import half's report
  *   result.json       the import half's final result, written after status.json
  * </pre>
+ * While a file is sent it is under a temporary name on the intermediate host
+ * ({@link io.pgcaravan.sftp.SftpClient#TEMP_PREFIX}, the SFTP client's concern).
  * The routes name two of these in their endpoint URIs ({@code include=DONE},
  * {@code tempPrefix=.writing-}); a test keeps them equal to the constants here.
  */
@@ -41,8 +41,6 @@ public final class DeliveryFiles {
     public static final String RESULT = "result.json";
     /** What the app writes into a delivery goes under this prefix first and is renamed when complete. */
     public static final String WRITING_PREFIX = ".writing-";
-    /** What the export half sends is under this prefix on the intermediate host until complete. */
-    public static final String SENDING_PREFIX = SftpClient.TEMP_PREFIX;
 
     private DeliveryFiles() {
     }

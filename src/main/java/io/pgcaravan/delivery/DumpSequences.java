@@ -30,7 +30,7 @@ public final class DumpSequences {
     public static List<String> toc(String pgRestore, Path dump, Path workDir) throws IOException, InterruptedException {
         Path toc = workDir.resolve(".dump.toc");
         try {
-            run(List.of(pgRestore, "--list", "--file=" + toc, dump.toString()));
+            ToolRuns.run(List.of(pgRestore, "--list", "--file=" + toc, dump.toString()), 10);
             return Files.readAllLines(toc, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank() && !l.startsWith(";")).toList();
         } finally {
             Files.deleteIfExists(toc);
@@ -46,7 +46,7 @@ public final class DumpSequences {
                 return List.of();
             }
             Files.write(list, entries, StandardCharsets.UTF_8);
-            run(List.of(pgRestore, "--use-list=" + list, "--file=" + sql, dump.toString()));
+            ToolRuns.run(List.of(pgRestore, "--use-list=" + list, "--file=" + sql, dump.toString()), 10);
             List<Value> out = new ArrayList<>();
             for (String line : Files.readAllLines(sql, StandardCharsets.UTF_8)) {
                 Matcher m = SETVAL.matcher(line);
@@ -61,7 +61,4 @@ public final class DumpSequences {
         }
     }
 
-    static void run(List<String> command) throws IOException, InterruptedException {
-        ToolRuns.run(command, 10);
-    }
 }

@@ -182,8 +182,8 @@ public class Prepare {
 
     /**
      * Creates the database as the guides do, with the source's encoding, collation, ctype and owner
-     * (when that role exists here); its settings, comment and ACL come with the restore, from the
-     * dump (DatabaseProperties). Returns the owner it got.
+     * (when that role exists here); its settings, comment and ACL are given to it right after, from
+     * the dump (DatabaseProperties). Returns the owner it got.
      */
     private static String create(Connection maint, String database, SourceManifest.Source source) throws SQLException {
         boolean ownerExists = source.owner() != null
