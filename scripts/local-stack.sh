@@ -2,6 +2,11 @@
 # Starts the local stack pg-caravan's demo and tests run against, all on 127.0.0.1:
 #   - a source PostgreSQL cluster        (port 55432, cluster "caravan_src")
 #   - a destination PostgreSQL cluster   (port 55433, cluster "caravan_dst")
+#   - a managed-like destination cluster (port 55434, cluster "caravan_managed"), set up as RDS,
+#     ApsaraDB RDS and PolarDB are: the bootstrap superuser is the provider's ("rdsadmin", which
+#     pg-caravan never uses), and the customers' master users are NOSUPERUSER CREATEDB CREATEROLE
+#     members of rds_superuser / polar_superuser: caravan_admin (named like the source's
+#     administrator, as is usual on RDS), caravan_master (another name) and polar_master (PolarDB)
 #   - an sshd acting as the intermediate host (port 2222, user "caravan-drop", key auth only,
 #     drop directory $STACK_DIR/drop)
 # Installs what is missing from the distribution's packages. Run as root. Idempotent: a second
@@ -9,6 +14,8 @@
 #
 # Credentials are generated once and kept under $STACK_DIR (0600 files, never printed):
 #   secrets/source.password, secrets/destination.password   (role caravan_admin on each cluster)
+#   secrets/managed.password        (the three master users of the managed-like cluster)
+#   secrets/managed-admin.password  (its bootstrap superuser rdsadmin: for tests' checks only)
 #   client/id_ed25519, client/known_hosts                    (the app's SSH identity and trust)
 #   secrets/api.password                                     (the API user "operator" of the demo)
 set -euo pipefail
@@ -16,6 +23,7 @@ set -euo pipefail
 STACK_DIR=${CARAVAN_STACK_DIR:-/var/lib/pg-caravan-stack}
 SRC_PORT=${CARAVAN_SOURCE_PORT:-55432}
 DST_PORT=${CARAVAN_DESTINATION_PORT:-55433}
+MANAGED_PORT=${CARAVAN_MANAGED_PORT:-55434}
 SSH_PORT=${CARAVAN_SSH_PORT:-2222}
 DROP_USER=caravan-drop
 ADMIN_ROLE=caravan_admin
@@ -105,6 +113,49 @@ SELECT pg_import_system_collations('pg_catalog');
 SQL
 }
 
+ensure_managed_cluster() { # ensure_managed_cluster NAME PORT: a destination set up as a managed service is
+  local name=$1 port=$2 ver provider=rdsadmin
+  ver=$(pg_major)
+  if ! pg_lsclusters -h | awk '{print $2}' | grep -qx "$name"; then
+    log "creating managed-like cluster $ver/$name on 127.0.0.1:$port (bootstrap superuser $provider)"
+    pg_createcluster "$ver" "$name" -p "$port" --locale C.UTF-8 --encoding UTF8 -- --username="$provider" >/dev/null
+    printf "# pg-caravan local stack\nlisten_addresses = '127.0.0.1'\n" >> "/etc/postgresql/$ver/$name/postgresql.conf"
+    # the provider's superuser over the socket for the OS user postgres, as the package's own line does for postgres
+    local conf=/etc/postgresql/$ver/$name
+    sed -i "s/^local\( *\)all\( *\)postgres\( *\)peer.*/local all $provider peer map=provider/" "$conf/pg_hba.conf"
+    echo "provider postgres $provider" >> "$conf/pg_ident.conf"
+  fi
+  local v
+  v=$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $1}')
+  ensure_ssl "$v" "$name"
+  if [ "$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $4}')" != online ]; then
+    log "starting cluster $name"
+    # (its start-up check logs in as postgres, a role this cluster does not have, and says so)
+    pg_ctlcluster "$v" "$name" start 2>&1 | { grep -v -e 'disabling startup checks' -e 'role "postgres" does not exist' -e '^$' >&2 || true; }
+    [ "$(pg_lsclusters -h | awk -v n="$name" '$2==n {print $4}')" = online ] || { echo "cluster $name did not start" >&2; exit 1; }
+  fi
+  local pw admin
+  pw=$(secret managed.password)
+  admin=$(secret managed-admin.password)
+  runuser -u postgres -- psql -q -X -U "$provider" -p "$port" -d postgres -v ON_ERROR_STOP=1 <<SQL >/dev/null
+SET client_min_messages = warning;
+ALTER ROLE $provider PASSWORD '$admin';
+SELECT 'CREATE ROLE ' || r || ' NOLOGIN' FROM unnest(ARRAY['rds_superuser', 'polar_superuser']) r
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
+SELECT 'CREATE ROLE ' || m || ' LOGIN' FROM unnest(ARRAY['$ADMIN_ROLE', 'caravan_master', 'polar_master']) m
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = m) \gexec
+-- what the services give their master users: no SUPERUSER, CREATEDB and CREATEROLE, the
+-- provider's superuser role with ADMIN OPTION (PostgreSQL 16+ needs it to grant that role on)
+ALTER ROLE $ADMIN_ROLE NOSUPERUSER CREATEDB CREATEROLE PASSWORD '$pw';
+ALTER ROLE caravan_master NOSUPERUSER CREATEDB CREATEROLE PASSWORD '$pw';
+ALTER ROLE polar_master NOSUPERUSER CREATEDB CREATEROLE PASSWORD '$pw';
+GRANT rds_superuser TO $ADMIN_ROLE, caravan_master WITH ADMIN OPTION;
+GRANT polar_superuser TO polar_master WITH ADMIN OPTION;
+GRANT pg_signal_backend, pg_monitor TO rds_superuser, polar_superuser;
+SELECT pg_import_system_collations('pg_catalog');
+SQL
+}
+
 ensure_ssl() { # ensure_ssl VERSION NAME: the cluster serves SSL with a certificate it can read
   local ver=$1 name=$2 conf=/etc/postgresql/$1/$2 cert key
   cert=$(pg_conftool -s "$ver" "$name" show ssl_cert_file 2>/dev/null || true)
@@ -175,6 +226,7 @@ CONF
 wait_ready() {
   for _ in $(seq 1 50); do
     if pg_isready -q -h 127.0.0.1 -p "$SRC_PORT" && pg_isready -q -h 127.0.0.1 -p "$DST_PORT" \
+       && pg_isready -q -h 127.0.0.1 -p "$MANAGED_PORT" \
        && (exec 3<>/dev/tcp/127.0.0.1/"$SSH_PORT") 2>/dev/null; then
       return 0
     fi
@@ -190,7 +242,8 @@ mkdir -p "$STACK_DIR/secrets"
 chmod 755 "$STACK_DIR"; chmod 700 "$STACK_DIR/secrets"
 ensure_cluster caravan_src "$SRC_PORT" source.password
 ensure_cluster caravan_dst "$DST_PORT" destination.password
+ensure_managed_cluster caravan_managed "$MANAGED_PORT"
 ensure_sshd
 secret api.password >/dev/null   # the demo's API user (operator), read by config/application.properties
 wait_ready
-log "ready: source 127.0.0.1:$SRC_PORT, destination 127.0.0.1:$DST_PORT, sftp $DROP_USER@127.0.0.1:$SSH_PORT (drop $STACK_DIR/drop)"
+log "ready: source 127.0.0.1:$SRC_PORT, destination 127.0.0.1:$DST_PORT, managed-like destination 127.0.0.1:$MANAGED_PORT, sftp $DROP_USER@127.0.0.1:$SSH_PORT (drop $STACK_DIR/drop)"
