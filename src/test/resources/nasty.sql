@@ -99,3 +99,12 @@ ALTER DATABASE :"db" SET statement_timeout = '30s';
 ALTER DATABASE :"db" CONNECTION LIMIT 50;
 ALTER ROLE nasty_clerk IN DATABASE :"db" SET statement_timeout = '15s';
 ALTER ROLE nasty_lead IN DATABASE :"db" SET search_path = "Sales", public;
+
+-- what a DBA leaves behind as the cluster's superusers: a table owned by the bootstrap superuser
+-- (whatever its name: the fixture runs as a superuser, who may give it away), with a grant, and
+-- default privileges of the administrator; a managed destination has neither role, so they map
+CREATE TABLE app.dba_notes (k text PRIMARY KEY, v text);
+INSERT INTO app.dba_notes VALUES ('maintenance', 'sundays');
+SELECT format('ALTER TABLE app.dba_notes OWNER TO %I', rolname) FROM pg_roles WHERE oid = 10 \gexec
+GRANT SELECT ON app.dba_notes TO nasty_clerk;
+ALTER DEFAULT PRIVILEGES FOR ROLE CURRENT_USER IN SCHEMA app GRANT SELECT ON SEQUENCES TO nasty_auditor;

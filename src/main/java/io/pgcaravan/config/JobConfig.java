@@ -157,6 +157,15 @@ public interface JobConfig {
         @WithDefault("needed")
         RoleScope scope();
 
+        /**
+         * Source roles that become other roles on the destination ({@code roles.map.<source>=<destination>}):
+         * they are not created there, and what they own, grant or are granted goes to the
+         * destination role. When the destination's login is not a superuser (a managed service),
+         * every superuser of the source maps to that login unless this says otherwise
+         * ({@code roles.map.x=x} keeps x as itself).
+         */
+        Map<String, String> map();
+
         enum RoleScope { NEEDED, ALL }
     }
 

@@ -27,12 +27,15 @@ public record SourceManifest(
         List<String> extensions,
         Map<String, String> extensionVersions) {
 
-    /** 3: the extensions' versions. */
-    public static final int FORMAT_VERSION = 3;
+    /** 3: the extensions' versions; 4: the source's superusers. */
+    public static final int FORMAT_VERSION = 4;
 
-    /** The source database, with what it takes to create the destination database like it. */
+    /**
+     * The source database, with what it takes to create the destination database like it, and
+     * the source's superusers (whose objects a managed destination's login takes over: RoleMap).
+     */
     public record Source(String version, int major, String database, String encoding, String collate, String ctype,
-                         String owner, List<String> settings) {
+                         String owner, List<String> settings, List<String> superusers) {
     }
 
     /** A table's own rows (FROM ONLY) and, in checksum mode, its content checksum. */

@@ -80,7 +80,8 @@ public class Manifest {
             Catalog.DatabaseSettings settings = Catalog.databaseSettings(c);
             SourceManifest.Source source = new SourceManifest.Source(Catalog.serverVersion(c), Catalog.serverMajor(c),
                     src.database(), settings.encoding(), settings.collate(), settings.ctype(),
-                    settings.owner(), unfrozen(settings.settings(), store.find(ctx.runId()).orElseThrow()));
+                    settings.owner(), unfrozen(settings.settings(), store.find(ctx.runId()).orElseThrow()),
+                    Catalog.strings(c, "SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1"));
             List<Catalog.Table> inScope = selection.tables(Catalog.tables(c));
             // counted on several connections, every one in the dump's snapshot
             Progress.Counter counter = progress.start(ctx.runId(), "manifest", inScope.size(), "tables");

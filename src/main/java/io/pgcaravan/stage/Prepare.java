@@ -4,7 +4,9 @@ import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
+import io.pgcaravan.delivery.RoleMap;
 import io.pgcaravan.delivery.SourceManifest;
+import io.pgcaravan.stage.ownership.Memberships;
 import io.pgcaravan.stage.prepare.RoleMigration;
 import io.pgcaravan.stage.prepare.DatabaseProperties;
 import io.pgcaravan.pg.PgTools;
@@ -67,13 +69,14 @@ public class Prepare {
         DatabaseEndpoint dst = ctx.job().destination();
         String roles;
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
-            roles = RoleMigration.apply(ctx, maint, runLog);
+            RoleMap map = roleMap(ctx, maint);
+            roles = RoleMigration.apply(ctx, maint, runLog, map) + (map.isEmpty() ? "" : " (mapped: " + map.describe() + ")");
             if (ctx.job().conflicts() == JobConfig.ConflictMode.REPLACE && Catalog.databaseExists(maint, dst.database())) {
                 runLog.warn(LOG, ctx.runId(), "conflicts=replace: dropping destination database " + dst.database() + " to create it anew");
                 drop(maint, dst.database());
             }
             if (!Catalog.databaseExists(maint, dst.database())) {
-                String owner = create(maint, dst.database(), manifest.source());
+                String owner = create(maint, ctx, manifest.source(), map);
                 store.setDestinationCreated(ctx.runId());
                 exchange.setProperty(StageDetail.PROPERTY, roles + "; created database " + dst.database() + " ("
                         + manifest.source().encoding() + ", collate " + manifest.source().collate() + ", owner " + owner + ")"
@@ -102,8 +105,16 @@ public class Prepare {
 
     /** The source database's comment, ACL, settings and per-role settings on the destination database, from the dump. */
     private String properties(RunContext ctx, SourceManifest manifest) throws Exception {
-        int applied = DatabaseProperties.apply(ctx.job().destination(),
-                DatabaseProperties.statements(tools.path("pg_restore"), ctx, manifest));
+        DatabaseEndpoint dst = ctx.job().destination();
+        List<String> statements;
+        try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
+            RoleMap map = roleMap(ctx, maint);
+            statements = DatabaseProperties.statements(tools.path("pg_restore"), ctx, manifest).stream().map(map::runnable).toList();
+            java.util.Set<String> acting = new java.util.LinkedHashSet<>();
+            statements.forEach(st -> acting.addAll(RoleMap.actingRoles(st)));
+            Memberships.ensure(maint, ctx.workDirMade(), acting);
+        }
+        int applied = DatabaseProperties.apply(dst, statements);
         return applied == 0 ? "; no database-level properties in the dump" : "; the source database's own properties (" + applied + " statements)";
     }
 
@@ -136,7 +147,7 @@ public class Prepare {
                 dst.database(), objects));
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
             drop(maint, dst.database());
-            create(maint, dst.database(), manifest.source());
+            create(maint, ctx, manifest.source(), roleMap(ctx, maint));
         }
         properties(ctx, manifest);
     }
@@ -181,27 +192,42 @@ public class Prepare {
     }
 
     /**
-     * Creates the database as the guides do, with the source's encoding, collation, ctype and owner
-     * (when that role exists here); its settings, comment and ACL are given to it right after, from
-     * the dump (DatabaseProperties). Returns the owner it got.
+     * Which source roles are which on this destination: roles.map, and the source's superusers as
+     * the login when that is not a superuser (RoleMap).
      */
-    private static String create(Connection maint, String database, SourceManifest.Source source) throws SQLException {
-        boolean ownerExists = source.owner() != null
-                && Catalog.number(maint, "SELECT count(*) FROM pg_roles WHERE rolname = " + PgConnections.literal(source.owner())) > 0;
+    public RoleMap roleMap(RunContext ctx, Connection destination) throws Exception {
+        return RoleMap.of(ctx.job().roles().map(), manifest(ctx).source().superusers(), destination);
+    }
+
+    /**
+     * Creates the database as the guides do, with the source's encoding, collation, ctype and owner
+     * (mapped, when that role exists here: a login that is not a superuser is made a member of it
+     * first, as CREATE DATABASE ... OWNER requires); its settings, comment and ACL are given to it
+     * right after, from the dump (DatabaseProperties). Returns the owner it got.
+     */
+    private static String create(Connection maint, RunContext ctx, SourceManifest.Source source, RoleMap map) throws Exception {
+        String database = ctx.job().destination().database();
+        String wanted = source.owner() == null ? null : map.to(source.owner());
+        boolean ownerExists = wanted != null
+                && Catalog.number(maint, "SELECT count(*) FROM pg_roles WHERE rolname = " + PgConnections.literal(wanted)) > 0;
+        if (ownerExists) {
+            Memberships.ensure(maint, ctx.workDirMade(), List.of(wanted));
+        }
         String sql = "CREATE DATABASE " + PgConnections.ident(database) + " TEMPLATE template0 ENCODING "
                 + PgConnections.literal(source.encoding()) + " LC_COLLATE " + PgConnections.literal(source.collate())
                 + " LC_CTYPE " + PgConnections.literal(source.ctype())
-                + (ownerExists ? " OWNER " + PgConnections.ident(source.owner()) : "");
+                + (ownerExists ? " OWNER " + PgConnections.ident(wanted) : "");
         try (Statement st = maint.createStatement()) {
             st.execute(sql);
-            return ownerExists ? source.owner() : Catalog.strings(maint, "SELECT current_user").get(0)
-                    + " (the source's owner " + source.owner() + " does not exist here)";
+            return ownerExists ? wanted + (wanted.equals(source.owner()) ? "" : " (the source's " + source.owner() + ", mapped)")
+                    : Catalog.strings(maint, "SELECT current_user").get(0) + " (the source's owner " + source.owner() + " does not exist here)";
         } catch (SQLException e) {
             if (e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
                 throw e; // the server went away: a connection failure, retried as such
             }
             throw new StageFailedException("cannot create destination database " + database + " like the source's (encoding "
-                    + source.encoding() + ", collate " + source.collate() + ", ctype " + source.ctype() + "): " + e.getMessage());
+                    + source.encoding() + ", collate " + source.collate() + ", ctype " + source.ctype() + "): " + e.getMessage()
+                    + io.pgcaravan.stage.ownership.PermissionHints.hint(e, sql, Catalog.strings(maint, "SELECT current_user").get(0)));
         }
     }
 }

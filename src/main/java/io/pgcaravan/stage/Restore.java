@@ -7,6 +7,13 @@ import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
 import io.pgcaravan.delivery.DumpSequences;
+import io.pgcaravan.delivery.RoleMap;
+import io.pgcaravan.pg.Catalog;
+import io.pgcaravan.pg.PgConnections;
+import io.pgcaravan.stage.ownership.Memberships;
+import io.pgcaravan.stage.ownership.OwnershipScript;
+import java.sql.Connection;
+import java.sql.Statement;
 import io.pgcaravan.stage.io.ToolCall;
 
 import io.pgcaravan.config.JobConfig;
@@ -51,19 +58,23 @@ public class Restore {
     @Inject
     RunStore store;
 
-    /** Exchange property: the list of the privileges a parallel restore grants afterwards, in one session. */
-    static final String ACL_LIST = "CaravanRestoreAclList";
+    /** In the run's work directory once pg_restore has restored the objects and data: a retry gives only the owners and privileges. */
+    static final String DATA_RESTORED = "restore.data-restored";
     /** The TOC lines of privileges: grants and default privileges. */
     private static final Pattern PRIVILEGES = Pattern.compile("^\\d+; \\d+ \\d+ (ACL|DEFAULT ACL) ");
 
-    public void command(Exchange exchange) throws Exception {
+    /** Sets up pg_restore; false when an earlier attempt restored the objects and data already (only the owners are left to give). */
+    public boolean command(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
+        if (Files.exists(ctx.workDirMade().resolve(DATA_RESTORED))) {
+            exchange.setProperty(StageDetail.PROPERTY, "objects and data restored by an earlier attempt");
+            return false;
+        }
         Path dump = ctx.deliveryDir().resolve(DeliveryFiles.DUMP);
         List<String> toc = DumpSequences.toc(tools.path("pg_restore"), dump, ctx.workDirMade());
         List<String> args = new ArrayList<>();
         String detail;
         boolean parallel = false;
-        exchange.removeProperty(ACL_LIST);
         List<String> existing = ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE ? prepareTarget.existingTables(ctx) : List.of();
         if (!existing.isEmpty()) {
             // conflicts=ignore: pg_restore goes on past the objects that already exist (exit 1, errors
@@ -82,55 +93,80 @@ public class Restore {
             args.add("--exit-on-error");
             detail = ctx.options().restoreJobs() + " parallel jobs"
                     + (ctx.options().restoreMode() == RestoreMode.AUTO ? " (into a database this run created or found empty)" : "");
-            if (!ctx.options().noOwner()) {
-                detail += privilegesAfterwards(ctx, toc, args, exchange);
-            }
         }
         args.add("--no-tablespaces");
         if (ctx.options().noOwner()) {
             args.add("--no-owner");
             args.add("--no-privileges");
+        } else if (ownersAfterwards(ctx)) {
+            args.add("--no-owner");
+            List<String> objects = toc.stream().filter(l -> !PRIVILEGES.matcher(l).find()).toList();
+            if (objects.size() < toc.size()) {
+                Path list = ctx.workDir().resolve("restore.list");
+                Files.write(list, objects, StandardCharsets.UTF_8);
+                args.add("--use-list=" + list);
+            }
+            detail += ", then the owners and " + (toc.size() - objects.size()) + " privileges in one transaction";
         }
         args.addAll(connection(ctx, parallel));
         args.add(dump.toString());
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
         exchange.setProperty(StageDetail.PROPERTY, detail);
         progress.start(ctx.runId(), "restore", toc.size(), "items");
+        return true;
     }
 
     /**
-     * A parallel pg_restore grants privileges on several connections at once, in no set order,
-     * so a grant in a chain (made as its grantor, who needs USAGE on the schema a grant before
-     * gives) can run before the one it needs and fail. The parallel restore leaves them out; they
-     * are granted afterwards in one session, in the dump's order ({@link #privilegesCommand}).
+     * Whether the owners and privileges are given after the restore (OwnershipScript): always,
+     * but for restore.no-owner (the login owns everything) and conflicts=ignore (pg_restore goes
+     * past what exists, entry by entry, owners with it).
      */
-    private String privilegesAfterwards(RunContext ctx, List<String> toc, List<String> args, Exchange exchange) throws IOException {
-        List<String> privileges = toc.stream().filter(l -> PRIVILEGES.matcher(l).find()).toList();
-        if (privileges.isEmpty()) {
-            return "";
-        }
-        Path all = ctx.workDir().resolve("restore.list");
-        Path acl = ctx.workDir().resolve("restore.privileges.list");
-        Files.write(all, toc.stream().filter(l -> !PRIVILEGES.matcher(l).find()).toList(), StandardCharsets.UTF_8);
-        Files.write(acl, privileges, StandardCharsets.UTF_8);
-        args.add("--use-list=" + all);
-        exchange.setProperty(ACL_LIST, acl.toString());
-        return ", then " + privileges.size() + " privileges in one session";
+    private static boolean ownersAfterwards(RunContext ctx) {
+        return !ctx.options().noOwner() && ctx.job().conflicts() != JobConfig.ConflictMode.IGNORE;
     }
 
-    /** After a parallel restore: its privileges, in one transaction and in the dump's order. False if it left none. */
-    public boolean privilegesCommand(Exchange exchange) {
-        String list = exchange.getProperty(ACL_LIST, String.class);
-        if (list == null) {
-            return false;
-        }
+    /** After pg_restore succeeded: a retry of the stage does not restore again. */
+    public void dataRestored(Exchange exchange) throws IOException {
         RunContext ctx = contexts.of(exchange);
-        List<String> args = new ArrayList<>(List.of("--use-list=" + list, "--single-transaction", "--exit-on-error", "--no-tablespaces"));
-        args.addAll(connection(ctx, false));
-        args.add(ctx.deliveryDir().resolve(DeliveryFiles.DUMP).toString());
-        ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
-        exchange.getMessage().removeHeader(ExecBinding.EXEC_COMMAND_EXIT_VALUES);
-        return true;
+        Files.writeString(ctx.workDirMade().resolve(DATA_RESTORED), "pg_restore exited 0\n", StandardCharsets.UTF_8);
+    }
+
+    /**
+     * After the objects and data: every object's owner as the dump says (mapped for the
+     * destination), then the dump's privileges in the dump's order, in one transaction, with
+     * the memberships the login needs for them granted first.
+     */
+    public void ownership(Exchange exchange) throws Exception {
+        RunContext ctx = contexts.of(exchange);
+        if (!ownersAfterwards(ctx)) {
+            return;
+        }
+        Path dump = ctx.deliveryDir().resolve(DeliveryFiles.DUMP);
+        List<String> toc = DumpSequences.toc(tools.path("pg_restore"), dump, ctx.workDirMade());
+        List<String> privileges = toc.stream().filter(l -> PRIVILEGES.matcher(l).find()).toList();
+        Path list = null;
+        if (!privileges.isEmpty()) {
+            list = ctx.workDir().resolve("restore.privileges.list");
+            Files.write(list, privileges, StandardCharsets.UTF_8);
+        }
+        JobConfig.DatabaseEndpoint dst = ctx.job().destination();
+        String detail = exchange.getProperty(StageDetail.PROPERTY, String.class);
+        try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase());
+             Connection db = PgConnections.open(dst, dst.database())) {
+            RoleMap map = prepareTarget.roleMap(ctx, maint);
+            OwnershipScript.Script script = OwnershipScript.build(tools.path("pg_restore"), dump, ctx.workDir(), list, map);
+            OwnershipScript.keep(ctx.workDir(), script);
+            List<String> granted = Memberships.ensure(maint, ctx.workDir(), script.acting());
+            String login = Catalog.strings(maint, "SELECT current_user").get(0);
+            try (Statement st = db.createStatement()) {
+                st.execute("SET default_transaction_read_only = off; SET statement_timeout = 0");
+            }
+            OwnershipScript.apply(db, script, login);
+            detail += "; " + script.owners() + " owners and " + script.privileges() + " privilege statements given ("
+                    + OwnershipScript.FILE + ")" + (map.isEmpty() ? "" : ", roles mapped: " + map.describe())
+                    + (granted.isEmpty() ? "" : ", " + login + " made a member of " + String.join(", ", granted) + " until the verification has done");
+        }
+        exchange.setProperty(StageDetail.PROPERTY, detail);
     }
 
     private List<String> connection(RunContext ctx, boolean parallel) {

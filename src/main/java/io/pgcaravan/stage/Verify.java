@@ -6,6 +6,8 @@ import io.pgcaravan.work.StageDetail;
 
 import io.pgcaravan.delivery.SourceManifest;
 import io.pgcaravan.delivery.DumpSequences;
+import io.pgcaravan.pg.PgConnections;
+import io.pgcaravan.stage.ownership.Memberships;
 import io.pgcaravan.stage.verify.TableCheck;
 import io.pgcaravan.stage.verify.Verification;
 import io.pgcaravan.stage.verify.SchemaAndRoles;
@@ -66,8 +68,32 @@ public class Verify {
     @Inject
     SchemaAndRoles schemaAndRoles;
 
+    /**
+     * The verification, as the destination's login: with the memberships it needs to read what
+     * the migrated roles own (granted again if an earlier stage's were revoked), which are revoked
+     * once it has done, whatever it found (Memberships).
+     */
     public void verify(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
+        JobConfig.DatabaseEndpoint dst = ctx.job().destination();
+        try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
+            Memberships.ensureRecorded(maint, ctx.workDirMade());
+        }
+        List<String> released;
+        try {
+            compare(exchange, ctx);
+        } finally {
+            try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase())) {
+                released = Memberships.release(maint, ctx.workDirMade());
+            }
+        }
+        if (!released.isEmpty()) {
+            exchange.setProperty(StageDetail.PROPERTY, exchange.getProperty(StageDetail.PROPERTY, String.class)
+                    + "; the memberships the run gave its login are revoked again (" + String.join(", ", released) + ")");
+        }
+    }
+
+    private void compare(Exchange exchange, RunContext ctx) throws Exception {
         SourceManifest manifest = json.readValue(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST).toFile(), SourceManifest.class);
         JobConfig.DatabaseEndpoint dst = ctx.job().destination();
         boolean checksums = manifest.tables().stream().anyMatch(t -> t.checksum() != null);

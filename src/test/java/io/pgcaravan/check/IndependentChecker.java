@@ -43,9 +43,22 @@ public final class IndependentChecker {
      * destination had before (its administrator: a migration leaves existing roles as they are),
      * and the SUPERUSER rewrite for a managed flavour.
      */
-    public record Allow(Set<String> destinationsOwnRoles, boolean rolesRewrittenForFlavour) {
+    public record Allow(Set<String> destinationsOwnRoles, boolean rolesRewrittenForFlavour, Map<String, String> mappedRoles) {
+        public Allow(Set<String> destinationsOwnRoles, boolean rolesRewrittenForFlavour) {
+            this(destinationsOwnRoles, rolesRewrittenForFlavour, Map.of());
+        }
+
         public static Allow own(String... roles) {
             return new Allow(Set.of(roles), false);
+        }
+
+        /**
+         * A managed destination: its own roles (the provider's, the master users), and the source
+         * roles a documented mapping turns into others (what they own or were granted is the
+         * other's), compared as the other.
+         */
+        public static Allow managed(Map<String, String> mapped, String... own) {
+            return new Allow(Set.of(own), true, Map.copyOf(mapped));
         }
     }
 
@@ -55,7 +68,7 @@ public final class IndependentChecker {
 
     public static List<String> differences(Side source, Side destination, Allow allow) throws Exception {
         List<String> out = new ArrayList<>();
-        out.addAll(schema(source, destination));
+        out.addAll(schema(source, destination, allow.mappedRoles()));
         try (Connection s = connect(source); Connection d = connect(destination)) {
             for (Connection c : List.of(s, d)) {
                 try (Statement st = c.createStatement()) {
@@ -63,20 +76,21 @@ public final class IndependentChecker {
                             + "SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'");
                 }
             }
-            out.addAll(compare("database", rows(s, DATABASE), rows(d, DATABASE)));
-            out.addAll(compare("database setting", rows(s, DATABASE_SETTINGS), rows(d, DATABASE_SETTINGS)));
+            Map<String, String> mapped = allow.mappedRoles();
+            out.addAll(compare("database", mapRows(rows(s, DATABASE), mapped), rows(d, DATABASE)));
+            out.addAll(compare("database setting", mapRows(rows(s, DATABASE_SETTINGS), mapped), rows(d, DATABASE_SETTINGS)));
             out.addAll(roles(s, d, allow));
             out.addAll(compare("table rows", tableDigests(s), tableDigests(d)));
             out.addAll(compare("sequence", sequences(s), sequences(d)));
-            out.addAll(compare("large object", rows(s, LARGE_OBJECTS), rows(d, LARGE_OBJECTS)));
+            out.addAll(compare("large object", mapRows(rows(s, LARGE_OBJECTS), mapped), rows(d, LARGE_OBJECTS)));
         }
         return out;
     }
 
     // ---- schema: pg_dump --schema-only of both, as multisets of lines ----
 
-    private static List<String> schema(Side source, Side destination) throws Exception {
-        List<String> a = schemaLines(source);
+    private static List<String> schema(Side source, Side destination, Map<String, String> mapped) throws Exception {
+        List<String> a = schemaLines(source).stream().map(l -> mapLine(l, mapped)).sorted().toList();
         List<String> b = schemaLines(destination);
         List<String> out = new ArrayList<>();
         List<String> onlyA = minus(a, b);
@@ -205,17 +219,20 @@ public final class IndependentChecker {
     private static List<String> roles(Connection s, Connection d, Allow allow) throws SQLException {
         List<String> out = new ArrayList<>();
         for (String role : column(s, REFERENCED_ROLES)) {
-            if (allow.destinationsOwnRoles().contains(role)) {
+            if (allow.destinationsOwnRoles().contains(role) || allow.mappedRoles().containsKey(role)) {
                 continue;
             }
-            Map<String, String> expected = roleRows(s, role);
+            Map<String, String> expected = mapRows(roleRows(s, role), allow.mappedRoles());
             Map<String, String> found = roleRows(d, role);
             if (found.isEmpty()) {
                 out.add("role " + role + ": missing on the destination");
                 continue;
             }
             if (allow.rolesRewrittenForFlavour()) {
-                expected.computeIfPresent("attributes", (k, v) -> v.replace("super=true", "super=false"));
+                // SUPERUSER becomes membership in the flavour's superuser role; REPLICATION and
+                // BYPASSRLS are not granted there (documented, and warned about in the run)
+                expected.computeIfPresent("attributes", (k, v) -> v.replace("super=true", "super=false")
+                        .replace("replication=true", "replication=false").replace("bypassrls=true", "bypassrls=false"));
                 found.keySet().removeIf(k -> k.startsWith("member of rds_superuser") || k.startsWith("member of polar_superuser"));
             }
             out.addAll(compare("role " + role, expected, found));
@@ -278,6 +295,36 @@ public final class IndependentChecker {
                    || ' comment=' || coalesce(obj_description(m.oid, 'pg_largeobject'), '<none>') || ' md5=' || md5(lo_get(m.oid)) AS v
               FROM pg_largeobject_metadata m
             """;
+
+    // ---- mapped roles ----
+
+    /** Statements that name roles: owners, grants, revokes, default privileges, grantor chains. */
+    private static final java.util.regex.Pattern ROLE_STATEMENT = java.util.regex.Pattern.compile(
+            "^(ALTER .* OWNER TO |GRANT |REVOKE |ALTER DEFAULT PRIVILEGES |SET SESSION AUTHORIZATION |ALTER ROLE ).*");
+
+    /** A source line with each mapped role named as its destination role, in the statements that name roles. */
+    static String mapLine(String line, Map<String, String> mapped) {
+        return mapped.isEmpty() || !ROLE_STATEMENT.matcher(line).matches() ? line : mapWords(line, mapped);
+    }
+
+    /** Every whole-word occurrence of a mapped role (not part of a qualified name, a call or a longer word) replaced. */
+    static String mapWords(String text, Map<String, String> mapped) {
+        String out = text;
+        for (Map.Entry<String, String> e : mapped.entrySet()) {
+            out = out.replaceAll("(?<![\\w.$\"])" + java.util.regex.Pattern.quote(e.getKey()) + "(?![\\w.$\"(])",
+                    java.util.regex.Matcher.quoteReplacement(e.getValue()));
+        }
+        return out;
+    }
+
+    private static Map<String, String> mapRows(Map<String, String> rows, Map<String, String> mapped) {
+        if (mapped.isEmpty()) {
+            return rows;
+        }
+        Map<String, String> out = new TreeMap<>();
+        rows.forEach((k, v) -> out.merge(mapWords(k, mapped), mapWords(v, mapped), (a, b) -> a + " | " + b));
+        return out;
+    }
 
     // ---- helpers ----
 

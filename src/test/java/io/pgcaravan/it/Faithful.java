@@ -28,6 +28,39 @@ final class Faithful {
         Stack.execDestination("postgres", "DROP ROLE IF EXISTS nasty_unrelated, " + String.join(", ", NASTY_ROLES));
     }
 
+    /** A job's source made from the nasty fixture, its destination on the managed-like cluster as a run finds it. */
+    static void freshNastyManagedJob(String job) throws Exception {
+        String db = StackResource.sourceDb(job);
+        psql("postgres", ROLES);
+        Stack.execSource("postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        Stack.execSource("postgres", "CREATE DATABASE " + db + " OWNER " + Stack.ADMIN);
+        psql(db, NASTY);
+        try (var c = Stack.managedProvider("postgres"); var st = c.createStatement()) {
+            for (String other : ManagedDestinationTest.JOBS.stream().map(TestJob::name).toList()) {
+                st.execute("DROP DATABASE IF EXISTS " + StackResource.destinationDb(other) + " WITH (FORCE)");
+            }
+            st.execute("DROP ROLE IF EXISTS nasty_unrelated, " + String.join(", ", NASTY_ROLES));
+        }
+    }
+
+    /**
+     * The checker's verdict on a job into the managed-like destination, read there as the
+     * provider's superuser; the source's superusers are the login there (the documented default).
+     */
+    static List<String> managedDifferences(String job, String login) throws Exception {
+        java.util.Map<String, String> mapped = new java.util.TreeMap<>();
+        for (String superuser : List.of(Stack.ADMIN, "postgres")) {
+            if (!superuser.equals(login)) {
+                mapped.put(superuser, login);
+            }
+        }
+        return IndependentChecker.differences(
+                new IndependentChecker.Side(Stack.SOURCE_PORT, Stack.ADMIN, Stack.sourcePassword(), StackResource.sourceDb(job)),
+                new IndependentChecker.Side(Stack.MANAGED_PORT, Stack.PROVIDER, Stack.managedProviderPassword(), StackResource.destinationDb(job)),
+                IndependentChecker.Allow.managed(mapped, Stack.PROVIDER, "rds_superuser", "polar_superuser", Stack.ADMIN,
+                        "caravan_master", "polar_master", "postgres"));
+    }
+
     /** The jobs whose destinations hold objects of the nasty roles. */
     static final List<String> NASTY_JOBS = List.of("it-nasty", "it-nasty-broken");
     static final List<String> NASTY_ROLES = List.of("nasty_group", "nasty_owner", "nasty_lead", "nasty_clerk", "nasty_auditor");

@@ -20,6 +20,12 @@ public final class Stack {
     public static final int SOURCE_PORT = 55432;
     public static final int DESTINATION_PORT = 55433;
     public static final int SSH_PORT = 2222;
+    /**
+     * The managed-like destination: its bootstrap superuser is the provider's ({@link #PROVIDER}),
+     * its master users are no superusers (scripts/local-stack.sh).
+     */
+    public static final int MANAGED_PORT = 55434;
+    public static final String PROVIDER = "rdsadmin";
     public static final String ADMIN = "caravan_admin";
     /** The drop directory of the test runs (inside the sshd user's drop directory, recreated per test run). */
     public static final Path DROP = DIR.resolve("drop").resolve("it");
@@ -33,6 +39,22 @@ public final class Stack {
 
     public static String destinationPassword() {
         return read(DIR.resolve("secrets/destination.password"));
+    }
+
+    public static String managedPassword() {
+        return read(DIR.resolve("secrets/managed.password"));
+    }
+
+    /** The provider's superuser on the managed-like destination: for the tests' own checks and clean-up, never for a run. */
+    public static Connection managedProvider(String database) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", PROVIDER);
+        p.setProperty("password", read(DIR.resolve("secrets/managed-admin.password")));
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + MANAGED_PORT + "/" + database, p);
+    }
+
+    public static String managedProviderPassword() {
+        return read(DIR.resolve("secrets/managed-admin.password"));
     }
 
     public static Connection source(String database) throws SQLException {

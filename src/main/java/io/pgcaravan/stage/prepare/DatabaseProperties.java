@@ -5,6 +5,7 @@ import io.pgcaravan.delivery.DatabaseEntries;
 import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.delivery.SourceManifest;
 import io.pgcaravan.pg.PgConnections;
+import io.pgcaravan.stage.ownership.PermissionHints;
 import io.pgcaravan.work.RunContext;
 import io.pgcaravan.work.StageFailedException;
 
@@ -69,7 +70,7 @@ public final class DatabaseProperties {
                     throw e; // the server went away: a connection failure, retried as such
                 }
                 throw new StageFailedException("cannot give " + dst.database() + " the source database's properties: "
-                        + e.getMessage().strip() + " (in: " + current + ")");
+                        + e.getMessage().strip() + " (in: " + current + ")" + PermissionHints.hint(e, current, dst.user()));
             }
         }
         return statements.size();

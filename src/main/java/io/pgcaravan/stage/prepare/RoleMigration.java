@@ -1,5 +1,6 @@
 package io.pgcaravan.stage.prepare;
 
+import io.pgcaravan.delivery.RoleMap;
 import io.pgcaravan.delivery.RolesFile;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.delivery.DeliveryFiles;
@@ -37,7 +38,7 @@ public final class RoleMigration {
     }
 
     /** Returns a one-line summary; warnings go to the log. */
-    public static String apply(RunContext ctx, Connection maint, RunLog runLog) throws SQLException, IOException {
+    public static String apply(RunContext ctx, Connection maint, RunLog runLog, RoleMap map) throws SQLException, IOException {
         Path script = ctx.deliveryDir().resolve(DeliveryFiles.ROLES);
         if (!ctx.job().roles().migrate() || !Files.exists(script)) {
             return "roles not migrated";
@@ -54,7 +55,7 @@ public final class RoleMigration {
             return "roles migrated by an earlier attempt (" + audit.getFileName() + ")";
         }
         JobConfig.Flavour flavour = ctx.job().flavour();
-        RoleScript.Rewritten roles = RoleScript.rewrite(Files.readString(script, StandardCharsets.UTF_8), flavour, existing);
+        RoleScript.Rewritten roles = RoleScript.rewrite(Files.readString(script, StandardCharsets.UTF_8), flavour, existing, map);
 
         // what this attempt is about to commit, kept whole before the commit: the roles it creates
         // are then known even if the commit's answer never comes back

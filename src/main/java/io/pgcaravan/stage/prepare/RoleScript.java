@@ -1,5 +1,6 @@
 package io.pgcaravan.stage.prepare;
 
+import io.pgcaravan.delivery.RoleMap;
 import io.pgcaravan.delivery.RolesFile;
 import io.pgcaravan.delivery.SqlScript;
 import io.pgcaravan.config.JobConfig.Flavour;
@@ -59,6 +60,11 @@ public final class RoleScript {
      * @param existing  roles the destination already has (never recreated or altered)
      */
     public static Rewritten rewrite(String script, Flavour flavour, Set<String> existing) {
+        return rewrite(script, flavour, existing, RoleMap.none());
+    }
+
+    /** {@link #rewrite(String, Flavour, Set)} without the roles the map turns into others (they are not created). */
+    public static Rewritten rewrite(String script, Flavour flavour, Set<String> existing, RoleMap map) {
         String managed = superuserRole(flavour);
         List<Statement> out = new ArrayList<>();
         Set<String> created = new LinkedHashSet<>();
@@ -77,7 +83,9 @@ public final class RoleScript {
             Matcher m;
             if ((m = CREATE.matcher(sql)).matches()) {
                 String role = name(m.group(1));
-                if (existing.contains(role)) {
+                if (map.maps(role)) {
+                    warnings.add(role + ": not created; what it owns, grants or was granted goes to " + map.to(role) + " (roles.map)");
+                } else if (existing.contains(role)) {
                     kept.add(role);
                 } else {
                     created.add(role);
@@ -94,7 +102,10 @@ public final class RoleScript {
                 }
             } else if ((m = GRANT.matcher(sql)).matches()) {
                 // memberships of roles this script creates; who granted them on the source does not carry over
-                if (created.contains(name(m.group(2)))) {
+                if (created.contains(name(m.group(2))) && map.maps(name(m.group(1)))) {
+                    warnings.add(name(m.group(2)) + ": its membership in " + name(m.group(1)) + " left out (that role is mapped to "
+                            + map.to(name(m.group(1))) + ")");
+                } else if (created.contains(name(m.group(2)))) {
                     out.add(new Statement("GRANT " + m.group(1) + " TO " + m.group(2) + m.group(3) + ";"));
                 }
             } else {

@@ -2,6 +2,9 @@ package io.pgcaravan.stage.verify;
 
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.RoleMap;
+import io.pgcaravan.pg.PgConnections;
+import java.sql.Connection;
 import io.pgcaravan.delivery.RolesFile;
 import io.pgcaravan.delivery.SourceManifest;
 import io.pgcaravan.live.Half;
@@ -52,9 +55,13 @@ public class SchemaAndRoles {
         SchemaDumps.destination(tools.path("pg_dump"), ConnInfo.of(dst, dst.database(),
                 passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job())), selectionArgs, destination);
         RunRecord run = store.find(ctx.runId()).orElseThrow();
+        RoleMap map;
+        try (Connection c = PgConnections.open(dst, dst.maintenanceDatabase())) {
+            map = RoleMap.of(ctx.job().roles().map(), manifest.source().superusers(), c);
+        }
         return SchemaComparison.compare(Files.readString(source, StandardCharsets.UTF_8), Files.readString(destination, StandardCharsets.UTF_8),
                 new SchemaComparison.Options(manifest.source().database(), dst.database(), !ctx.options().noOwner(),
-                        !run.destinationCreated(), readOnly(manifest)));
+                        !run.destinationCreated(), readOnly(manifest), map));
     }
 
     /** The source database's own default_transaction_read_only, as the manifest read it (not the write freeze's). */

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage.verify;
 
+import io.pgcaravan.delivery.RoleMap;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,9 @@ public final class SchemaComparison {
      * have caught the run's write freeze instead.
      */
     public record Options(String sourceDatabase, String destinationDatabase, boolean ownersAndPrivileges,
-                          boolean destinationExistedBefore, String sourceReadOnly) {
+                          boolean destinationExistedBefore, String sourceReadOnly, RoleMap roleMap) {
         public Options(String sourceDatabase, String destinationDatabase, boolean ownersAndPrivileges, boolean destinationExistedBefore) {
-            this(sourceDatabase, destinationDatabase, ownersAndPrivileges, destinationExistedBefore, null);
+            this(sourceDatabase, destinationDatabase, ownersAndPrivileges, destinationExistedBefore, null, RoleMap.none());
         }
     }
 
@@ -39,7 +40,7 @@ public final class SchemaComparison {
 
     public static Verification.SchemaCheck compare(String source, String destination, Options options) {
         boolean owners = options.ownersAndPrivileges();
-        Map<String, List<SchemaEntries.Entry>> expected = byKey(unfrozen(SchemaEntries.parse(source, options.sourceDatabase(), owners), options));
+        Map<String, List<SchemaEntries.Entry>> expected = byKey(mapped(unfrozen(SchemaEntries.parse(source, options.sourceDatabase(), owners), options), options.roleMap()));
         Map<String, List<SchemaEntries.Entry>> found = byKey(SchemaEntries.parse(destination, options.destinationDatabase(), owners));
         List<Verification.SchemaDifference> differences = new ArrayList<>();
         List<String> extraAllowed = new ArrayList<>();
@@ -85,6 +86,10 @@ public final class SchemaComparison {
         out.add(new Verification.Allowed("tablespaces", "the restore puts everything in the destination's default tablespace (--no-tablespaces)"));
         if (!options.ownersAndPrivileges()) {
             out.add(new Verification.Allowed("owners and privileges", "restore.no-owner: the destination's own, not the source's"));
+        }
+        if (!options.roleMap().isEmpty()) {
+            out.add(new Verification.Allowed("mapped roles", options.roleMap().describe()
+                    + ": the source's objects, grants and default privileges of these roles are compared as the destination role's"));
         }
         if (!extra.isEmpty()) {
             out.add(new Verification.Allowed(extra.size() + " objects only on the destination",
@@ -134,6 +139,15 @@ public final class SchemaComparison {
             out.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e);
         }
         return out;
+    }
+
+    /** The source's entries with their roles as the destination has them (RoleMap): owners, grantees, grantors. */
+    private static List<SchemaEntries.Entry> mapped(List<SchemaEntries.Entry> entries, RoleMap map) {
+        if (map.isEmpty()) {
+            return entries;
+        }
+        return entries.stream().map(e -> new SchemaEntries.Entry(e.type(), e.schema(), e.name(),
+                e.owner().isEmpty() ? e.owner() : map.to(e.owner()), e.statements().stream().map(map::renamed).toList())).toList();
     }
 
     /** The source's entries with the database's read-only default as the source really has it (not as a write freeze left it). */
