@@ -32,10 +32,13 @@ public record SourceManifest(
 
     /**
      * The source database, with what it takes to create the destination database like it, and
-     * the source's superusers (whose objects a managed destination's login takes over: RoleMap).
+     * the source's superusers (whose objects a managed destination's login takes over: RoleMap),
+     * the roles its restore acts as and what only a superuser can restore (for the import half's
+     * precheck).
      */
     public record Source(String version, int major, String database, String encoding, String collate, String ctype,
-                         String owner, List<String> settings, List<String> superusers) {
+                         String owner, List<String> settings, List<String> superusers, List<String> actingRoles,
+                         List<String> superuserOnly) {
     }
 
     /** A table's own rows (FROM ONLY) and, in checksum mode, its content checksum. */

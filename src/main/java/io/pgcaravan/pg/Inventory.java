@@ -93,7 +93,10 @@ public final class Inventory {
     /** The database's objects within the selection, sorted. */
     public static List<DbObject> read(Connection c, ObjectSelection selection) throws SQLException {
         List<DbObject> out = new ArrayList<>();
-        for (String sql : QUERIES) {
+        // before 13 a partition's copy of its parent's trigger was internal, and there was no tgparentid
+        boolean before13 = Catalog.serverMajor(c) < 13;
+        for (String query : QUERIES) {
+            String sql = before13 ? query.replace(" AND g.tgparentid = 0", "") : query;
             try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     DbObject o = new DbObject(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));

@@ -101,6 +101,23 @@ public final class NeededRoles {
     private NeededRoles() {
     }
 
+    /**
+     * The roles a restore has to act as: the owners of everything, the grantors of privileges and
+     * the default-privilege roles (the grantees it only names). A destination login that is not a
+     * superuser must be able to SET ROLE to each, or each must be mapped (the precheck's
+     * destination.ownership). pg_* roles and the bootstrap superuser too, by name.
+     */
+    public static Set<String> acting(Connection c) throws SQLException {
+        String lines = java.util.Arrays.stream(REFERENCED.split("\n"))
+                .filter(l -> !l.contains(".grantee") && !l.contains("polroles") && !l.contains("setrole") && !l.contains("umuser")
+                        && !l.isBlank())
+                .map(String::strip).reduce((a, b) -> a + "\n" + b).orElseThrow();
+        if (lines.startsWith("UNION ")) {
+            lines = lines.substring("UNION ".length());
+        }
+        return new LinkedHashSet<>(Catalog.strings(c, "SELECT rolname FROM pg_roles WHERE oid IN (" + lines + ") AND rolname !~ '^pg_' ORDER BY 1"));
+    }
+
     /** The names of the roles the database (the connection's) needs. */
     public static Set<String> of(Connection c) throws SQLException {
         String referenced = Catalog.strings(c, REFERENCED_ARRAY).get(0);

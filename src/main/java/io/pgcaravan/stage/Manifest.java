@@ -1,5 +1,7 @@
 package io.pgcaravan.stage;
 
+import io.pgcaravan.pg.NeededRoles;
+import io.pgcaravan.pg.SuperuserOnly;
 import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
@@ -81,7 +83,8 @@ public class Manifest {
             SourceManifest.Source source = new SourceManifest.Source(Catalog.serverVersion(c), Catalog.serverMajor(c),
                     src.database(), settings.encoding(), settings.collate(), settings.ctype(),
                     settings.owner(), unfrozen(settings.settings(), store.find(ctx.runId()).orElseThrow()),
-                    Catalog.strings(c, "SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1"));
+                    Catalog.strings(c, "SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1"), List.copyOf(NeededRoles.acting(c)),
+                    SuperuserOnly.of(c));
             List<Catalog.Table> inScope = selection.tables(Catalog.tables(c));
             // counted on several connections, every one in the dump's snapshot
             Progress.Counter counter = progress.start(ctx.runId(), "manifest", inScope.size(), "tables");

@@ -25,7 +25,9 @@ final class Faithful {
         for (String other : NASTY_JOBS) {
             Stack.dropDestination(StackResource.destinationDb(other));
         }
-        Stack.execDestination("postgres", "DROP ROLE IF EXISTS nasty_unrelated, " + String.join(", ", NASTY_ROLES));
+        try (var c = Stack.destination("postgres")) {
+            dropNastyRoles(c);
+        }
     }
 
     /** A job's source made from the nasty fixture, its destination on the managed-like cluster as a run finds it. */
@@ -36,10 +38,8 @@ final class Faithful {
         Stack.execSource("postgres", "CREATE DATABASE " + db + " OWNER " + Stack.ADMIN);
         psql(db, NASTY);
         try (var c = Stack.managedProvider("postgres"); var st = c.createStatement()) {
-            for (String other : ManagedDestinationTest.JOBS.stream().map(TestJob::name).toList()) {
-                st.execute("DROP DATABASE IF EXISTS " + StackResource.destinationDb(other) + " WITH (FORCE)");
-            }
-            st.execute("DROP ROLE IF EXISTS nasty_unrelated, " + String.join(", ", NASTY_ROLES));
+            st.execute("DROP DATABASE IF EXISTS " + StackResource.destinationDb(job) + " WITH (FORCE)");
+            dropNastyRoles(c);
         }
     }
 
@@ -54,11 +54,34 @@ final class Faithful {
                 mapped.put(superuser, login);
             }
         }
+        return managedDifferences(job, mapped);
+    }
+
+    /** The same with the roles.map the job documents. */
+    static List<String> managedDifferences(String job, java.util.Map<String, String> mapped) throws Exception {
         return IndependentChecker.differences(
                 new IndependentChecker.Side(Stack.SOURCE_PORT, Stack.ADMIN, Stack.sourcePassword(), StackResource.sourceDb(job)),
                 new IndependentChecker.Side(Stack.MANAGED_PORT, Stack.PROVIDER, Stack.managedProviderPassword(), StackResource.destinationDb(job)),
                 IndependentChecker.Allow.managed(mapped, Stack.PROVIDER, "rds_superuser", "polar_superuser", Stack.ADMIN,
                         "caravan_master", "polar_master", "postgres"));
+    }
+
+    /**
+     * Drops the nasty roles on a destination cluster (connected as a superuser there), with every
+     * database that still holds something of theirs: a run must find them missing and make them.
+     */
+    static void dropNastyRoles(java.sql.Connection superuser) throws java.sql.SQLException {
+        String nasty = "(SELECT oid FROM pg_roles WHERE rolname LIKE 'nasty\\_%')";
+        List<String> databases = Stack.strings(superuser, "SELECT datname FROM pg_database WHERE datdba IN " + nasty
+                + " UNION SELECT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid WHERE s.refobjid IN " + nasty);
+        try (var st = superuser.createStatement()) {
+            for (String db : databases) {
+                st.execute("DROP DATABASE IF EXISTS \"" + db + "\" WITH (FORCE)");
+            }
+            for (String role : Stack.strings(superuser, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'nasty\\_%'")) {
+                st.execute("DROP ROLE \"" + role + "\"");
+            }
+        }
     }
 
     /** The jobs whose destinations hold objects of the nasty roles. */
@@ -75,8 +98,13 @@ final class Faithful {
     }
 
     private static void psql(String database, Path script) throws Exception {
+        psql(Stack.SOURCE_PORT, database, script);
+    }
+
+    /** A script into a database of the source cluster on that port (as caravan_admin, with the source's password). */
+    static void psql(int port, String database, Path script) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("psql", "--quiet", "--no-psqlrc", "--set=ON_ERROR_STOP=1", "--set=db=" + database,
-                "--host=127.0.0.1", "--port=" + Stack.SOURCE_PORT, "--username=" + Stack.ADMIN, "--dbname=" + database,
+                "--host=127.0.0.1", "--port=" + port, "--username=" + Stack.ADMIN, "--dbname=" + database,
                 "--file=" + script).redirectErrorStream(true);
         pb.environment().put("PGPASSWORD", Stack.sourcePassword());
         Process p = pb.start();

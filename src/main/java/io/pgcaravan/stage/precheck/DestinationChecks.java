@@ -1,6 +1,7 @@
 package io.pgcaravan.stage.precheck;
 
 import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.delivery.RoleMap;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.PgTools;
@@ -34,6 +35,15 @@ public final class DestinationChecks {
             items.add(ToolChecks.verification(tools, major));
             items.add(privileges(maint, dst, exists));
             items.add(flavour(maint, job.flavour()));
+            if (source != null && source.actingRoles() != null) {
+                items.add(ownership(maint, job, source));
+            }
+            if (source != null && source.superuserOnly() != null && !superuser(maint) && !source.superuserOnly().isEmpty()) {
+                items.add(PrecheckItem.fail("destination.superuser-only", dst.user() + " is not a superuser, as on every managed "
+                        + "service, and the source has " + source.superuserOnly().size() + " things only a superuser can restore: "
+                        + Items.listed(source.superuserOnly()) + "; leave them out of the dump (select.*) or drop them on the source "
+                        + "and make them on the destination the provider's way", Items.limit(source.superuserOnly())));
+            }
             if (source != null) {
                 List<String> available = Catalog.strings(maint, "SELECT name FROM pg_available_extensions");
                 List<String> missing = source.extensions().stream().filter(e -> !available.contains(e)).toList();
@@ -72,6 +82,74 @@ public final class DestinationChecks {
                 ? PrecheckItem.pass("destination.privileges", dst.user() + " may create database " + dst.database())
                 : PrecheckItem.fail("destination.privileges", dst.user() + " may not create databases (CREATEDB): "
                 + "create " + dst.database() + " beforehand or grant CREATEDB");
+    }
+
+    private static boolean superuser(Connection maint) throws SQLException {
+        return Catalog.number(maint, "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolsuper") > 0;
+    }
+
+    /**
+     * Every role the restore acts as (owners, grantors, default-privilege roles), and how the
+     * login will act as it: it is that role or a superuser, it is already a member, the run will
+     * make it a member (it may grant the role: CREATEROLE before PostgreSQL 16, ADMIN OPTION from
+     * 16 on, which it has on the roles the run creates), or the role is mapped (RoleMap). FAIL,
+     * with both fixes, for the roles none of these covers.
+     */
+    public static PrecheckItem ownership(Connection maint, JobConfig job, SourceFacts source) throws SQLException {
+        if (superuser(maint)) {
+            return PrecheckItem.pass("destination.ownership", job.destination().user() + " is a superuser: it gives every object "
+                    + "its owner (" + source.actingRoles().size() + " roles own, grant or set default privileges)");
+        }
+        RoleMap map = RoleMap.of(job.roles().map(), source.superusers(), maint);
+        String login = Catalog.strings(maint, "SELECT current_user").get(0);
+        boolean pg16 = Catalog.serverMajor(maint) >= 16;
+        boolean createRole = Catalog.number(maint, "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolcreaterole") > 0;
+        List<String> how = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (String role : source.actingRoles()) {
+            String to = map.to(role);
+            if (!to.equals(role)) {
+                how.add(role + ": mapped to " + to);
+                continue;
+            }
+            if (role.equals(login)) {
+                how.add(role + ": the login itself");
+                continue;
+            }
+            String state = Catalog.strings(maint, "SELECT CASE WHEN r.oid IS NULL THEN 'missing' WHEN r.rolsuper THEN 'superuser' "
+                    + "WHEN pg_has_role(current_user, r.oid, 'USAGE') THEN 'member' "
+                    + "WHEN EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid AND m.member = (SELECT oid FROM pg_roles "
+                    + "WHERE rolname = current_user) AND m.admin_option) THEN 'admin' ELSE 'other' END "
+                    + "FROM (SELECT " + PgConnections.literal(role) + "::text AS n) x LEFT JOIN pg_roles r ON r.rolname = x.n").get(0);
+            switch (state) {
+                case "missing" -> {
+                    if (job.roles().migrate() && createRole) {
+                        how.add(role + ": created by the run, then granted to " + login + " until the verification has done");
+                    } else {
+                        problems.add(role + " does not exist on the destination" + (job.roles().migrate() ? " and " + login
+                                + " may not create roles (CREATEROLE)" : " (roles.migrate=false)"));
+                    }
+                }
+                case "member" -> how.add(role + ": " + login + " is a member");
+                case "admin" -> how.add(role + ": granted to " + login + " until the verification has done (ADMIN OPTION)");
+                case "superuser" -> problems.add(role + " is a superuser on the destination, which " + login + " cannot act as");
+                default -> {
+                    if (!pg16 && createRole) {
+                        how.add(role + ": granted to " + login + " until the verification has done (CREATEROLE)");
+                    } else {
+                        problems.add(role + " exists on the destination and " + login + " may not grant it to itself ("
+                                + (pg16 ? "PostgreSQL 16 and later need ADMIN OPTION on it" : "no CREATEROLE") + ")");
+                    }
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            return PrecheckItem.fail("destination.ownership", problems.size() + " of the roles that own, grant or set default "
+                    + "privileges cannot be acted as by " + login + ": " + String.join("; ", problems)
+                    + ". For each: have a role with ADMIN OPTION on it run GRANT <role> TO " + login
+                    + ", or map it to a role the login can be: caravan.jobs.<job>.roles.map.<role>=" + login, problems);
+        }
+        return PrecheckItem.pass("destination.ownership", login + " can give every object its owner: " + String.join("; ", how));
     }
 
     /** A managed flavour's superuser role must be there, or the job names the wrong flavour. */

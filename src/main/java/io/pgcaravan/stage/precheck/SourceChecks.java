@@ -1,5 +1,7 @@
 package io.pgcaravan.stage.precheck;
 
+import io.pgcaravan.pg.NeededRoles;
+import io.pgcaravan.pg.SuperuserOnly;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.ObjectSelection;
@@ -54,8 +56,14 @@ public final class SourceChecks {
                         : PrecheckItem.warn("source.sessions", sessions + " other sessions are connected to "
                         + job.source().database() + ": the write freeze only applies to sessions that start after it"));
             }
+            List<String> superuserOnly = SuperuserOnly.of(src);
+            if (!superuserOnly.isEmpty()) {
+                items.add(PrecheckItem.warn("source.superuser-only", superuserOnly.size() + " things only a superuser can restore, "
+                        + "which a managed destination refuses: " + Items.listed(superuserOnly), Items.limit(superuserOnly)));
+            }
             return new SourceFacts(major, tables, Catalog.databaseSettings(src), SourceInspection.extensions(src),
-                    SourceInspection.dataBytes(src, selection));
+                    SourceInspection.dataBytes(src, selection), Catalog.strings(src, "SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1"),
+                    List.copyOf(NeededRoles.acting(src)), superuserOnly);
         } catch (SQLException e) {
             items.add(Items.connectionFailure("source.connection", Items.where(job.source()), e));
             return null;

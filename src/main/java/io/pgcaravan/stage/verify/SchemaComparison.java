@@ -109,6 +109,9 @@ public final class SchemaComparison {
         }
         List<String> exp = here.stream().flatMap(e -> e.statements().stream()).sorted().toList();
         List<String> fnd = there.stream().flatMap(e -> e.statements().stream()).sorted().toList();
+        if (exp.stream().noneMatch(x -> x.contains(MULTIRANGE))) {
+            fnd = fnd.stream().map(SchemaComparison::withoutMultirange).sorted().toList();
+        }
         List<String> missing = minus(exp, fnd);
         List<String> extra = minus(fnd, exp);
         for (int i = 0; i < Math.max(missing.size(), extra.size()); i++) {
@@ -116,6 +119,18 @@ public final class SchemaComparison {
                     i < extra.size() ? extra.get(i) : null));
         }
         return out;
+    }
+
+    /**
+     * From PostgreSQL 14 on every range type has a multirange type, which pg_dump names in its
+     * CREATE TYPE: a range type from an older source gets one on the newer destination (the
+     * server's own, with the default name), which is no difference of the migration's.
+     */
+    private static final String MULTIRANGE = "multirange_type_name = ";
+    private static final java.util.regex.Pattern MULTIRANGE_OPTION = java.util.regex.Pattern.compile(",\\s*multirange_type_name = [^,)\\n]+");
+
+    private static String withoutMultirange(String statement) {
+        return statement.startsWith("CREATE TYPE ") ? MULTIRANGE_OPTION.matcher(statement).replaceAll("") : statement;
     }
 
     private static List<String> minus(List<String> a, List<String> b) {
