@@ -121,6 +121,17 @@ public interface JobConfig {
         /** ANALYZE the destination after the restore, so it is usable at full speed at once. */
         @WithDefault("true")
         boolean analyze();
+
+        /**
+         * {@code required}: the schema and the roles are compared, and a run whose client tools
+         * cannot read the destination (pg_dump refuses a newer server) fails its precheck.
+         * {@code if-readable}: such a run goes on, its report saying the schema and the roles were
+         * not compared and why; everything else is verified as always.
+         */
+        @WithDefault("required")
+        SchemaRequirement schema();
+
+        enum SchemaRequirement { REQUIRED, IF_READABLE }
     }
 
     /** Shell-style patterns ({@code *}, {@code ?}) matched against the exact schema and table names. */

@@ -41,9 +41,20 @@ public final class RoleMap {
      * @param loginIsSuperuser whether that login is a superuser (then nothing maps by default)
      */
     public static RoleMap of(Map<String, String> configured, Collection<String> sourceSuperusers, String login, boolean loginIsSuperuser) {
+        return of(configured, sourceSuperusers, null, login, loginIsSuperuser, null);
+    }
+
+    /**
+     * As above; and with a superuser login, the source's bootstrap superuser (OID 10, which never
+     * travels: every server has its own) is the destination's, when their names differ.
+     */
+    public static RoleMap of(Map<String, String> configured, Collection<String> sourceSuperusers, String sourceBootstrap,
+                             String login, boolean loginIsSuperuser, String destinationBootstrap) {
         Map<String, String> m = new TreeMap<>();
         if (!loginIsSuperuser && sourceSuperusers != null) {
             sourceSuperusers.forEach(s -> m.put(s, login));
+        } else if (sourceBootstrap != null && destinationBootstrap != null) {
+            m.put(sourceBootstrap, destinationBootstrap);
         }
         m.putAll(configured);
         m.entrySet().removeIf(e -> e.getKey().equals(e.getValue()));
@@ -51,12 +62,13 @@ public final class RoleMap {
     }
 
     /** {@link #of} for the login of a destination connection. */
-    public static RoleMap of(Map<String, String> configured, Collection<String> sourceSuperusers, java.sql.Connection destination)
-            throws java.sql.SQLException {
+    public static RoleMap of(Map<String, String> configured, Collection<String> sourceSuperusers, String sourceBootstrap,
+                             java.sql.Connection destination) throws java.sql.SQLException {
         try (var st = destination.createStatement();
-             var rs = st.executeQuery("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")) {
+             var rs = st.executeQuery("SELECT current_user, rolsuper, (SELECT rolname FROM pg_roles WHERE oid = 10) "
+                     + "FROM pg_roles WHERE rolname = current_user")) {
             rs.next();
-            return of(configured, sourceSuperusers, rs.getString(1), rs.getBoolean(2));
+            return of(configured, sourceSuperusers, sourceBootstrap, rs.getString(1), rs.getBoolean(2), rs.getString(3));
         }
     }
 

@@ -37,7 +37,7 @@ public record SourceManifest(
      * precheck).
      */
     public record Source(String version, int major, String database, String encoding, String collate, String ctype,
-                         String owner, List<String> settings, List<String> superusers, List<String> actingRoles,
+                         String owner, List<String> settings, List<String> superusers, String bootstrap, List<String> actingRoles,
                          List<String> superuserOnly) {
     }
 

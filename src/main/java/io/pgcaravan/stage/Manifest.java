@@ -83,7 +83,8 @@ public class Manifest {
             SourceManifest.Source source = new SourceManifest.Source(Catalog.serverVersion(c), Catalog.serverMajor(c),
                     src.database(), settings.encoding(), settings.collate(), settings.ctype(),
                     settings.owner(), unfrozen(settings.settings(), store.find(ctx.runId()).orElseThrow()),
-                    Catalog.strings(c, "SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1"), List.copyOf(NeededRoles.acting(c)),
+                    Catalog.strings(c, "SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1"),
+                    Catalog.strings(c, "SELECT rolname FROM pg_roles WHERE oid = 10").get(0), List.copyOf(NeededRoles.acting(c)),
                     SuperuserOnly.of(c));
             List<Catalog.Table> inScope = selection.tables(Catalog.tables(c));
             // counted on several connections, every one in the dump's snapshot

@@ -103,7 +103,7 @@ public class Precheck {
         SourceManifest.Source m = manifest.source();
         SourceFacts source = new SourceFacts(m.major(), manifest.tables().stream().map(SourceManifest.TableRows::display).toList(),
                 new Catalog.DatabaseSettings(m.encoding(), m.collate(), m.ctype(), m.owner(), m.settings()),
-                manifest.extensions() == null ? List.of() : manifest.extensions(), 0, m.superusers(), m.actingRoles(), m.superuserOnly());
+                manifest.extensions() == null ? List.of() : manifest.extensions(), 0, m.superusers(), m.bootstrap(), m.actingRoles(), m.superuserOnly());
         items.add(ToolChecks.version(tools, "pg_restore", source));
         DestinationChecks.check(ctx.job(), source, items, tools);
         record(ctx.runId(), items);

@@ -196,7 +196,8 @@ public class Prepare {
      * the login when that is not a superuser (RoleMap).
      */
     public RoleMap roleMap(RunContext ctx, Connection destination) throws Exception {
-        return RoleMap.of(ctx.job().roles().map(), manifest(ctx).source().superusers(), destination);
+        SourceManifest.Source source = manifest(ctx).source();
+        return RoleMap.of(ctx.job().roles().map(), source.superusers(), source.bootstrap(), destination);
     }
 
     /**

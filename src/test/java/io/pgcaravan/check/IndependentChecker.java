@@ -68,7 +68,10 @@ public final class IndependentChecker {
 
     public static List<String> differences(Side source, Side destination, Allow allow) throws Exception {
         List<String> out = new ArrayList<>();
-        out.addAll(schema(source, destination, allow.mappedRoles()));
+        boolean dumpable = pgDumpMajor() >= Math.max(serverMajor(source), serverMajor(destination));
+        if (dumpable) {
+            out.addAll(schema(source, destination, allow.mappedRoles()));
+        }
         try (Connection s = connect(source); Connection d = connect(destination)) {
             for (Connection c : List.of(s, d)) {
                 try (Statement st = c.createStatement()) {
@@ -77,6 +80,10 @@ public final class IndependentChecker {
                 }
             }
             Map<String, String> mapped = allow.mappedRoles();
+            if (!dumpable) {
+                // the machine's pg_dump cannot read one of the servers: the schema from the catalogs
+                out.addAll(CatalogSchema.differences(s, d, mapped));
+            }
             out.addAll(compare("database", mapRows(rows(s, DATABASE), mapped), rows(d, DATABASE)));
             out.addAll(compare("database setting", mapRows(rows(s, DATABASE_SETTINGS), mapped), rows(d, DATABASE_SETTINGS)));
             out.addAll(roles(s, d, allow));
@@ -143,6 +150,12 @@ public final class IndependentChecker {
             rs.next();
             return rs.getInt(1);
         }
+    }
+
+    private static int pgDumpMajor() {
+        String path = pgDump();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("/postgresql/(\\d+)/bin/").matcher(path);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /** The newest pg_dump the machine has (it reads every older server). */
@@ -331,7 +344,7 @@ public final class IndependentChecker {
         return out;
     }
 
-    private static Map<String, String> mapRows(Map<String, String> rows, Map<String, String> mapped) {
+    static Map<String, String> mapRows(Map<String, String> rows, Map<String, String> mapped) {
         if (mapped.isEmpty()) {
             return rows;
         }
@@ -350,7 +363,7 @@ public final class IndependentChecker {
     }
 
     /** A query's (k, v) rows as a map; keys that repeat get their values joined. */
-    private static Map<String, String> rows(Connection c, String sql) throws SQLException {
+    static Map<String, String> rows(Connection c, String sql) throws SQLException {
         Map<String, String> out = new TreeMap<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             ResultSetMetaData md = rs.getMetaData();
@@ -374,7 +387,7 @@ public final class IndependentChecker {
         return out;
     }
 
-    private static List<String> compare(String what, Map<String, String> expected, Map<String, String> found) {
+    static List<String> compare(String what, Map<String, String> expected, Map<String, String> found) {
         List<String> out = new ArrayList<>();
         Set<String> keys = new TreeSet<>(expected.keySet());
         keys.addAll(found.keySet());

@@ -32,7 +32,7 @@ public final class DestinationChecks {
                         : PrecheckItem.warn("destination.version", "destination " + major + " is older than source "
                         + source.major() + ": objects using newer features will fail to restore"));
             }
-            items.add(ToolChecks.verification(tools, major));
+            items.add(ToolChecks.verification(tools, major, job.verify().schema()));
             items.add(privileges(maint, dst, exists));
             items.add(flavour(maint, job.flavour()));
             if (source != null && source.actingRoles() != null) {
@@ -100,7 +100,7 @@ public final class DestinationChecks {
             return PrecheckItem.pass("destination.ownership", job.destination().user() + " is a superuser: it gives every object "
                     + "its owner (" + source.actingRoles().size() + " roles own, grant or set default privileges)");
         }
-        RoleMap map = RoleMap.of(job.roles().map(), source.superusers(), maint);
+        RoleMap map = RoleMap.of(job.roles().map(), source.superusers(), source.bootstrap(), maint);
         String login = Catalog.strings(maint, "SELECT current_user").get(0);
         boolean pg16 = Catalog.serverMajor(maint) >= 16;
         boolean createRole = Catalog.number(maint, "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolcreaterole") > 0;

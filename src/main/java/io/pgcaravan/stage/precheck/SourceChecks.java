@@ -63,6 +63,7 @@ public final class SourceChecks {
             }
             return new SourceFacts(major, tables, Catalog.databaseSettings(src), SourceInspection.extensions(src),
                     SourceInspection.dataBytes(src, selection), Catalog.strings(src, "SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1"),
+                    Catalog.strings(src, "SELECT rolname FROM pg_roles WHERE oid = 10").get(0),
                     List.copyOf(NeededRoles.acting(src)), superuserOnly);
         } catch (SQLException e) {
             items.add(Items.connectionFailure("source.connection", Items.where(job.source()), e));

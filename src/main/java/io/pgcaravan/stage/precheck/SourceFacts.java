@@ -10,5 +10,5 @@ import java.util.List;
  * what only a superuser can restore (null where it is not known, as from an older manifest).
  */
 public record SourceFacts(int major, List<String> tables, Catalog.DatabaseSettings settings, List<String> extensions,
-                          long dataBytes, List<String> superusers, List<String> actingRoles, List<String> superuserOnly) {
+                          long dataBytes, List<String> superusers, String bootstrap, List<String> actingRoles, List<String> superuserOnly) {
 }

@@ -1,5 +1,6 @@
 package io.pgcaravan.stage.precheck;
 
+import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.pg.PgTools;
 
 /** The precheck items of the client tools: each must be at least the source's major version. */
@@ -26,16 +27,21 @@ public final class ToolChecks {
      * The verification reads the destination with pg_dump and pg_dumpall, which refuse a server of
      * a newer major: then it could not compare the schema, and a run could not succeed.
      */
-    public static PrecheckItem verification(PgTools tools, int destinationMajor) {
+    public static PrecheckItem verification(PgTools tools, int destinationMajor, JobConfig.Verify.SchemaRequirement requirement) {
         String item = "tools.verification";
         try {
             int major = Math.min(tools.majorVersion("pg_dump"), tools.majorVersion("pg_dumpall"));
-            return major >= destinationMajor
-                    ? PrecheckItem.pass(item, "pg_dump and pg_dumpall " + major + " can read the destination's PostgreSQL " + destinationMajor
-                    + " for the verification")
-                    : PrecheckItem.fail(item, "pg_dump " + major + " cannot read the destination's PostgreSQL " + destinationMajor
-                    + ", so the verification could not compare the schema and the roles: install the PostgreSQL " + destinationMajor
-                    + " client tools and point caravan.tools.bin-dir at them");
+            if (major >= destinationMajor) {
+                return PrecheckItem.pass(item, "pg_dump and pg_dumpall " + major + " can read the destination's PostgreSQL " + destinationMajor
+                        + " for the verification");
+            }
+            String why = "pg_dump " + major + " cannot read the destination's PostgreSQL " + destinationMajor;
+            String fix = "install the PostgreSQL " + destinationMajor + " client tools and point caravan.tools.bin-dir at them";
+            return requirement == JobConfig.Verify.SchemaRequirement.IF_READABLE
+                    ? PrecheckItem.warn(item, why + ": with verify.schema=if-readable the run goes on, and its verification compares "
+                    + "rows, objects, sequences, large objects and extensions but not the schema and the roles (" + fix + " to compare them)")
+                    : PrecheckItem.fail(item, why + ", so the verification could not compare the schema and the roles: " + fix
+                    + " (or set verify.schema=if-readable to migrate without comparing them)");
         } catch (Exception e) {
             return PrecheckItem.fail(item, "cannot run " + tools.path("pg_dump") + ": " + e.getMessage());
         }

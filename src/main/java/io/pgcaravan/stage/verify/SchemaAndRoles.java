@@ -45,7 +45,7 @@ public class SchemaAndRoles {
             throws Exception {
         String unreadable = unreadable("pg_dump", destinationMajor);
         if (unreadable != null) {
-            return Verification.SchemaCheck.notCompared(unreadable);
+            return skipping(ctx) ? Verification.SchemaCheck.skipped(unreadable) : Verification.SchemaCheck.notCompared(unreadable);
         }
         Path dir = ctx.workDirMade();
         Path source = dir.resolve("schema.source.sql");
@@ -57,7 +57,7 @@ public class SchemaAndRoles {
         RunRecord run = store.find(ctx.runId()).orElseThrow();
         RoleMap map;
         try (Connection c = PgConnections.open(dst, dst.maintenanceDatabase())) {
-            map = RoleMap.of(ctx.job().roles().map(), manifest.source().superusers(), c);
+            map = RoleMap.of(ctx.job().roles().map(), manifest.source().superusers(), manifest.source().bootstrap(), c);
         }
         return SchemaComparison.compare(Files.readString(source, StandardCharsets.UTF_8), Files.readString(destination, StandardCharsets.UTF_8),
                 new SchemaComparison.Options(manifest.source().database(), dst.database(), !ctx.options().noOwner(),
@@ -80,7 +80,8 @@ public class SchemaAndRoles {
         List<String> lines = Files.readAllLines(applied, StandardCharsets.UTF_8);
         String unreadable = unreadable("pg_dumpall", destinationMajor);
         if (unreadable != null) {
-            return new Verification.RoleCheck(0, List.of(), header(lines, RolesFile.KEPT), unreadable);
+            // with verify.schema=if-readable the schema check lists it among what was allowed
+            return new Verification.RoleCheck(0, List.of(), header(lines, RolesFile.KEPT), skipping(ctx) ? null : unreadable);
         }
         Path found = ctx.workDir().resolve("roles.destination.sql");
         JobConfig.DatabaseEndpoint dst = ctx.job().destination();
@@ -100,6 +101,10 @@ public class SchemaAndRoles {
         return major >= destinationMajor ? null : tool + " " + major + " cannot read a PostgreSQL " + destinationMajor
                 + " server, so this was not compared: install the PostgreSQL " + destinationMajor
                 + " client tools and point caravan.tools.bin-dir at them, then verify the run again";
+    }
+
+    private static boolean skipping(RunContext ctx) {
+        return ctx.job().verify().schema() == JobConfig.Verify.SchemaRequirement.IF_READABLE;
     }
 
     private static List<String> header(List<String> lines, String prefix) {

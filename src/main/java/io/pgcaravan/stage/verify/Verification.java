@@ -24,6 +24,12 @@ public record Verification(List<TableCheck> tables, List<ObjectCheck> objects, L
         public static SchemaCheck notCompared(String why) {
             return new SchemaCheck(0, 0, List.of(), List.of(), why);
         }
+
+        /** Not compared, as the job allows (verify.schema=if-readable): listed with the reason, no difference. */
+        public static SchemaCheck skipped(String why) {
+            return new SchemaCheck(0, 0, List.of(), List.of(new Allowed("the schema and the roles",
+                    "not compared (verify.schema=if-readable): " + why)), null);
+        }
     }
 
     /** One difference in one object: its entry ("TABLE shop.orders"), what differs, the source's and the destination's statement. */
