@@ -42,6 +42,7 @@ install_packages() {
   command -v jq >/dev/null || missing+=(jq)
   command -v locale-gen >/dev/null || missing+=(locales)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v xz >/dev/null || missing+=(xz-utils)   # the tests unpack other majors' server binaries (.txz)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]}"
   # Package installs must not start services or create a default cluster: this stack starts its
