@@ -30,7 +30,9 @@ class ManagedDestinationTest {
             managed("it-managed-other", "caravan_master", "rds"),
             managed("it-managed-polar", "polar_master", "polardb"),
             managed("it-managed-refused", "caravan_master", "rds"),
-            managed("it-managed-mapped", "caravan_master", "rds").set("roles.map.refused_owner", "caravan_master"));
+            managed("it-managed-mapped", "caravan_master", "rds").set("roles.map.refused_owner", "caravan_master"),
+            managed("it-managed-verify", "caravan_master", "rds"),
+            managed("it-managed-fault", "caravan_master", "rds"));
 
     private static TestJob managed(String name, String login, String flavour) {
         return TestJob.named(name).unset("dump.format", "dump.jobs", "restore.mode", "restore.jobs")
@@ -94,6 +96,78 @@ class ManagedDestinationTest {
         assertThat(run.getList("verification.schema.allowed.what", String.class)).contains("mapped roles");
         assertThat(Faithful.managedDifferences(job, Map.of("refused_owner", "caravan_master", Stack.ADMIN, "caravan_master",
                 "postgres", "caravan_master"))).isEmpty();
+    }
+
+    /** The verification as a master user: memberships granted again for it and revoked after, differences named. */
+    @Test
+    void aReverificationAsTheMasterUserSeesWhatChangedAndLeavesNoMembershipBehind() throws Exception {
+        String job = "it-managed-verify";
+        Faithful.freshNastyManagedJob(job);
+        String id = Api.startRun(job);
+        JsonPath first = Api.awaitFinished(id);
+        assertThat(first.getString("status")).as(first.getString("error")).isEqualTo("SUCCEEDED");
+        String db = StackResource.destinationDb(job);
+
+        try (var c = Stack.managedProvider(db); var st = c.createStatement()) {
+            st.execute("SET ROLE nasty_lead; REVOKE SELECT ON \"Sales\".\"Orders\" FROM nasty_auditor; RESET ROLE");
+            st.execute("COMMENT ON TABLE app.dba_notes IS 'changed'");
+        }
+        JsonPath broken = reverify(id);
+        assertThat(broken.getString("status")).isEqualTo("FAILED");
+        assertThat(broken.getString("error")).contains("ACL Sales.TABLE \"Orders\"").contains("COMMENT app.TABLE dba_notes");
+        assertThat(Faithful.managedDifferences(job, "caravan_master")).isNotEmpty();
+        assertThat(membershipsOf("caravan_master")).as("revoked again after a failed verification too").isEmpty();
+
+        try (var c = Stack.managedProvider(db); var st = c.createStatement()) {
+            st.execute("SET ROLE nasty_lead; GRANT SELECT ON \"Sales\".\"Orders\" TO nasty_auditor; RESET ROLE");
+            st.execute("COMMENT ON TABLE app.dba_notes IS NULL");
+        }
+        JsonPath mended = reverify(id);
+        assertThat(mended.getString("status")).as(mended.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.managedDifferences(job, "caravan_master")).isEmpty();
+        assertThat(membershipsOf("caravan_master")).isEmpty();
+    }
+
+    /**
+     * The restore's session is killed in the middle of the big table's COPY (as a provider's
+     * failover or maintenance would): a connection failure, retried; the parallel restore's
+     * clean-up drops and recreates the database as the master user, and the run ends exact.
+     */
+    @Test
+    void aRestoreKilledInTheMiddleIsCleanedUpAndRetriedAsTheMasterUser() throws Exception {
+        String job = "it-managed-fault";
+        Faithful.freshNastyManagedJob(job);
+        Stack.execSource(StackResource.sourceDb(job), "CREATE TABLE app.big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 1500000) g; "
+                + "ALTER TABLE app.big ADD PRIMARY KEY (id); ALTER TABLE app.big OWNER TO nasty_owner");
+        String db = StackResource.destinationDb(job);
+
+        String id = Api.startRun(job);
+        Api.awaitStageRunning(id, "restore");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(20)).until(() -> {
+            try (var c = Stack.managedProvider("postgres"); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_progress_copy WHERE datname = '" + db
+                         + "' AND tuples_processed > 200000")) {
+                return rs.next();
+            }
+        });
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(run.getList("attempts.stage", String.class)).contains("restore");
+        assertThat(Faithful.managedDifferences(job, "caravan_master")).isEmpty();
+        assertThat(membershipsOf("caravan_master")).isEmpty();
+    }
+
+    private static List<String> membershipsOf(String login) throws Exception {
+        try (var c = Stack.managedProvider("postgres")) {
+            return Stack.strings(c, "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+                    + "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = '" + login + "' AND m.grantor = u.oid");
+        }
+    }
+
+    private static JsonPath reverify(String id) {
+        Api.operator().post("/api/runs/" + id + "/verify").then().statusCode(202);
+        return Api.awaitFinished(id);
     }
 
     private static Map<String, Object> item(JsonPath run, String name) {
