@@ -84,7 +84,7 @@ public final class RoleScript {
             if ((m = CREATE.matcher(sql)).matches()) {
                 String role = name(m.group(1));
                 if (map.maps(role)) {
-                    warnings.add(role + ": not created; what it owns, grants or was granted goes to " + map.to(role) + " (roles.map)");
+                    warnings.add(role + ": not created; what it owns, grants or was granted goes to " + map.to(role) + " (mapped: by roles.map, or as a superuser of the source on a destination whose login is none)");
                 } else if (existing.contains(role)) {
                     kept.add(role);
                 } else {
