@@ -95,7 +95,7 @@ public class Restore {
                     + (ctx.options().restoreMode() == RestoreMode.AUTO ? " (into a database this run created or found empty)" : "");
         }
         args.add("--no-tablespaces");
-        if (ctx.options().noOwner()) {
+        if (!ownersAfterwards(ctx) && ctx.options().noOwner()) {
             args.add("--no-owner");
             args.add("--no-privileges");
         } else if (ownersAfterwards(ctx)) {
@@ -106,7 +106,8 @@ public class Restore {
                 Files.write(list, objects, StandardCharsets.UTF_8);
                 args.add("--use-list=" + list);
             }
-            detail += ", then the owners and " + (toc.size() - objects.size()) + " privileges in one transaction";
+            detail += ctx.options().noOwner() ? ", owned by the login (restore.no-owner), then " + (toc.size() - objects.size())
+                    + " privileges in one transaction" : ", then the owners and " + (toc.size() - objects.size()) + " privileges in one transaction";
         }
         args.addAll(connection(ctx, parallel));
         args.add(dump.toString());
@@ -117,12 +118,13 @@ public class Restore {
     }
 
     /**
-     * Whether the owners and privileges are given after the restore (OwnershipScript): always,
-     * but for restore.no-owner (the login owns everything) and conflicts=ignore (pg_restore goes
-     * past what exists, entry by entry, owners with it).
+     * Whether the owners and privileges are given after the restore (OwnershipScript): always
+     * (with restore.no-owner only the privileges: the login owns everything), but when no
+     * privileges travel and for conflicts=ignore (pg_restore goes past what exists, entry by
+     * entry, owners and grants with it).
      */
     private static boolean ownersAfterwards(RunContext ctx) {
-        return !ctx.options().noOwner() && ctx.job().conflicts() != JobConfig.ConflictMode.IGNORE;
+        return ctx.privileges() && ctx.job().conflicts() != JobConfig.ConflictMode.IGNORE;
     }
 
     /** After pg_restore succeeded: a retry of the stage does not restore again. */
@@ -154,7 +156,8 @@ public class Restore {
         try (Connection maint = PgConnections.open(dst, dst.maintenanceDatabase());
              Connection db = PgConnections.open(dst, dst.database())) {
             RoleMap map = prepareTarget.roleMap(ctx, maint);
-            OwnershipScript.Script script = OwnershipScript.build(tools.path("pg_restore"), dump, ctx.workDir(), list, map);
+            OwnershipScript.Script script = OwnershipScript.build(tools.path("pg_restore"), dump, ctx.workDir(), list, map,
+                    !ctx.options().noOwner());
             OwnershipScript.keep(ctx.workDir(), script);
             List<String> granted = Memberships.ensure(maint, ctx.workDir(), script.acting());
             String login = Catalog.strings(maint, "SELECT current_user").get(0);

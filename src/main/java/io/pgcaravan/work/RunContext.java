@@ -28,4 +28,12 @@ public record RunContext(String runId, String jobName, JobConfig job, RunOptions
         }
         return workDir;
     }
+
+    /**
+     * Whether the source's grants and default privileges travel: always, but with
+     * restore.no-owner when the roles are not migrated either (there is nobody to grant them to).
+     */
+    public boolean privileges() {
+        return !options.noOwner() || job.roles().migrate();
+    }
 }

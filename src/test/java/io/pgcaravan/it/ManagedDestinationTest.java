@@ -32,7 +32,8 @@ class ManagedDestinationTest {
             managed("it-managed-refused", "caravan_master", "rds"),
             managed("it-managed-mapped", "caravan_master", "rds").set("roles.map.refused_owner", "caravan_master"),
             managed("it-managed-verify", "caravan_master", "rds"),
-            managed("it-managed-fault", "caravan_master", "rds"));
+            managed("it-managed-fault", "caravan_master", "rds"),
+            managed("it-managed-noowner", "caravan_master", "rds").set("restore.no-owner", "true"));
 
     private static TestJob managed(String name, String login, String flavour) {
         return TestJob.named(name).unset("dump.format", "dump.jobs", "restore.mode", "restore.jobs")
@@ -155,6 +156,30 @@ class ManagedDestinationTest {
         assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
         assertThat(run.getList("attempts.stage", String.class)).contains("restore");
         assertThat(Faithful.managedDifferences(job, "caravan_master")).isEmpty();
+        assertThat(membershipsOf("caravan_master")).isEmpty();
+    }
+
+    /** restore.no-owner with the roles migrated: everything is the master user's, and every grant and default privilege travels. */
+    @Test
+    void withNoOwnerTheLoginOwnsEverythingAndTheGrantsTravel() throws Exception {
+        String job = "it-managed-noowner";
+        Faithful.freshNastyManagedJob(job);
+
+        JsonPath run = Api.awaitFinished(Api.startRun(job));
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(run.getList("verification.schema.allowed.what", String.class)).contains("owners").doesNotContain("owners and privileges");
+        assertThat(run.getInt("verification.schema.compared")).isGreaterThan(60);
+        try (var c = Stack.managedProvider(StackResource.destinationDb(job))) {
+            assertThat(Stack.strings(c, "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE n.nspname IN ('app', 'Sales')")).containsExactly("caravan_master");
+            assertThat(Stack.strings(c, "SELECT array_to_string(attacl, ',') FROM pg_attribute WHERE attrelid = '\"Sales\".\"Orders\"'::regclass "
+                    + "AND attname = 'Customer Name'")).containsExactly("nasty_clerk=r/caravan_master");
+            assertThat(Stack.strings(c, "SELECT array_to_string(relacl, ',') FROM pg_class WHERE oid = '\"Sales\".\"Orders\"'::regclass").get(0))
+                    .contains("nasty_lead=a*r*/caravan_master").contains("nasty_auditor=r/nasty_lead");
+            assertThat(Stack.strings(c, "SELECT pg_get_userbyid(defaclrole) || ' ' || array_to_string(defaclacl, ',') FROM pg_default_acl"))
+                    .contains("nasty_owner nasty_clerk=r/nasty_owner");
+        }
         assertThat(membershipsOf("caravan_master")).isEmpty();
     }
 

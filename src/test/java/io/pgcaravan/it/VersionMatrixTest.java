@@ -57,6 +57,7 @@ class VersionMatrixTest {
             }
         }
         out.add(TestJob.named("it-v15-17-strict").set("destination.port", Integer.toString(VersionClusters.destinationPort(17, false))));
+        out.add(TestJob.named("it-v17-15").set("source.port", Integer.toString(VersionClusters.sourcePort(17))));
         return out;
     }
 
@@ -152,6 +153,23 @@ class VersionMatrixTest {
         assertThat(run.getString("status")).isEqualTo("FAILED");
         assertThat(run.getString("error")).contains("tools.verification: pg_dump 15 cannot read the destination's PostgreSQL 17")
                 .contains("install the PostgreSQL 17 client tools").contains("verify.schema=if-readable");
+        assertThat(Api.stageStatus(run, "dump")).isEqualTo("PENDING");
+    }
+
+    @Test
+    void aSourceNewerThanTheClientToolsIsRefusedInThePrecheckWithTheToolsToInstall() throws Exception {
+        VersionClusters.ensureSource(17);
+        String job = "it-v17-15";
+        try (Connection c = VersionClusters.connect(VersionClusters.sourcePort(17), Stack.ADMIN, Stack.sourcePassword());
+             Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + StackResource.sourceDb(job));
+            st.execute("CREATE DATABASE " + StackResource.sourceDb(job));
+        }
+
+        JsonPath run = Api.awaitFinished(Api.startRun(job));
+
+        assertThat(run.getString("status")).isEqualTo("FAILED");
+        assertThat(run.getString("error")).contains("tools.pg_dump").contains("17");
         assertThat(Api.stageStatus(run, "dump")).isEqualTo("PENDING");
     }
 

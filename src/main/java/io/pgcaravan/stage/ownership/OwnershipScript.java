@@ -50,33 +50,35 @@ public final class OwnershipScript {
      * From the dump: the owners of its pre- and post-data entries, then the statements of the
      * privilege entries in {@code privilegesList} (none if null), each as the login runs it.
      */
-    public static Script build(String pgRestore, Path dump, Path workDir, Path privilegesList, RoleMap map)
+    public static Script build(String pgRestore, Path dump, Path workDir, Path privilegesList, RoleMap map, boolean owners)
             throws IOException, InterruptedException {
-        Path owners = workDir.resolve(".ownership.owners.sql");
+        Path ownersScript = workDir.resolve(".ownership.owners.sql");
         Path privileges = workDir.resolve(".ownership.privileges.sql");
         try {
             List<String> first = new ArrayList<>();
             List<String> sequences = new ArrayList<>();
-            ToolRuns.run(List.of(pgRestore, "--section=pre-data", "--section=post-data", "--no-tablespaces",
-                    "--file=" + owners, dump.toString()), 10);
-            for (String s : SqlScript.statements(Files.readString(owners, StandardCharsets.UTF_8))) {
-                if (OWNER.matcher(s).matches()) {
-                    // a sequence a column owns changes owner with its table, and may not be given
-                    // another before: the tables first
-                    (s.startsWith("ALTER SEQUENCE ") ? sequences : first).add(map.runnable(s));
+            if (owners) {
+                ToolRuns.run(List.of(pgRestore, "--section=pre-data", "--section=post-data", "--no-tablespaces",
+                        "--file=" + ownersScript, dump.toString()), 10);
+                for (String s : SqlScript.statements(Files.readString(ownersScript, StandardCharsets.UTF_8))) {
+                    if (OWNER.matcher(s).matches()) {
+                        // a sequence a column owns changes owner with its table, and may not be given
+                        // another before: the tables first
+                        (s.startsWith("ALTER SEQUENCE ") ? sequences : first).add(map.runnable(s));
+                    }
                 }
             }
             first.addAll(sequences);
             int ownerCount = first.size();
             if (privilegesList != null) {
                 ToolRuns.run(List.of(pgRestore, "--use-list=" + privilegesList, "--file=" + privileges, dump.toString()), 10);
-                first.addAll(asOwners(Files.readString(privileges, StandardCharsets.UTF_8), map));
+                first.addAll(asOwners(Files.readString(privileges, StandardCharsets.UTF_8), map, owners));
             }
             Set<String> acting = new LinkedHashSet<>();
             first.forEach(s -> acting.addAll(RoleMap.actingRoles(s)));
             return new Script(List.copyOf(first), acting, ownerCount, first.size() - ownerCount);
         } finally {
-            Files.deleteIfExists(owners);
+            Files.deleteIfExists(ownersScript);
             Files.deleteIfExists(privileges);
         }
     }
@@ -91,7 +93,7 @@ public final class OwnershipScript {
      * differ. A grantor chain inside an entry goes back to the owner where pg_dump's script goes
      * back to the session's user.
      */
-    static List<String> asOwners(String script, RoleMap map) {
+    static List<String> asOwners(String script, RoleMap map, boolean owners) {
         List<String> out = new ArrayList<>();
         String owner = null;
         StringBuilder body = new StringBuilder();
@@ -104,7 +106,9 @@ public final class OwnershipScript {
             List<String> statements = SqlScript.statements(body.toString()).stream().filter(x -> !DatabaseEntries.sessionSetting(x)).toList();
             body.setLength(0);
             if (!statements.isEmpty()) {
-                String as = owner == null || owner.isEmpty() || owner.equals("-") ? null : "SET ROLE " + PgConnections.ident(map.to(owner));
+                // restore.no-owner: the login owns the object, and grants as itself
+                String as = !owners || owner == null || owner.isEmpty() || owner.equals("-") ? null
+                        : "SET ROLE " + PgConnections.ident(map.to(owner));
                 if (as != null) {
                     out.add(as);
                 }

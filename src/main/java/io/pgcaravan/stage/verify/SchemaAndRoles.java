@@ -61,7 +61,7 @@ public class SchemaAndRoles {
         }
         return SchemaComparison.compare(Files.readString(source, StandardCharsets.UTF_8), Files.readString(destination, StandardCharsets.UTF_8),
                 new SchemaComparison.Options(manifest.source().database(), dst.database(), !ctx.options().noOwner(),
-                        !run.destinationCreated(), readOnly(manifest), map));
+                        !run.destinationCreated(), readOnly(manifest), map, ctx.privileges()));
     }
 
     /** The source database's own default_transaction_read_only, as the manifest read it (not the write freeze's). */

@@ -27,9 +27,9 @@ public final class SchemaComparison {
      * have caught the run's write freeze instead.
      */
     public record Options(String sourceDatabase, String destinationDatabase, boolean ownersAndPrivileges,
-                          boolean destinationExistedBefore, String sourceReadOnly, RoleMap roleMap) {
+                          boolean destinationExistedBefore, String sourceReadOnly, RoleMap roleMap, boolean privileges) {
         public Options(String sourceDatabase, String destinationDatabase, boolean ownersAndPrivileges, boolean destinationExistedBefore) {
-            this(sourceDatabase, destinationDatabase, ownersAndPrivileges, destinationExistedBefore, null, RoleMap.none());
+            this(sourceDatabase, destinationDatabase, ownersAndPrivileges, destinationExistedBefore, null, RoleMap.none(), ownersAndPrivileges);
         }
     }
 
@@ -40,8 +40,10 @@ public final class SchemaComparison {
 
     public static Verification.SchemaCheck compare(String source, String destination, Options options) {
         boolean owners = options.ownersAndPrivileges();
-        Map<String, List<SchemaEntries.Entry>> expected = byKey(mapped(unfrozen(SchemaEntries.parse(source, options.sourceDatabase(), owners), options), options.roleMap()));
-        Map<String, List<SchemaEntries.Entry>> found = byKey(SchemaEntries.parse(destination, options.destinationDatabase(), owners));
+        boolean privileges = owners || options.privileges();
+        Map<String, List<SchemaEntries.Entry>> expected = byKey(mapped(unfrozen(SchemaEntries.parse(source, options.sourceDatabase(), owners,
+                privileges), options), options.roleMap()));
+        Map<String, List<SchemaEntries.Entry>> found = byKey(SchemaEntries.parse(destination, options.destinationDatabase(), owners, privileges));
         List<Verification.SchemaDifference> differences = new ArrayList<>();
         List<String> extraAllowed = new ArrayList<>();
         int matched = 0;
@@ -84,8 +86,12 @@ public final class SchemaComparison {
                     + " (the source's is " + options.sourceDatabase() + "): its own entries are compared under that name"));
         }
         out.add(new Verification.Allowed("tablespaces", "the restore puts everything in the destination's default tablespace (--no-tablespaces)"));
-        if (!options.ownersAndPrivileges()) {
-            out.add(new Verification.Allowed("owners and privileges", "restore.no-owner: the destination's own, not the source's"));
+        if (!options.ownersAndPrivileges() && options.privileges()) {
+            out.add(new Verification.Allowed("owners", "restore.no-owner: everything is the destination login's; "
+                    + "the source's privileges and default privileges are compared"));
+        } else if (!options.ownersAndPrivileges()) {
+            out.add(new Verification.Allowed("owners and privileges", "restore.no-owner without migrated roles: the destination's "
+                    + "own, not the source's (nobody to grant them to)"));
         }
         if (!options.roleMap().isEmpty()) {
             out.add(new Verification.Allowed("mapped roles", options.roleMap().describe()

@@ -46,6 +46,11 @@ final class SchemaEntries {
      * without owners and privileges when they are not compared (restore.no-owner).
      */
     static List<Entry> parse(String script, String database, boolean ownersAndPrivileges) {
+        return parse(script, database, ownersAndPrivileges, ownersAndPrivileges);
+    }
+
+    /** {@link #parse(String, String, boolean)} with owners and privileges compared or not each on its own. */
+    static List<Entry> parse(String script, String database, boolean owners, boolean privileges) {
         List<Entry> out = new ArrayList<>();
         String[] header = null;
         String[] accessMethod = {"heap"};
@@ -54,7 +59,7 @@ final class SchemaEntries {
             Matcher m = HEADER.matcher(line);
             if (m.matches()) {
                 if (header != null) {
-                    entry(header, body.toString(), database, ownersAndPrivileges).ifPresent(out::add);
+                    entry(header, body.toString(), database, owners, privileges).ifPresent(out::add);
                 }
                 // pg_dump says a table's access method with a SET before it, where the method
                 // changes: each table gets the method in force, wherever the SET stood
@@ -75,19 +80,19 @@ final class SchemaEntries {
             }
         }
         if (header != null) {
-            entry(header, body.toString(), database, ownersAndPrivileges).ifPresent(out::add);
+            entry(header, body.toString(), database, owners, privileges).ifPresent(out::add);
         }
         return out;
     }
 
-    private static java.util.Optional<Entry> entry(String[] h, String body, String database, boolean ownersAndPrivileges) {
+    private static java.util.Optional<Entry> entry(String[] h, String body, String database, boolean owners, boolean comparePrivileges) {
         String name = h[0];
         String type = h[1];
         String owner = h[3];
         boolean databaseEntry = type.equals("DATABASE") || type.equals("DATABASE PROPERTIES")
                 || (name.startsWith("DATABASE ") && (type.equals("COMMENT") || type.equals("ACL") || type.equals("SECURITY LABEL")));
         boolean privileges = type.equals("ACL") || type.equals("DEFAULT ACL");
-        if (privileges && !ownersAndPrivileges) {
+        if (privileges && !comparePrivileges) {
             return java.util.Optional.empty();
         }
         List<String> statements = new ArrayList<>();
@@ -107,7 +112,7 @@ final class SchemaEntries {
             name = name.equals(database) ? DATABASE
                     : name.startsWith("DATABASE ") && DatabaseEntries.unquoted(name.substring(9)).equals(database) ? "DATABASE " + DATABASE : name;
         }
-        return java.util.Optional.of(new Entry(type, h[2], name, ownersAndPrivileges ? owner : "", statements));
+        return java.util.Optional.of(new Entry(type, h[2], name, owners ? owner : "", statements));
     }
 
     /**
