@@ -17,7 +17,9 @@ import jakarta.inject.Named;
 import org.apache.camel.Exchange;
 import org.jboss.logging.Logger;
 
+import io.pgcaravan.delivery.DeliveryTree;
 import java.nio.file.Files;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -55,6 +57,13 @@ public class Deliveries {
         }
         Optional<RunRecord> run = store.find(runId);
         if (run.isEmpty()) {
+            List<String> untrusted = problems(delivery);
+            if (!untrusted.isEmpty()) {
+                // nothing in it is read, whatever run it claims to be (a run this process knows goes
+                // on to its checksum stage, which fails it, saying why)
+                LOG.warnf("refusing delivery %s: %s", runId, String.join("; ", untrusted));
+                return false;
+            }
             Optional<SourceManifest> manifest = manifest(delivery);
             if (manifest.isEmpty() || !runId.equals(manifest.get().runId())
                     || !config.jobs().containsKey(manifest.get().job())) {
@@ -73,9 +82,18 @@ public class Deliveries {
         return true;
     }
 
+    private List<String> problems(Path delivery) {
+        try {
+            return DeliveryTree.problems(config.importHalf().dropDir(), delivery);
+        } catch (java.io.IOException e) {
+            return List.of("cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
     private Optional<SourceManifest> manifest(Path delivery) {
         try {
-            return Optional.of(json.readValue(delivery.resolve(io.pgcaravan.delivery.DeliveryFiles.MANIFEST).toFile(), SourceManifest.class));
+            return Optional.of(json.readValue(DeliveryTree.read(delivery.resolve(DeliveryFiles.MANIFEST), DeliveryFiles.MAX_MANIFEST),
+                    SourceManifest.class));
         } catch (Exception e) {
             return Optional.empty();
         }

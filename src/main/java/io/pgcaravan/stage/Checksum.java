@@ -1,6 +1,7 @@
 package io.pgcaravan.stage;
 
 import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.DeliveryTree;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -34,27 +35,31 @@ public class Checksum {
     public void verify(Exchange exchange) throws IOException {
         RunContext ctx = contexts.of(exchange);
         Path dir = ctx.deliveryDir();
+        requireTrusted(ctx);
         List<String> problems = new ArrayList<>();
 
-        String done = Files.readString(dir.resolve(DeliveryFiles.DONE)).trim();
+        String done = DeliveryTree.read(dir.resolve(DeliveryFiles.DONE), DeliveryFiles.MAX_MARKER).trim();
         String listSum = Sha256.of(dir.resolve(DeliveryFiles.CHECKSUMS));
         if (!done.startsWith(listSum)) {
             problems.add(DeliveryFiles.CHECKSUMS + ": SHA-256 " + listSum + " differs from the DONE marker's " + done.split("\\s+")[0]);
         }
         int checked = 0;
-        for (String line : Files.readAllLines(dir.resolve(DeliveryFiles.CHECKSUMS))) {
+        int number = 0;
+        for (String line : DeliveryTree.read(dir.resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST).split("\n")) {
+            number++;
             if (line.isBlank()) {
                 continue;
             }
             String[] parts = line.split(" {2}", 2);
             if (parts.length != 2 || !parts[0].matches("[0-9a-f]{64}")) {
-                problems.add("malformed line in " + DeliveryFiles.CHECKSUMS + ": " + line);
+                // (never the line itself: whatever the file holds must not reach an error, a log or a report)
+                problems.add("line " + number + " of " + DeliveryFiles.CHECKSUMS + " is not \"<sha-256>  <name>\"");
                 continue;
             }
             Path file = inside(dir, parts[1]);
             if (file == null) {
                 problems.add(parts[1] + ": not a file name inside the delivery, refused");
-            } else if (!Files.isRegularFile(file)) {
+            } else if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 problems.add(parts[1] + ": missing");
             } else {
                 String actual = Sha256.of(file);
@@ -68,6 +73,19 @@ public class Checksum {
             throw new StageFailedException("delivery " + ctx.runId() + " is damaged: " + String.join("; ", problems));
         }
         exchange.setProperty(StageDetail.PROPERTY, checked + " files verified");
+    }
+
+    /**
+     * Stops the run if its delivery holds a link, a special file or a hard-linked file (see
+     * DeliveryTree): checked when the delivery is accepted, here, and again before the stages
+     * that hand the dump to pg_restore (which would follow a link swapped in since).
+     */
+    public static void requireTrusted(RunContext ctx) throws IOException {
+        Path dir = ctx.deliveryDir();
+        List<String> problems = DeliveryTree.problems(dir.getParent(), dir);
+        if (!problems.isEmpty()) {
+            throw StageFailedException.verdict("delivery " + ctx.runId() + " is refused, nothing of it is read: " + String.join("; ", problems));
+        }
     }
 
     /** The file a listed name refers to, or null when the name would leave the delivery directory. */

@@ -4,6 +4,7 @@ import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
+import io.pgcaravan.delivery.DeliveryTree;
 import io.pgcaravan.delivery.RoleMap;
 import io.pgcaravan.delivery.SourceManifest;
 import io.pgcaravan.stage.ownership.Memberships;
@@ -62,6 +63,7 @@ public class Prepare {
 
     public void prepare(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
+        Checksum.requireTrusted(ctx);
         SourceManifest manifest = manifest(ctx);
         if (config.role() == CaravanConfig.Role.IMPORT) {
             precheck.checkDestination(ctx, manifest); // the export agent could not check this side
@@ -184,7 +186,7 @@ public class Prepare {
     }
 
     private SourceManifest manifest(RunContext ctx) throws java.io.IOException {
-        return json.readValue(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST).toFile(), SourceManifest.class);
+        return json.readValue(DeliveryTree.read(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST), DeliveryFiles.MAX_MANIFEST), SourceManifest.class);
     }
 
     private static List<String> clashing(SourceManifest manifest, List<String> existing) {

@@ -51,7 +51,16 @@ public class Report {
         WholeFile.write(dir.resolve(DeliveryFiles.REPORT_HTML), report.html(runId));
     }
 
-    /** The result of a run whose import half got through; the route writes it as result.json. */
+    /**
+     * result.json, the body {@link #succeeded} or {@link #failed} made, next to the dump: last, and
+     * written whole (WholeFile) so that nothing planted in the drop directory redirects it.
+     */
+    public void writeResult(Exchange exchange) throws Exception {
+        String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
+        WholeFile.write(contexts.of(runId).deliveryDir().resolve(DeliveryFiles.RESULT), exchange.getMessage().getBody(String.class));
+    }
+
+    /** The result of a run whose import half got through; {@link #writeResult} writes it as result.json. */
     public String succeeded(Exchange exchange) throws Exception {
         return result(exchange, RunStatus.SUCCEEDED, null);
     }
@@ -75,7 +84,6 @@ public class Report {
         result.put("finishedAt", OffsetDateTime.now(ZoneOffset.UTC));
         result.put("error", error);
         result.put("verification", run.verificationJson() == null ? null : json.readValue(run.verificationJson(), JsonNode.class));
-        exchange.getMessage().setHeader(Exchange.FILE_NAME, runId + "/" + io.pgcaravan.delivery.DeliveryFiles.RESULT);
         return json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
     }
 }

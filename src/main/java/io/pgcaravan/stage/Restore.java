@@ -66,6 +66,7 @@ public class Restore {
     /** Sets up pg_restore; false when an earlier attempt restored the objects and data already (only the owners are left to give). */
     public boolean command(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
+        Checksum.requireTrusted(ctx);
         if (Files.exists(ctx.workDirMade().resolve(DATA_RESTORED))) {
             exchange.setProperty(StageDetail.PROPERTY, "objects and data restored by an earlier attempt");
             return false;

@@ -94,7 +94,8 @@ public class Verify {
     }
 
     private void compare(Exchange exchange, RunContext ctx) throws Exception {
-        SourceManifest manifest = json.readValue(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST).toFile(), SourceManifest.class);
+        SourceManifest manifest = json.readValue(io.pgcaravan.delivery.DeliveryTree.read(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST),
+                DeliveryFiles.MAX_MANIFEST), SourceManifest.class);
         JobConfig.DatabaseEndpoint dst = ctx.job().destination();
         boolean checksums = manifest.tables().stream().anyMatch(t -> t.checksum() != null);
         ObjectSelection selection = ObjectSelection.of(ctx.job().select());

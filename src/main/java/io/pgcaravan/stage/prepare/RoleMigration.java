@@ -40,7 +40,7 @@ public final class RoleMigration {
     /** Returns a one-line summary; warnings go to the log. */
     public static String apply(RunContext ctx, Connection maint, RunLog runLog, RoleMap map) throws SQLException, IOException {
         Path script = ctx.deliveryDir().resolve(DeliveryFiles.ROLES);
-        if (!ctx.job().roles().migrate() || !Files.exists(script)) {
+        if (!ctx.job().roles().migrate() || !Files.exists(script, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return "roles not migrated";
         }
         Path audit = ctx.workDirMade().resolve(DeliveryFiles.ROLES_APPLIED);
@@ -55,7 +55,7 @@ public final class RoleMigration {
             return "roles migrated by an earlier attempt (" + audit.getFileName() + ")";
         }
         JobConfig.Flavour flavour = ctx.job().flavour();
-        RoleScript.Rewritten roles = RoleScript.rewrite(Files.readString(script, StandardCharsets.UTF_8), flavour, existing, map);
+        RoleScript.Rewritten roles = RoleScript.rewrite(io.pgcaravan.delivery.DeliveryTree.read(script, DeliveryFiles.MAX_LIST), flavour, existing, map);
 
         // what this attempt is about to commit, kept whole before the commit: the roles it creates
         // are then known even if the commit's answer never comes back

@@ -1,0 +1,87 @@
+package io.pgcaravan.delivery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A delivery in the drop directory as the import half may trust it: the drop directory is a
+ * trust boundary (anything an SFTP account can do, it can do there), so a delivery is read only
+ * if it is a real directory directly in the drop directory, holding nothing but real directories
+ * and regular files with one link each: no symbolic links (which would make the app read or
+ * write outside), no special files, no hard links to files elsewhere. Its files are opened
+ * without following links (O_NOFOLLOW) all the same, since a file can be swapped between the
+ * check and the read, and their content never appears in an error.
+ */
+public final class DeliveryTree {
+
+    private DeliveryTree() {
+    }
+
+    /** What makes the delivery untrustworthy, one line each; empty if nothing does. */
+    public static List<String> problems(Path dropDir, Path delivery) throws IOException {
+        List<String> out = new ArrayList<>();
+        Path drop = dropDir.toAbsolutePath().normalize();
+        Path dir = delivery.toAbsolutePath().normalize();
+        if (!drop.equals(dir.getParent())) {
+            out.add(delivery.getFileName() + ": not a directory directly in the drop directory");
+            return out;
+        }
+        BasicFileAttributes own = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (own.isSymbolicLink() || !own.isDirectory()) {
+            out.add(delivery.getFileName() + ": the delivery is a " + kind(own) + ", not a directory");
+            return out;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) { // Files.walk does not follow links unless told to
+            for (Path p : walk.toList()) {
+                if (p.equals(dir)) {
+                    continue;
+                }
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                String name = dir.relativize(p).toString();
+                if (a.isSymbolicLink() || a.isOther()) {
+                    out.add(name + ": a " + kind(a) + ", which a delivery may not hold");
+                } else if (a.isRegularFile() && links(p) > 1) {
+                    out.add(name + ": a file with " + links(p) + " links (a hard link to a file elsewhere?), which a delivery may not hold");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A delivery file, opened without following a link. */
+    public static InputStream open(Path file) throws IOException {
+        return Channels.newInputStream(Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));
+    }
+
+    /** A small delivery file's text (markers, lists, manifests), opened without following a link, refused above {@code max} bytes. */
+    public static String read(Path file, int max) throws IOException {
+        try (InputStream in = open(file)) {
+            byte[] bytes = in.readNBytes(max + 1);
+            if (bytes.length > max) {
+                throw new IOException(file.getFileName() + " is larger than " + max + " bytes, more than a delivery's " + file.getFileName()
+                        + " can be");
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static long links(Path p) throws IOException {
+        Object n = Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        return n instanceof Number number ? number.longValue() : 1;
+    }
+
+    private static String kind(BasicFileAttributes a) {
+        return a.isSymbolicLink() ? "symbolic link" : a.isDirectory() ? "directory" : a.isRegularFile() ? "file" : "special file";
+    }
+}
