@@ -25,6 +25,22 @@ public class ApiExceptionMappers {
                 .entity(new ApiError(status.getStatusCode(), status.getReasonPhrase(), message)).build();
     }
 
+    /**
+     * No credentials, or wrong ones: a JSON 401 with both challenges the API accepts
+     * (authentication is lazy, quarkus.http.auth.proactive=false, so that it is answered here).
+     */
+    @ServerExceptionMapper({io.quarkus.security.UnauthorizedException.class, io.quarkus.security.AuthenticationFailedException.class})
+    public Response unauthorized(RuntimeException e) {
+        return Response.fromResponse(error(Response.Status.UNAUTHORIZED,
+                        "authentication required: HTTP basic (the API's users) or a bearer token (caravan.api.tokens)"))
+                .header("WWW-Authenticate", "Basic realm=\"pg-caravan\"").header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(io.quarkus.security.ForbiddenException e) {
+        return error(Response.Status.FORBIDDEN, "this needs the operator role; the user or token has only the viewer's");
+    }
+
     @ServerExceptionMapper
     public Response notFound(NoSuchElementException e) {
         return error(Response.Status.NOT_FOUND, e.getMessage());
@@ -56,6 +72,11 @@ public class ApiExceptionMappers {
             message = "field '" + path(f) + "' has the wrong type or value: " + f.getValue();
         } else if (e instanceof MismatchedInputException m) {
             message = "field '" + path(m) + "' has the wrong type";
+        } else if (e instanceof com.fasterxml.jackson.databind.JsonMappingException j && !j.getPath().isEmpty()) {
+            message = "field '" + j.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .collect(Collectors.joining(".")) + "' has a wrong value: " + j.getOriginalMessage();
+        } else if (e instanceof com.fasterxml.jackson.core.exc.InputCoercionException c && field(c) != null) {
+            message = "field '" + field(c) + "' is out of range: " + c.getOriginalMessage();
         } else {
             message = "malformed JSON: " + e.getOriginalMessage();
         }
@@ -85,6 +106,28 @@ public class ApiExceptionMappers {
         LOG.error("unexpected error in the API", e);
         return error(Response.Status.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName()
                 + "; the application log has the details");
+    }
+
+    /** The field a number out of range was given for, if the parser knows it. */
+    private static String field(com.fasterxml.jackson.core.exc.InputCoercionException e) {
+        try {
+            return e.getProcessor() == null ? null : e.getProcessor().currentName();
+        } catch (java.io.IOException io) {
+            return null;
+        }
+    }
+
+    /** A client's text for a message: control characters shown escaped, at most 100 characters. */
+    static String printable(String value) {
+        StringBuilder sb = new StringBuilder();
+        value.codePoints().limit(100).forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\u%04x", c));
+            } else {
+                sb.appendCodePoint(c);
+            }
+        });
+        return sb + (value.length() > 100 ? "..." : "");
     }
 
     private static String path(MismatchedInputException e) {

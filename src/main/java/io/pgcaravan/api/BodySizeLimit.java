@@ -10,8 +10,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import java.util.Optional;
 
 /**
- * Requests to the API are small JSON documents: a larger body is refused with a 400 that says
- * so (the HTTP layer only stops bodies far larger, with a bare 413).
+ * Requests to the API are small JSON documents: a larger body is refused with a JSON 413 that
+ * says so, by its Content-Length before anything is read.
  */
 public class BodySizeLimit {
 
@@ -23,7 +23,7 @@ public class BodySizeLimit {
     public Optional<Response> limit(ContainerRequestContext request) {
         long max = config.get().api().maxBodyBytes();
         if (request.getLength() > max) {
-            return Optional.of(ApiExceptionMappers.error(Response.Status.BAD_REQUEST,
+            return Optional.of(ApiExceptionMappers.error(Response.Status.REQUEST_ENTITY_TOO_LARGE,
                     "request body too large: " + request.getLength() + " bytes, at most " + max));
         }
         return Optional.empty();

@@ -74,8 +74,12 @@ public record RunRequest(String dumpFormat, Integer dumpJobs, Integer dumpCompre
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String field, String value) {
+        if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            // (not trimmed away: a value is what it says, or it is refused)
+            throw new IllegalArgumentException(field + " holds a control character, which no value of it has");
+        }
         try {
-            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
             StringBuilder known = new StringBuilder();
             for (E c : type.getEnumConstants()) {

@@ -57,7 +57,15 @@ public class RunResource {
 
     @GET
     public List<RunView> list(@QueryParam("job") String job, @QueryParam("status") String status,
-                              @QueryParam("limit") @DefaultValue("50") int limit) {
+                              @QueryParam("limit") @DefaultValue("50") String limitParameter) {
+        // a String, parsed here: a query parameter JAX-RS cannot convert would be a bare 404
+        int limit;
+        try {
+            limit = Integer.parseInt(limitParameter);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("query parameter limit must be a whole number between 1 and 1000, got \""
+                    + ApiExceptionMappers.printable(limitParameter) + "\"");
+        }
         if (limit < 1 || limit > 1000) {
             throw new IllegalArgumentException("limit must be between 1 and 1000, got " + limit);
         }

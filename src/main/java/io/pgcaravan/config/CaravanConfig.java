@@ -151,7 +151,7 @@ public interface CaravanConfig {
          */
         Map<String, ApiUser> tokens();
 
-        /** The largest request body the API takes, in bytes; a larger one is a 400. */
+        /** The largest request body the API takes, in bytes; a larger one is a JSON 413. */
         @WithDefault("65536")
         @Min(1)
         long maxBodyBytes();
