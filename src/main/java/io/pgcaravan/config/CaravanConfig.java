@@ -8,6 +8,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Max;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -63,6 +64,22 @@ public interface CaravanConfig {
     ImportHalf importHalf();
 
     Api api();
+
+    /** How deliveries are signed by the export half and checked by the import half. */
+    Delivery delivery();
+
+    interface Delivery {
+        /**
+         * The HMAC-SHA256 key (a file holding at least 32 bytes, e.g. 64 hex digits) the export half
+         * signs each delivery with and the import half checks it with. Unset: a key of this
+         * process's own, made once in the data directory ({@code delivery.key}), which serves the
+         * all-in-one deployment; a split deployment gives both agents the same file.
+         */
+        Optional<Path> keyFile();
+
+        /** Further keys the import half accepts (while a key is rotated: the old one, until its deliveries are in). */
+        Optional<List<Path>> acceptedKeyFiles();
+    }
 
     interface Runs {
         /** How many runs may be active at once (each job still runs at most once at a time). */

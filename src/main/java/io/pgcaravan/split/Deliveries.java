@@ -18,6 +18,8 @@ import org.apache.camel.Exchange;
 import org.jboss.logging.Logger;
 
 import io.pgcaravan.delivery.DeliveryTree;
+import io.pgcaravan.delivery.DeliverySignature;
+import io.pgcaravan.delivery.Sha256;
 import java.nio.file.Files;
 import java.util.List;
 import java.nio.file.Path;
@@ -41,6 +43,8 @@ public class Deliveries {
     RunStore store;
     @Inject
     ObjectMapper json;
+    @Inject
+    io.pgcaravan.work.DeliveryKeys keys;
 
     public boolean accept(Exchange exchange) {
         // the file consumer names the marker relative to the drop directory: "<run-id>/DONE"
@@ -61,13 +65,19 @@ public class Deliveries {
             if (!untrusted.isEmpty()) {
                 // nothing in it is read, whatever run it claims to be (a run this process knows goes
                 // on to its checksum stage, which fails it, saying why)
-                LOG.warnf("refusing delivery %s: %s", runId, String.join("; ", untrusted));
+                refused(runId, String.join("; ", untrusted));
                 return false;
             }
             Optional<SourceManifest> manifest = manifest(delivery);
             if (manifest.isEmpty() || !runId.equals(manifest.get().runId())
                     || !config.jobs().containsKey(manifest.get().job())) {
                 LOG.warnf("ignoring delivery %s: its manifest is unreadable, names another run or a job not configured here", runId);
+                return false;
+            }
+            Optional<String> unsigned = signature(delivery, runId, manifest.get().job());
+            if (unsigned.isPresent()) {
+                // whoever can write to the drop directory cannot start a run: the delivery is left as it is
+                refused(runId, unsigned.get());
                 return false;
             }
             commands.adopt(runId, manifest.get().job(), manifest.get().options());
@@ -80,6 +90,26 @@ public class Deliveries {
         exchange.getMessage().setBody(null);
         LOG.infof("delivery %s complete, import starts", runId);
         return true;
+    }
+
+    private Optional<String> signature(Path delivery, String runId, String job) {
+        try {
+            String done = DeliveryTree.read(delivery.resolve(DeliveryFiles.DONE), DeliveryFiles.MAX_MARKER);
+            return DeliverySignature.problem(done, keys.accepted(), runId, job, Sha256.of(delivery.resolve(DeliveryFiles.CHECKSUMS)));
+        } catch (java.io.IOException e) {
+            return Optional.of("its DONE marker or checksum list cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
+    /** A refused delivery, in the log and in the data directory's refused/ (one file per run id, with the reason). */
+    private void refused(String runId, String why) {
+        LOG.warnf("refusing delivery %s: %s", runId, why);
+        try {
+            Path dir = Files.createDirectories(config.dataDir().resolve("refused"));
+            Files.writeString(dir.resolve(runId), java.time.OffsetDateTime.now() + " " + why + "\n");
+        } catch (java.io.IOException e) {
+            LOG.warnf("cannot record the refusal of %s: %s", runId, e.getMessage());
+        }
     }
 
     private List<String> problems(Path delivery) {

@@ -2,6 +2,7 @@ package io.pgcaravan.stage;
 
 import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.delivery.DeliveryTree;
+import io.pgcaravan.delivery.DeliverySignature;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -31,6 +32,8 @@ public class Checksum {
 
     @Inject
     RunContexts contexts;
+    @Inject
+    io.pgcaravan.work.DeliveryKeys keys;
 
     public void verify(Exchange exchange) throws IOException {
         RunContext ctx = contexts.of(exchange);
@@ -41,7 +44,12 @@ public class Checksum {
         String done = DeliveryTree.read(dir.resolve(DeliveryFiles.DONE), DeliveryFiles.MAX_MARKER).trim();
         String listSum = Sha256.of(dir.resolve(DeliveryFiles.CHECKSUMS));
         if (!done.startsWith(listSum)) {
-            problems.add(DeliveryFiles.CHECKSUMS + ": SHA-256 " + listSum + " differs from the DONE marker's " + done.split("\\s+")[0]);
+            problems.add(DeliveryFiles.CHECKSUMS + ": SHA-256 " + listSum + " differs from the DONE marker's");
+        }
+        java.util.Optional<String> unsigned = DeliverySignature.problem(done, keys.accepted(), ctx.runId(), ctx.jobName(), listSum);
+        if (unsigned.isPresent()) {
+            throw StageFailedException.verdict("delivery " + ctx.runId() + " is refused, nothing of it is restored: " + unsigned.get()
+                    + " (caravan.delivery.key-file must be the same file on both halves)");
         }
         int checked = 0;
         int number = 0;

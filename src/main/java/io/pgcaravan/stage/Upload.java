@@ -1,6 +1,7 @@
 package io.pgcaravan.stage;
 
 import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.DeliverySignature;
 import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
@@ -59,6 +60,8 @@ public class Upload {
     Progress progress;
     @Inject
     EarlyUpload earlyUpload;
+    @Inject
+    io.pgcaravan.work.DeliveryKeys keys;
 
     /**
      * Returns the files still to upload, relative to the staging directory, DONE last. The first
@@ -72,7 +75,7 @@ public class Upload {
         RunContext ctx = contexts.of(exchange);
         Path staging = ctx.stagingDir();
         if (!Files.exists(staging.resolve(DeliveryFiles.DONE))) {
-            seal(ctx.runId(), staging);
+            seal(ctx.runId(), ctx.jobName(), staging);
         }
         List<String> order = new ArrayList<>();
         for (String line : Files.readAllLines(staging.resolve(DeliveryFiles.CHECKSUMS))) {
@@ -104,7 +107,8 @@ public class Upload {
         return pending;
     }
 
-    private void seal(String runId, Path staging) throws IOException {
+    /** The checksum list, then the DONE marker: the list's SHA-256, signed for this run and job (DeliverySignature). */
+    private void seal(String runId, String job, Path staging) throws IOException {
         List<Path> payload = new ArrayList<>(FileTrees.files(staging, staging.resolve(DeliveryFiles.DUMP)));
         if (Files.exists(staging.resolve(DeliveryFiles.ROLES))) {
             payload.add(Path.of(DeliveryFiles.ROLES));
@@ -118,7 +122,7 @@ public class Upload {
         }
         Path checksums = staging.resolve(DeliveryFiles.CHECKSUMS);
         Files.writeString(checksums, list, StandardCharsets.UTF_8);
-        Files.writeString(staging.resolve(DeliveryFiles.DONE), Sha256.of(checksums) + "  " + DeliveryFiles.CHECKSUMS + "\n");
+        Files.writeString(staging.resolve(DeliveryFiles.DONE), DeliverySignature.done(keys.signing(), runId, job, Sha256.of(checksums)));
         earlyUpload.forget(runId);
     }
 

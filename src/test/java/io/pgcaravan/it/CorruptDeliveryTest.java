@@ -53,7 +53,7 @@ class CorruptDeliveryTest {
         dump[dump.length / 2] ^= 0x01;
         Files.write(to.resolve("dump"), dump);
         Files.move(to, Stack.DROP.resolve(id));
-        Files.writeString(Stack.DROP.resolve(id).resolve("DONE"), sha256(Stack.DROP.resolve(id).resolve("sha256")) + "  sha256\n");
+        Files.writeString(Stack.DROP.resolve(id).resolve("DONE"), Signed.done(id, "it-corrupt", sha256(Stack.DROP.resolve(id).resolve("sha256"))));
 
         JsonPath run = Api.awaitStatus(id, Set.of("FAILED", "SUCCEEDED"));
 
@@ -77,7 +77,7 @@ class CorruptDeliveryTest {
         Files.writeString(dir.resolve("sha256"), sha256(Path.of("/etc/hostname")) + "  ../../../../etc/hostname\n"
                 + sha256(dir.resolve("manifest.json")) + "  manifest.json\n");
         Files.move(dir, Stack.DROP.resolve(id));
-        Files.writeString(Stack.DROP.resolve(id).resolve("DONE"), sha256(Stack.DROP.resolve(id).resolve("sha256")) + "  sha256\n");
+        Files.writeString(Stack.DROP.resolve(id).resolve("DONE"), Signed.done(id, "it-corrupt", sha256(Stack.DROP.resolve(id).resolve("sha256"))));
 
         JsonPath run = Api.awaitStatus(id, Set.of("FAILED", "SUCCEEDED"));
 

@@ -130,7 +130,7 @@ class DropDirectoryTrustTest {
             String tmp = deliveryWithoutList(drop, id);
             String list = canary + "\n";
             drop.put(tmp + "/sha256", list);
-            drop.put(tmp + "/DONE", sha256(list) + "  sha256\n");
+            drop.put(tmp + "/DONE", Signed.done(id, "it-trust", sha256(list)));
             drop.rename(tmp, remote(id));
         }
         JsonPath run = Api.awaitStatus(id, java.util.Set.of("FAILED", "SUCCEEDED"));
@@ -141,6 +141,54 @@ class DropDirectoryTrustTest {
         assertThat(Api.viewer().get("/api/runs/" + id + "/report").asString()).doesNotContain(canary);
         assertThat(Files.readString(StackResource.TEST_DATA.resolve("caravan.log"))).doesNotContain(canary);
         assertThat(Files.readString(Stack.DROP.resolve(id).resolve("result.json"))).doesNotContain(canary);
+    }
+
+    /** A delivery whose files are all right but that the export half did not sign. */
+    @Test
+    void anUnsignedDeliveryIsNotAdoptedAndTheRefusalIsRecorded() throws Exception {
+        String id = newId();
+        signedDelivery(id, list -> sha256(list) + "  sha256\n");
+        assertRefused(id);
+        assertThat(StackResource.TEST_DATA.resolve("refused").resolve(id)).content().contains("not signed");
+        assertThat(Stack.DROP.resolve(id).resolve("dump")).as("left as it is").exists();
+    }
+
+    @Test
+    void aDeliverySignedWithAnotherKeyIsNotAdopted() throws Exception {
+        String id = newId();
+        byte[] other = new byte[32];
+        new java.security.SecureRandom().nextBytes(other);
+        signedDelivery(id, list -> Signed.done(other, id, "it-trust", sha256(list)));
+        assertRefused(id);
+        assertThat(StackResource.TEST_DATA.resolve("refused").resolve(id)).content().contains("a key this agent does not trust");
+    }
+
+    @Test
+    void aSignatureMadeForAnotherRunOrJobIsNotAdopted() throws Exception {
+        String id = newId();
+        String another = id.substring(0, id.length() - 6) + (id.endsWith("fedcba") ? "abcdef" : "fedcba");
+        signedDelivery(id, list -> Signed.done(another, "it-trust", sha256(list)));
+        assertRefused(id);
+        assertThat(StackResource.TEST_DATA.resolve("refused").resolve(id)).content().contains("does not match this run");
+
+        String other = newId();
+        signedDelivery(other, list -> Signed.done(other, "it-corrupt", sha256(list)));
+        assertRefused(other);
+    }
+
+    interface Marker {
+        String of(String list) throws Exception;
+    }
+
+    /** A complete delivery of a copy of the good one, under this run id, with the DONE marker given. */
+    private void signedDelivery(String id, Marker done) throws Exception {
+        try (DropUser drop = new DropUser()) {
+            String tmp = deliveryWithoutList(drop, id);
+            String list = sha256(Stack.DROP.resolve(good()).resolve("dump")) + "  dump\n" + sha256(manifest(id)) + "  manifest.json\n";
+            drop.put(tmp + "/sha256", list);
+            drop.put(tmp + "/DONE", done.of(list));
+            drop.rename(tmp, remote(id));
+        }
     }
 
     // ---- helpers ----

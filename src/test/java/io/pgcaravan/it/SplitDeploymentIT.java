@@ -35,7 +35,12 @@ class SplitDeploymentIT {
         Files.createDirectories(HOME);
         Files.createDirectories(DROP);
         Files.setOwner(DROP, DROP.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("caravan-drop"));
-        String common = "caravan.api.users.it.password=split-pw\ncaravan.api.users.it.roles=operator,viewer\n"
+        // the two agents share the key deliveries are signed with
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        Files.writeString(HOME.resolve("delivery.key"), java.util.HexFormat.of().formatHex(key) + "\n");
+        String common = "caravan.delivery.key-file=" + HOME.resolve("delivery.key") + "\n"
+                + "caravan.api.users.it.password=split-pw\ncaravan.api.users.it.roles=operator,viewer\n"
                 + "caravan.retry.enforce-ranges=false\ncaravan.retry.initial-delay-ms=200\ncaravan.retry.max-delay-ms=1000\n"
                 + "caravan.jobs." + JOB + ".retry.connection=60s\ncaravan.jobs." + JOB + ".retry.other=5s\n";
         String k = "caravan.jobs." + JOB + ".";
