@@ -32,6 +32,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 
@@ -54,6 +55,8 @@ public class RunResource {
     Progress progress;
     @Inject
     RunLog runLog;
+    @Inject
+    io.pgcaravan.stage.io.FailedStaging failedStaging;
 
     @GET
     public List<RunView> list(@QueryParam("job") String job, @QueryParam("status") String status,
@@ -118,6 +121,15 @@ public class RunResource {
     }
 
     /** Cancels an active run: 200 with the run, now CANCELLED; 409 if it already ended. */
+    /** Frees an ended run's local staging copy (a resume of it then dumps again). */
+    @jakarta.ws.rs.DELETE
+    @Path("{id}/staging")
+    @RolesAllowed("operator")
+    public Map<String, Object> discardStaging(@PathParam("id") String id) throws java.io.IOException {
+        long freed = failedStaging.discard(id);
+        return Map.of("runId", id, "freedBytes", freed);
+    }
+
     @POST
     @Path("{id}/cancel")
     @RolesAllowed("operator")

@@ -65,6 +65,23 @@ public interface CaravanConfig {
 
     Api api();
 
+    /** The staging copies of runs that ended without succeeding. */
+    Staging staging();
+
+    interface Staging {
+        /**
+         * How long a failed or cancelled run keeps its local staging copy for a resume (a
+         * succeeded run's goes at once); older ones are dropped (a resume then dumps again).
+         */
+        @WithDefault("24h")
+        String retention();
+
+        /** How often that is applied, in milliseconds. */
+        @WithDefault("600000")
+        @Min(1000)
+        long retentionSweepMs();
+    }
+
     /** How deliveries are signed by the export half and checked by the import half. */
     Delivery delivery();
 

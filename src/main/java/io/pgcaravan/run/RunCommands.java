@@ -152,14 +152,46 @@ public class RunCommands {
             // a cancelled run's stage stops at its next step (or after its retry delay)
             throw new IllegalStateException("run " + runId + " is still stopping; resume it in a moment");
         }
+        if (run.status().isActive()) {
+            throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
+        }
+        String redo = redo(run);
         if (!store.requeue(runId)) {
             throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
+        }
+        if (redo != null) {
+            runLog.info(LOG, runId, redo);
         }
         retries.forget(runId);
         RunRecord queued = store.find(runId).orElseThrow();
         queue(runId);
         runLog.info(LOG, runId, "resumed");
         return queued;
+    }
+
+    /**
+     * What a resume must do again besides the stage that failed: the export half again from the
+     * dump when the run's staging copy is gone (discarded, or dropped by caravan.staging.retention)
+     * before its upload was done.
+     */
+    private String redo(RunRecord run) {
+        String runId = run.id();
+        java.util.Map<String, StageStatus> stages = new java.util.HashMap<>();
+        store.stages(runId).forEach(s -> stages.put(s.stage(), s.status()));
+        JobConfig job = config.jobs().get(run.job());
+        if (job == null || config.role() == CaravanConfig.Role.IMPORT) {
+            return null;
+        }
+        RunContext ctx = contexts.of(runId);
+        boolean staged = Files.isDirectory(ctx.stagingDir().resolve(DeliveryFiles.DUMP), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                || Files.isRegularFile(ctx.stagingDir().resolve(DeliveryFiles.DUMP), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (stages.get("upload") != StageStatus.DONE && stages.get("dump") == StageStatus.DONE && !staged) {
+            for (String stage : List.of("roles", "dump", "manifest", "upload")) {
+                store.stageReset(runId, stage);
+            }
+            return "its staging copy is gone: dumping again";
+        }
+        return null;
     }
 
     /**

@@ -43,7 +43,8 @@ public class Retention {
             return 0;
         }
         try (var dirs = Files.list(drop)) {
-            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+            // a real directory only: a link planted under a run's name is never followed into what it points to
+            for (Path dir : dirs.filter(d -> Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
                 String runId = dir.getFileName().toString();
                 if (!RunHeaders.RUN_ID_FORMAT.matcher(runId).matches()) {
                     continue;

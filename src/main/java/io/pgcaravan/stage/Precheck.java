@@ -51,6 +51,8 @@ public class Precheck {
     @Inject
     PgTools tools;
     @Inject
+    io.pgcaravan.stage.io.FailedStaging failedStaging;
+    @Inject
     CaravanConfig config;
     @Inject
     com.fasterxml.jackson.databind.ObjectMapper json;
@@ -140,7 +142,7 @@ public class Precheck {
 
         if (source != null) {
             items.add(SpaceChecks.space("space.staging", "the local staging directory " + stagingRoot, SpaceChecks.free(stagingRoot), source.dataBytes(),
-                    options.dumpCompression()));
+                    options.dumpCompression()).withMore(failedStaging.described(stagingRoot)));
             items.add(SpaceChecks.space("space.intermediate", "the drop directory on " + job.intermediate().host(), dropFree, source.dataBytes(),
                     options.dumpCompression()));
         }

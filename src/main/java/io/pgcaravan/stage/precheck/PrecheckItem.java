@@ -10,6 +10,11 @@ public record PrecheckItem(String item, Verdict status, String message, List<Str
 
     public enum Verdict { PASS, WARN, FAIL }
 
+    /** The same item with more said at the end of its message. */
+    public PrecheckItem withMore(String more) {
+        return more == null || more.isEmpty() ? this : new PrecheckItem(item, status, message + more, objects, unreachable);
+    }
+
     public static PrecheckItem pass(String item, String message) {
         return new PrecheckItem(item, Verdict.PASS, message, List.of(), false);
     }

@@ -1,0 +1,59 @@
+package io.pgcaravan.it;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A run that ends without succeeding keeps its staging copy for a resume, and says so where space
+ * is counted: the precheck's space item names it with what it holds and how to free it; the API
+ * frees it; a resume after that still ends exact (the import half needs no staging copy).
+ */
+@QuarkusTest
+@QuarkusTestResource(StackResource.class)
+class StagingTest {
+
+    static final List<TestJob> JOBS = List.of(TestJob.named("it-staging"));
+
+    @Test
+    void aCancelledRunsStagingCopyIsNamedByThePrecheckAndFreedOnRequest() throws Exception {
+        String job = "it-staging";
+        Stack.freshJob(job, 1_500_000);
+        String id = Api.startRun(job);
+        Api.awaitStageRunning(id, "restore");
+        Api.operator().post("/api/runs/" + id + "/cancel").then().statusCode(200);
+        JsonPath cancelled = Api.awaitStatus(id, Set.of("CANCELLED", "FAILED", "SUCCEEDED"));
+        assertThat(cancelled.getString("status")).isEqualTo("CANCELLED");
+        Path staging = StackResource.TEST_DATA.resolve("staging").resolve(id);
+        assertThat(staging).as("kept for a resume").isDirectory();
+
+        JsonPath precheck = Api.operator().post("/api/jobs/" + job + "/precheck").then().statusCode(200).extract().jsonPath();
+        assertThat(precheck.getString("items.find { it.item == 'space.staging' }.message"))
+                .contains("1 ended runs keep").contains(id).contains("DELETE /api/runs/<id>/staging");
+
+        Api.viewer().delete("/api/runs/" + id + "/staging").then().statusCode(403);
+        long freed = Api.operator().delete("/api/runs/" + id + "/staging").then().statusCode(200).extract().jsonPath().getLong("freedBytes");
+        assertThat(freed).isPositive();
+        assertThat(staging).doesNotExist();
+        assertThat(Api.operator().post("/api/jobs/" + job + "/precheck").then().extract().jsonPath()
+                .getString("items.find { it.item == 'space.staging' }.message")).doesNotContain(id);
+
+        Api.operator().post("/api/runs/" + id + "/resume").then().statusCode(202);
+        JsonPath resumed = Api.awaitFinished(id);
+        assertThat(resumed.getString("status")).as(resumed.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(Files.exists(staging)).isFalse();
+    }
+
+    @Test
+    void theStagingCopyOfAnUnknownRunIs404() {
+        Api.operator().delete("/api/runs/nope/staging").then().statusCode(404);
+    }
+}
