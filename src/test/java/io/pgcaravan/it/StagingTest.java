@@ -37,7 +37,7 @@ class StagingTest {
 
         JsonPath precheck = Api.operator().post("/api/jobs/" + job + "/precheck").then().statusCode(200).extract().jsonPath();
         assertThat(precheck.getString("items.find { it.item == 'space.staging' }.message"))
-                .contains("1 ended runs keep").contains(id).contains("DELETE /api/runs/<id>/staging");
+                .contains("ended runs keep").contains(id).contains("DELETE /api/runs/<id>/staging");
 
         Api.viewer().delete("/api/runs/" + id + "/staging").then().statusCode(403);
         long freed = Api.operator().delete("/api/runs/" + id + "/staging").then().statusCode(200).extract().jsonPath().getLong("freedBytes");
