@@ -120,7 +120,6 @@ public class RunResource {
         return Response.accepted(run).location(URI.create(run.url())).build();
     }
 
-    /** Cancels an active run: 200 with the run, now CANCELLED; 409 if it already ended. */
     /** Frees an ended run's local staging copy (a resume of it then dumps again). */
     @jakarta.ws.rs.DELETE
     @Path("{id}/staging")
@@ -130,6 +129,7 @@ public class RunResource {
         return Map.of("runId", id, "freedBytes", freed);
     }
 
+    /** Cancels an active run: 200 with the run, now CANCELLED; 409 if it already ended. */
     @POST
     @Path("{id}/cancel")
     @RolesAllowed("operator")

@@ -42,7 +42,7 @@ public final class DeliveryFiles {
     /** What the app writes into a delivery goes under this prefix first and is renamed when complete. */
     public static final String WRITING_PREFIX = ".writing-";
     /** The most a manifest, a checksum list or a marker read from the drop directory may hold. */
-    public static final int MAX_MANIFEST = 256 << 20;
+    public static final int MAX_MANIFEST = 64 << 20;
     public static final int MAX_LIST = 16 << 20;
     public static final int MAX_MARKER = 4096;
 

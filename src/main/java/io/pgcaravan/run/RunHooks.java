@@ -1,5 +1,6 @@
 package io.pgcaravan.run;
 
+import java.util.List;
 import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.live.ActiveRuns;
 import io.pgcaravan.live.Half;
@@ -149,7 +150,30 @@ public class RunHooks {
         } else {
             runLog.info(LOG, runId, String.format("stopped: %s", error));
         }
+        releaseMemberships(runId);
         changed.fire(new RunChanged(runId));
+    }
+
+    /**
+     * A run that ended without its verification still gives back the memberships its import half
+     * granted the destination's login (a resume grants them again); best effort, since the
+     * destination may be the reason it failed, and said in the run's log either way.
+     */
+    private void releaseMemberships(String runId) {
+        try {
+            java.nio.file.Path work = contexts.of(runId).workDir();
+            if (!java.nio.file.Files.exists(work.resolve(io.pgcaravan.stage.ownership.Memberships.GRANTED))) {
+                return;
+            }
+            io.pgcaravan.config.JobConfig.DatabaseEndpoint dst = contexts.of(runId).job().destination();
+            try (java.sql.Connection c = io.pgcaravan.pg.PgConnections.open(dst, dst.maintenanceDatabase())) {
+                List<String> released = io.pgcaravan.stage.ownership.Memberships.release(c, work);
+                runLog.info(LOG, runId, "the memberships the run gave the destination's login are revoked again: " + String.join(", ", released));
+            }
+        } catch (Exception e) {
+            runLog.warn(LOG, runId, "could not revoke the memberships the run gave the destination's login (" + e.getMessage()
+                    + "); they are listed in its work directory's " + io.pgcaravan.stage.ownership.Memberships.GRANTED);
+        }
     }
 
 }

@@ -74,7 +74,7 @@ public class Deliveries {
                 LOG.warnf("ignoring delivery %s: its manifest is unreadable, names another run or a job not configured here", runId);
                 return false;
             }
-            Optional<String> unsigned = signature(delivery, runId, manifest.get().job());
+            Optional<String> unsigned = signature(delivery, runId, manifest.get().job()).or(() -> listed(delivery));
             if (unsigned.isPresent()) {
                 // whoever can write to the drop directory cannot start a run: the delivery is left as it is
                 refused(runId, unsigned.get());
@@ -98,6 +98,21 @@ public class Deliveries {
             return DeliverySignature.problem(done, keys.accepted(), runId, job, Sha256.of(delivery.resolve(DeliveryFiles.CHECKSUMS)));
         } catch (java.io.IOException e) {
             return Optional.of("its DONE marker or checksum list cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * The manifest the run is adopted with (its job, its options) must be the one the signed list
+     * names, byte for byte: what the list vouches for, not what happens to lie next to it.
+     */
+    private Optional<String> listed(Path delivery) {
+        try {
+            String list = DeliveryTree.read(delivery.resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST);
+            String sha = Sha256.of(delivery.resolve(DeliveryFiles.MANIFEST));
+            return list.lines().anyMatch(l -> l.equals(sha + "  " + DeliveryFiles.MANIFEST)) ? Optional.empty()
+                    : Optional.of("its manifest is not the one its signed checksum list names");
+        } catch (java.io.IOException e) {
+            return Optional.of("its manifest or checksum list cannot be read (" + e.getMessage() + ")");
         }
     }
 

@@ -96,10 +96,11 @@ public class Restore {
                     + (ctx.options().restoreMode() == RestoreMode.AUTO ? " (into a database this run created or found empty)" : "");
         }
         args.add("--no-tablespaces");
-        if (!ownersAfterwards(ctx) && ctx.options().noOwner()) {
+        boolean afterwards = ownersAfterwards(ctx);
+        if (!afterwards && ctx.options().noOwner()) {
             args.add("--no-owner");
             args.add("--no-privileges");
-        } else if (ownersAfterwards(ctx)) {
+        } else if (afterwards) {
             args.add("--no-owner");
             List<String> objects = toc.stream().filter(l -> !PRIVILEGES.matcher(l).find()).toList();
             if (objects.size() < toc.size()) {
@@ -119,13 +120,25 @@ public class Restore {
     }
 
     /**
-     * Whether the owners and privileges are given after the restore (OwnershipScript): always
-     * (with restore.no-owner only the privileges: the login owns everything), but when no
-     * privileges travel and for conflicts=ignore (pg_restore goes past what exists, entry by
-     * entry, owners and grants with it).
+     * Whether the owners and privileges are given after the restore (OwnershipScript; with
+     * restore.no-owner only the privileges: the login owns everything). Not when no privileges
+     * travel, nor for conflicts=ignore (pg_restore goes past what exists, entry by entry, owners
+     * and grants with it), nor for a restore in one transaction by a superuser with no role
+     * mapped: pg_restore gives owners and grants itself there, inside that one transaction, so a
+     * failure leaves a database that held something before exactly as it was.
      */
-    private static boolean ownersAfterwards(RunContext ctx) {
-        return ctx.privileges() && ctx.job().conflicts() != JobConfig.ConflictMode.IGNORE;
+    private boolean ownersAfterwards(RunContext ctx) throws Exception {
+        if (!ctx.privileges() || ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE) {
+            return false;
+        }
+        if (ctx.options().noOwner() || mode(ctx) != RestoreMode.SINGLE_TRANSACTION) {
+            return true;
+        }
+        JobConfig.DatabaseEndpoint dst = ctx.job().destination();
+        try (Connection c = PgConnections.open(dst, dst.maintenanceDatabase())) {
+            boolean superuser = Catalog.number(c, "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolsuper") > 0;
+            return !superuser || !prepareTarget.roleMap(ctx, c).isEmpty();
+        }
     }
 
     /** After pg_restore succeeded: a retry of the stage does not restore again. */

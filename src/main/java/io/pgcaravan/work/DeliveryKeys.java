@@ -69,8 +69,9 @@ public class DeliveryKeys {
 
     /** A key file: 64 or more hex digits (as the local stack and `openssl rand -hex 32` write), else its bytes. */
     static byte[] read(Path file) throws IOException {
-        String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
-        byte[] key = text.matches("([0-9a-fA-F]{2}){32,}") ? HexFormat.of().parseHex(text.toLowerCase()) : Files.readAllBytes(file);
+        byte[] raw = Files.readAllBytes(file);
+        String text = new String(raw, StandardCharsets.ISO_8859_1).strip();
+        byte[] key = text.matches("([0-9a-fA-F]{2}){32,}") ? HexFormat.of().parseHex(text.toLowerCase()) : raw;
         if (key.length < 32) {
             throw new IOException("the delivery key " + file + " is shorter than 32 bytes");
         }

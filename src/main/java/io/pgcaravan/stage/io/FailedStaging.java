@@ -40,6 +40,8 @@ public class FailedStaging {
     RunStore store;
     @Inject
     io.pgcaravan.work.RunContexts contexts;
+    @Inject
+    io.pgcaravan.live.ActiveRuns activeRuns;
 
     /** {@link #sweep(Path)} over the staging directories of every job. */
     public int sweepAll() throws IOException {
@@ -74,8 +76,9 @@ public class FailedStaging {
     /** Deletes an ended run's staging copy; returns the bytes freed. A run still going on keeps its own. */
     public long discard(String runId, Path stagingRoot) throws IOException {
         RunRecord run = store.find(runId).orElseThrow(() -> new NoSuchElementException("no run " + runId));
-        if (run.status().isActive()) {
-            throw new IllegalStateException("run " + runId + " is " + run.status() + ": its staging copy is in use");
+        if (run.status().isActive() || activeRuns.working(runId, io.pgcaravan.live.Half.EXPORT)) {
+            // (a cancelled run's export half may still be stopping)
+            throw new IllegalStateException("run " + runId + " is " + run.status() + " or still stopping: its staging copy is in use");
         }
         Path dir = stagingRoot.resolve(runId);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {

@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
  * The owners and privileges of a restore, given after its objects and data are in: the restore
  * itself runs with {@code --no-owner} and without the dump's ACL entries (everything it makes
  * is the login's while it loads), then this script gives every object the owner the dump says,
- * mapped for the destination (RoleMap), and grants the dump's privileges in the dump's order,
- * in one transaction. Doing it apart is what lets a login that is not a superuser restore:
+ * mapped for the destination (RoleMap), and grants the dump's privileges in the dump's order
+ * (in transactions of a few hundred statements: see {@link #BATCH}). Doing it apart is what lets a login that is not a superuser restore:
  * pg_restore writes a grantor chain as {@code SET SESSION AUTHORIZATION}, which only superusers
  * may use, and cannot give an object to a role other than the one the dump names; here a chain
  * becomes {@code SET ROLE} and an owner the mapped one. It also orders what a parallel
@@ -83,6 +83,10 @@ public final class OwnershipScript {
         }
     }
 
+    /** What a privilege entry may hold. */
+    private static final Pattern PRIVILEGE_STATEMENT = Pattern.compile(
+            "(GRANT |REVOKE |ALTER DEFAULT PRIVILEGES |SET SESSION AUTHORIZATION |RESET SESSION AUTHORIZATION$|SET ROLE |RESET ROLE$)");
+
     /** pg_restore's header of each entry: its owner is the last field but a tablespace. */
     private static final Pattern HEADER = Pattern.compile("^-- Name: .*; Type: .*?; Schema: .*?; Owner: (.*?)(?:; Tablespace: .*)?$");
 
@@ -113,6 +117,11 @@ public final class OwnershipScript {
                     out.add(as);
                 }
                 for (String st : statements) {
+                    if (!PRIVILEGE_STATEMENT.matcher(st).lookingAt()) {
+                        // an ACL entry holds grants, revokes and a grantor chain's role changes, nothing else
+                        throw new IllegalStateException("the dump's privilege entries hold a statement that is no grant: "
+                                + (st.length() > 120 ? st.substring(0, 120) + "..." : st));
+                    }
                     String runnable = map.runnable(st);
                     out.add(as != null && runnable.equals("RESET ROLE") ? as : runnable);
                 }
@@ -133,16 +142,28 @@ public final class OwnershipScript {
         Files.writeString(workDir.resolve(FILE), sb, StandardCharsets.UTF_8);
     }
 
-    /** Runs it all in one transaction, or nothing of it; a refusal names the statement and what would allow it. */
+    /**
+     * Each ALTER ... OWNER locks its table and the table's indexes until the transaction ends: a
+     * schema of many thousand tables in one transaction would run out of the server's lock table
+     * (max_locks_per_transaction), so the script commits every this many statements. Each of them
+     * may run again (owners, grants and revokes come out the same), which is what a retry does.
+     */
+    static final int BATCH = 500;
+
+    /** Runs it in transactions of {@link #BATCH} statements; a refusal names the statement and what would allow it. */
     public static void apply(Connection c, Script script, String login) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         String current = null;
         try (Statement st = c.createStatement()) {
             st.execute("SELECT pg_catalog.set_config('search_path', '', false)");
+            int n = 0;
             for (String s : script.statements()) {
                 current = s;
                 st.execute(s);
+                if (++n % BATCH == 0) {
+                    c.commit();
+                }
             }
             c.commit();
         } catch (SQLException e) {
@@ -150,8 +171,8 @@ public final class OwnershipScript {
             if (e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
                 throw e; // the server went away: a connection failure, retried as such
             }
-            throw new StageFailedException("giving the restored objects their owners and privileges failed, and nothing of it "
-                    + "was kept (the objects and data are in; a retry gives them again): " + e.getMessage().strip() + " (in: "
+            throw new StageFailedException("giving the restored objects their owners and privileges failed (the objects and data "
+                    + "are in; a retry gives them all again): " + e.getMessage().strip() + " (in: "
                     + current + ")" + PermissionHints.hint(e, current, login));
         } finally {
             c.setAutoCommit(autoCommit);

@@ -43,6 +43,13 @@ public final class RoleMigration {
         if (!ctx.job().roles().migrate() || !Files.exists(script, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return "roles not migrated";
         }
+        // only a roles.sql the export half sent (the checksum stage checked every file the signed list names)
+        boolean listed = io.pgcaravan.delivery.DeliveryTree.read(ctx.deliveryDir().resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST)
+                .lines().anyMatch(l -> l.endsWith("  " + DeliveryFiles.ROLES));
+        if (!listed) {
+            throw new StageFailedException("the delivery holds a " + DeliveryFiles.ROLES + " its signed checksum list does not name: "
+                    + "refused, not run (the export half sends one only with roles.migrate=true)");
+        }
         Path audit = ctx.workDirMade().resolve(DeliveryFiles.ROLES_APPLIED);
         Path pending = audit.resolveSibling(audit.getFileName() + ".pending");
         Set<String> existing = new HashSet<>(Catalog.strings(maint, "SELECT rolname FROM pg_roles"));

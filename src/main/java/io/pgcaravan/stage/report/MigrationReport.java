@@ -119,9 +119,10 @@ public class MigrationReport {
     private SourceManifest manifest(RunContext ctx) {
         for (Path dir : new Path[]{ctx.deliveryDir(), ctx.stagingDir()}) {
             Path f = dir.resolve(DeliveryFiles.MANIFEST);
-            if (Files.isReadable(f)) {
+            if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 try {
-                    return json.readValue(f.toFile(), SourceManifest.class);
+                    // the drop directory is the SFTP account's: never through a link
+                    return json.readValue(io.pgcaravan.delivery.DeliveryTree.read(f, DeliveryFiles.MAX_MANIFEST), SourceManifest.class);
                 } catch (Exception e) {
                     return null;
                 }
@@ -134,7 +135,7 @@ public class MigrationReport {
         java.util.Map<String, Object> sizes = new java.util.LinkedHashMap<>();
         for (Path dir : new Path[]{ctx.deliveryDir(), ctx.stagingDir()}) {
             Path dump = dir.resolve(DeliveryFiles.DUMP);
-            if (Files.exists(dump)) {
+            if (Files.exists(dump, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(dump)) {
                 try {
                     long bytes = FileTrees.size(dump);
                     sizes.put("dumpBytes", bytes);
