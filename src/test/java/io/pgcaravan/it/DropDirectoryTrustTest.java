@@ -128,7 +128,8 @@ class DropDirectoryTrustTest {
         String id = newId();
         try (DropUser drop = new DropUser()) {
             String tmp = deliveryWithoutList(drop, id);
-            String list = canary + "\n";
+            // signed, and naming its manifest (so it is adopted), with one more line that is no checksum line
+            String list = canary + "\n" + sha256(manifest(id)) + "  manifest.json\n";
             drop.put(tmp + "/sha256", list);
             drop.put(tmp + "/DONE", Signed.done(id, "it-trust", sha256(list)));
             drop.rename(tmp, remote(id));
@@ -174,6 +175,21 @@ class DropDirectoryTrustTest {
         String other = newId();
         signedDelivery(other, list -> Signed.done(other, "it-corrupt", sha256(list)));
         assertRefused(other);
+    }
+
+    /** Signed, but its list does not name the manifest lying next to it: the run's job and options would be unvouched for. */
+    @Test
+    void aDeliveryWhoseSignedListDoesNotNameItsManifestIsNotAdopted() throws Exception {
+        String id = newId();
+        try (DropUser drop = new DropUser()) {
+            String tmp = deliveryWithoutList(drop, id);
+            String list = sha256(Stack.DROP.resolve(good()).resolve("dump")) + "  dump\n";
+            drop.put(tmp + "/sha256", list);
+            drop.put(tmp + "/DONE", Signed.done(id, "it-trust", sha256(list)));
+            drop.rename(tmp, remote(id));
+        }
+        assertRefused(id);
+        assertThat(StackResource.TEST_DATA.resolve("refused").resolve(id)).content().contains("manifest is not the one");
     }
 
     interface Marker {
