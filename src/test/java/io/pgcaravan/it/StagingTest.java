@@ -40,13 +40,25 @@ class StagingTest {
                 .contains("ended runs keep").contains(id).contains("DELETE /api/runs/<id>/staging");
 
         Api.viewer().delete("/api/runs/" + id + "/staging").then().statusCode(403);
-        long freed = Api.operator().delete("/api/runs/" + id + "/staging").then().statusCode(200).extract().jsonPath().getLong("freedBytes");
+        long[] freedBytes = {0};
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(200)).until(() -> {
+            var r = Api.operator().delete("/api/runs/" + id + "/staging");
+            if (r.statusCode() == 200) {
+                freedBytes[0] = r.jsonPath().getLong("freedBytes");
+                return true;
+            }
+            assertThat(r.statusCode()).as(r.asString()).isEqualTo(409); // still stopping
+            return false;
+        });
+        long freed = freedBytes[0];
         assertThat(freed).isPositive();
         assertThat(staging).doesNotExist();
         assertThat(Api.operator().post("/api/jobs/" + job + "/precheck").then().extract().jsonPath()
                 .getString("items.find { it.item == 'space.staging' }.message")).doesNotContain(id);
 
-        Api.operator().post("/api/runs/" + id + "/resume").then().statusCode(202);
+        // a cancelled run's halves may take a moment to stop: until then a resume is a 409 that says so
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(200))
+                .until(() -> Api.operator().post("/api/runs/" + id + "/resume").statusCode() == 202);
         JsonPath resumed = Api.awaitFinished(id);
         assertThat(resumed.getString("status")).as(resumed.getString("error")).isEqualTo("SUCCEEDED");
         assertThat(Files.exists(staging)).isFalse();
