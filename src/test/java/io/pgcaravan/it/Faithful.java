@@ -16,11 +16,7 @@ final class Faithful {
 
     /** A job's source made from the nasty fixture (with psql: it uses psql variables), no destination. */
     static void freshNastyJob(String job) throws Exception {
-        String db = StackResource.sourceDb(job);
-        psql("postgres", ROLES);
-        Stack.execSource("postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-        Stack.execSource("postgres", "CREATE DATABASE " + db + " OWNER " + Stack.ADMIN);
-        psql(db, NASTY);
+        nastySource(job);
         // the destination as the run finds it: none of the nasty roles, so that the run makes them all
         for (String other : NASTY_JOBS) {
             Stack.dropDestination(StackResource.destinationDb(other));
@@ -32,11 +28,7 @@ final class Faithful {
 
     /** A job's source made from the nasty fixture, its destination on the managed-like cluster as a run finds it. */
     static void freshNastyManagedJob(String job) throws Exception {
-        String db = StackResource.sourceDb(job);
-        psql("postgres", ROLES);
-        Stack.execSource("postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-        Stack.execSource("postgres", "CREATE DATABASE " + db + " OWNER " + Stack.ADMIN);
-        psql(db, NASTY);
+        nastySource(job);
         try (var c = Stack.managedProvider("postgres"); var st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + StackResource.destinationDb(job) + " WITH (FORCE)");
             dropNastyRoles(c);
@@ -82,6 +74,15 @@ final class Faithful {
                 st.execute("DROP ROLE \"" + role + "\"");
             }
         }
+    }
+
+    /** The job's source database made anew from the nasty fixture, its roles made if missing. */
+    private static void nastySource(String job) throws Exception {
+        String db = StackResource.sourceDb(job);
+        psql("postgres", ROLES);
+        Stack.execSource("postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        Stack.execSource("postgres", "CREATE DATABASE " + db + " OWNER " + Stack.ADMIN);
+        psql(db, NASTY);
     }
 
     /** The jobs whose destinations hold objects of the nasty roles. */
