@@ -63,6 +63,8 @@ public class RunCommands {
     RunContexts contexts;
     @Inject
     ActiveRuns activeRuns;
+    @Inject
+    ResumePlan resumePlan;
 
     /** Records a new run of the job and queues it; the export half picks it up. */
     public synchronized RunRecord start(String jobName, RunOptions options, String trigger) {
@@ -155,7 +157,12 @@ public class RunCommands {
         if (run.status().isActive()) {
             throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
         }
-        String redo = redo(run);
+        String redo;
+        try {
+            redo = resumePlan.redo(run);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("run " + runId + " cannot be resumed: its work directory cannot be written", e);
+        }
         if (!store.requeue(runId)) {
             throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
         }
@@ -170,28 +177,25 @@ public class RunCommands {
     }
 
     /**
-     * What a resume must do again besides the stage that failed: the export half again from the
-     * dump when the run's staging copy is gone (discarded, or dropped by caravan.staging.retention)
-     * before its upload was done.
+     * A delivery that failed its checksums here came again (its export agent resumed the run and
+     * sent the damaged files again, then a new DONE marker): the run is checked again from its
+     * checksum stage. Whether the files are now the export half's is for that stage to say.
      */
-    private String redo(RunRecord run) {
-        String runId = run.id();
-        java.util.Map<String, StageStatus> stages = new java.util.HashMap<>();
-        store.stages(runId).forEach(s -> stages.put(s.stage(), s.status()));
-        JobConfig job = config.jobs().get(run.job());
-        if (job == null || config.role() == CaravanConfig.Role.IMPORT) {
-            return null;
+    public synchronized boolean redelivered(String runId) {
+        RunRecord run = store.find(runId).orElse(null);
+        boolean checksumFailed = store.stages(runId).stream()
+                .anyMatch(s -> s.stage().equals("checksum") && s.status() == StageStatus.FAILED);
+        if (run == null || run.status().isActive() || !checksumFailed || !store.active(run.job()).isEmpty()
+                || activeRuns.working(runId, Half.IMPORT)) {
+            return false;
         }
-        RunContext ctx = contexts.of(runId);
-        boolean staged = Files.isDirectory(ctx.stagingDir().resolve(DeliveryFiles.DUMP), java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                || Files.isRegularFile(ctx.stagingDir().resolve(DeliveryFiles.DUMP), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (stages.get("upload") != StageStatus.DONE && stages.get("dump") == StageStatus.DONE && !staged) {
-            for (String stage : List.of("roles", "dump", "manifest", "upload")) {
-                store.stageReset(runId, stage);
-            }
-            return "its staging copy is gone: dumping again";
+        store.stageReset(runId, "checksum");
+        if (!store.requeue(runId)) {
+            return false;
         }
-        return null;
+        retries.forget(runId);
+        runLog.info(LOG, runId, "delivered again after its checksums failed: checking it again");
+        return true;
     }
 
     /**

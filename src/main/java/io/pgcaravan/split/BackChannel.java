@@ -100,6 +100,13 @@ public class BackChannel {
             }
             RunStatus outcome = RunStatus.valueOf(r.path("status").asText("FAILED"));
             String error = text(r, "error");
+            if (r.path("damaged").isArray()) {
+                // what failed its checksums there: a resume here sends it again (only names of this
+                // run's own checksum list are ever sent, whatever result.json says)
+                java.util.List<String> damaged = new java.util.ArrayList<>();
+                r.path("damaged").forEach(n -> damaged.add(n.asText()));
+                io.pgcaravan.stage.Resend.damaged(ctx.workDirMade(), damaged);
+            }
             if (store.runFinished(run.id(), outcome, error)) {
                 metrics.runEnded(run.job(), outcome);
                 runLog.info(LOG, run.id(), "the import agent reports " + outcome + (error == null ? "" : ": " + error));

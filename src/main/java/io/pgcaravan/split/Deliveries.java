@@ -27,7 +27,9 @@ import java.util.Optional;
 
 /**
  * Decides whether a DONE marker in the drop directory starts an import: only for a well-formed
- * run id, only once (a delivery with a result is finished), and only for a job this process knows.
+ * run id, only once (a delivery with a result is finished), and only for a job this process knows;
+ * again for a run whose checksums failed once its export half has withdrawn the result and sent
+ * the damaged files and a new marker.
  */
 @ApplicationScoped
 @Named("deliveries")
@@ -81,7 +83,7 @@ public class Deliveries {
                 return false;
             }
             commands.adopt(runId, manifest.get().job(), manifest.get().options());
-        } else if (!run.get().status().isActive()) {
+        } else if (!run.get().status().isActive() && !commands.redelivered(runId)) {
             return false;
         }
         // from here on the message is about the run, not about the DONE file that announced it

@@ -39,7 +39,9 @@ public class Checksum {
         RunContext ctx = contexts.of(exchange);
         Path dir = ctx.deliveryDir();
         requireTrusted(ctx);
+        Resend.forgetDamaged(ctx.workDir());
         List<String> problems = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
 
         String done = DeliveryTree.read(dir.resolve(DeliveryFiles.DONE), DeliveryFiles.MAX_MARKER).trim();
         String listSum = Sha256.of(dir.resolve(DeliveryFiles.CHECKSUMS));
@@ -48,6 +50,7 @@ public class Checksum {
         }
         java.util.Optional<String> unsigned = DeliverySignature.problem(done, keys.accepted(), ctx.runId(), ctx.jobName(), listSum);
         if (unsigned.isPresent()) {
+            Resend.damaged(ctx.workDirMade(), List.of()); // a marker or list not the export half's: all of it again
             throw StageFailedException.verdict("delivery " + ctx.runId() + " is refused, nothing of it is restored: " + unsigned.get()
                     + " (caravan.delivery.key-file must be the same file on both halves)");
         }
@@ -69,15 +72,21 @@ public class Checksum {
                 problems.add(parts[1] + ": not a file name inside the delivery, refused");
             } else if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 problems.add(parts[1] + ": missing");
+                damaged.add(parts[1]);
             } else {
                 String actual = Sha256.of(file);
                 if (!actual.equals(parts[0])) {
                     problems.add(parts[1] + ": SHA-256 mismatch, expected " + parts[0] + ", found " + actual);
+                    damaged.add(parts[1]);
                 }
                 checked++;
             }
         }
         if (!problems.isEmpty()) {
+            // what a resume sends again from the export half's staging copy (a list or marker at
+            // fault, or a malformed line: everything)
+            boolean onlyFiles = damaged.size() == problems.size();
+            Resend.damaged(ctx.workDirMade(), onlyFiles ? damaged : List.of());
             throw new StageFailedException("delivery " + ctx.runId() + " is damaged: " + String.join("; ", problems));
         }
         exchange.setProperty(StageDetail.PROPERTY, checked + " files verified");

@@ -90,6 +90,8 @@ public class Dump {
         Files.deleteIfExists(ctx.stagingDir().resolve(DeliveryFiles.CHECKSUMS));
         Files.deleteIfExists(ctx.stagingDir().resolve(DeliveryFiles.DONE));
         try (SftpClient.Open open = SftpClient.open(ctx.job().intermediate())) {
+            // the marker first: no import half takes an earlier dump's delivery while this one replaces it
+            Resend.withdraw(open.sftp(), ctx.remoteDir(), DeliveryFiles.CHECKSUMS, DeliveryFiles.MANIFEST, DeliveryFiles.ROLES);
             earlyUpload.clearRemote(ctx, open.sftp());
             exchange.setProperty(COMPRESSION, compression(ctx, open.sftp()));
         }

@@ -84,6 +84,13 @@ public class Report {
         result.put("finishedAt", OffsetDateTime.now(ZoneOffset.UTC));
         result.put("error", error);
         result.put("verification", run.verificationJson() == null ? null : json.readValue(run.verificationJson(), JsonNode.class));
+        if (status != RunStatus.SUCCEEDED) {
+            // the files that failed their checksums: a split export agent sends them again on resume
+            java.util.Set<String> damaged = Resend.damaged(contexts.of(runId).workDir());
+            if (!damaged.isEmpty()) {
+                result.put("damaged", damaged);
+            }
+        }
         return json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
     }
 }

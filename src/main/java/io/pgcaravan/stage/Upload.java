@@ -84,15 +84,20 @@ public class Upload {
         order.add(DeliveryFiles.CHECKSUMS);
         order.add(DeliveryFiles.DONE);
 
-        Map<String, Long> remote = remoteSizes(ctx);
+        // after a checksum failure on the host: those files again, whatever their size there
+        java.util.Set<String> resend = Resend.pending(ctx.workDir()).orElse(null);
+        Map<String, Long> remote = remoteSizes(ctx, resend != null);
         List<String> pending = new ArrayList<>();
         long bytes = 0;
         for (String f : order) {
             long size = Files.size(staging.resolve(f));
             bytes += size;
-            if (!Long.valueOf(size).equals(remote.get(f))) {
+            if (!Long.valueOf(size).equals(remote.get(f)) || resend != null && Resend.includes(resend, f)) {
                 pending.add(f);
             }
+        }
+        if (resend != null) {
+            runLog.info(LOG, ctx.runId(), String.format("sending %d files again after the delivery failed its checksums", pending.size()));
         }
         long pendingBytes = 0;
         for (String f : pending) {
@@ -126,10 +131,16 @@ public class Upload {
         earlyUpload.forget(runId);
     }
 
-    /** Sizes of the files of the run's delivery already on the intermediate host, by relative name. */
-    private static Map<String, Long> remoteSizes(RunContext ctx) throws Exception {
+    /**
+     * Sizes of the files of the run's delivery already on the intermediate host, by relative name;
+     * for a resend, its DONE marker and the import half's verdict withdrawn first.
+     */
+    private static Map<String, Long> remoteSizes(RunContext ctx, boolean resend) throws Exception {
         Map<String, Long> sizes = new HashMap<>();
         try (SftpClient.Open open = SftpClient.open(ctx.job().intermediate())) {
+            if (resend) {
+                Resend.withdraw(open.sftp(), ctx.remoteDir());
+            }
             collect(open.sftp(), ctx.remoteDir(), "", sizes);
         }
         return sizes;
@@ -156,6 +167,11 @@ public class Upload {
                 sizes.put(prefix + name, e.getAttrs().getSize());
             }
         }
+    }
+
+    /** Every file is on the intermediate host: a resend asked for is done. */
+    public void sent(Exchange exchange) throws IOException {
+        Resend.sent(contexts.of(exchange).workDir());
     }
 
     /** Sets up one file of the delivery for the SFTP producer: its content (throttled if configured) and remote name. */

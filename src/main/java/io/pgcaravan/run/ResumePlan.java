@@ -1,0 +1,69 @@
+package io.pgcaravan.run;
+
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.stage.Resend;
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.store.StageStatus;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.work.RunContexts;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.nio.file.Files;
+import java.util.List;
+
+/** What a resume has to do again before it goes on at the stage that failed (RunCommands#resume). */
+@ApplicationScoped
+class ResumePlan {
+
+    @Inject
+    CaravanConfig config;
+    @Inject
+    RunStore store;
+    @Inject
+    RunContexts contexts;
+
+    /**
+     * What a resume must do again besides the stage that failed: the export half again from the
+     * dump when the run's staging copy is gone (discarded, or dropped by caravan.staging.retention)
+     * before its upload was done; and after a delivery failed its checksums on the intermediate
+     * host, the damaged files sent again from the staging copy (or a new dump when there is none)
+     * before they are checked again: checking the same bytes again would fail again.
+     */
+    String redo(RunRecord run) throws java.io.IOException {
+        String runId = run.id();
+        java.util.Map<String, StageStatus> stages = new java.util.HashMap<>();
+        store.stages(runId).forEach(s -> stages.put(s.stage(), s.status()));
+        JobConfig job = config.jobs().get(run.job());
+        if (job == null || config.role() == CaravanConfig.Role.IMPORT) {
+            return null;
+        }
+        RunContext ctx = contexts.of(runId);
+        boolean staged = Files.isDirectory(ctx.stagingDir().resolve(DeliveryFiles.DUMP), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                || Files.isRegularFile(ctx.stagingDir().resolve(DeliveryFiles.DUMP), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        boolean damaged = stages.get("upload") == StageStatus.DONE && stages.get("checksum") == StageStatus.FAILED;
+        if (damaged && staged) {
+            java.util.Set<String> files = Resend.damaged(ctx.workDir());
+            Resend.mark(ctx.workDirMade(), files);
+            store.stageReset(runId, "upload");
+            store.stageReset(runId, "checksum");
+            return files.isEmpty() || files.contains(Resend.ALL)
+                    ? "its delivery failed its checksums on the intermediate host: sending it all again from the staging copy"
+                    : "its delivery failed its checksums on the intermediate host: sending " + String.join(", ", files)
+                            + " again from the staging copy";
+        }
+        if (damaged || stages.get("upload") != StageStatus.DONE && stages.get("dump") == StageStatus.DONE && !staged) {
+            // (the dump stage withdraws the earlier delivery from the host before it sends the new one)
+            Resend.forgetDamaged(ctx.workDir());
+            for (String stage : List.of("roles", "dump", "manifest", "upload", "checksum")) {
+                store.stageReset(runId, stage);
+            }
+            return damaged ? "its delivery failed its checksums on the intermediate host and its staging copy is gone: dumping again"
+                    : "its staging copy is gone: dumping again";
+        }
+        return null;
+    }
+}
