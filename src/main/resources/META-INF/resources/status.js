@@ -127,6 +127,11 @@
     $('run-status').textContent = run.status;
     $('run-status').className = 'status ' + run.status;
     $('run-error').textContent = text(run.error);
+    const active = run.status === 'QUEUED' || run.status === 'RUNNING';
+    const ended = run.status === 'FAILED' || run.status === 'CANCELLED';
+    $('cancel-run').hidden = !active;
+    $('resume-run').hidden = !ended;
+    $('discard-staging').hidden = !ended;
     const stages = $('stages').tBodies[0];
     stages.innerHTML = '';
     for (const s of run.stages) {
@@ -161,6 +166,24 @@
     const res = await api('/api/runs/' + encodeURIComponent(selectedRun) + '/report', { headers: { 'Authorization': auth, 'Accept': 'text/html' } });
     const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html' }));
     window.open(url, '_blank');
+  });
+
+  // the run's commands, as the API has them (operator only: a viewer is told so)
+  async function runAction(method, suffix, done) {
+    const id = selectedRun;
+    $('run-action').textContent = '';
+    try {
+      const res = await api('/api/runs/' + encodeURIComponent(id) + suffix, { method: method, headers: { 'Authorization': auth, 'Accept': 'application/json' } });
+      $('run-action').textContent = done(await res.json());
+      await loadRun();
+    } catch (err) { $('run-action').textContent = id + ': ' + err.message; }
+  }
+  $('cancel-run').addEventListener('click', () => runAction('POST', '/cancel', () => 'cancelled'));
+  $('resume-run').addEventListener('click', () => runAction('POST', '/resume', () => 'resumed'));
+  $('discard-staging').addEventListener('click', () => {
+    if (!window.confirm('Discard the staging copy of ' + selectedRun + '? A resume will dump again.')) { return; }
+    runAction('DELETE', '/staging', (r) => r.freedBytes > 0
+      ? 'staging copy discarded: ' + (r.freedBytes / 1048576).toFixed(1) + ' MiB freed' : 'no staging copy was kept');
   });
 
   async function refresh() {

@@ -80,6 +80,13 @@ public interface CaravanConfig {
         @WithDefault("600000")
         @Min(1000)
         long retentionSweepMs();
+
+        /**
+         * The most space the staging copies of ended runs may hold together (e.g. {@code 20G});
+         * beyond it the oldest go first, whatever their age. Unset: half the size of the file
+         * system the staging directory is on.
+         */
+        Optional<io.quarkus.runtime.configuration.MemorySize> maxHeld();
     }
 
     /** How deliveries are signed by the export half and checked by the import half. */

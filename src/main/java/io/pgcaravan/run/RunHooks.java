@@ -63,6 +63,8 @@ public class RunHooks {
     @Inject
     ActiveRuns activeRuns;
     @Inject
+    io.pgcaravan.stage.io.FailedStaging failedStaging;
+    @Inject
     Event<RunChanged> changed;
 
     /**
@@ -151,7 +153,17 @@ public class RunHooks {
             runLog.info(LOG, runId, String.format("stopped: %s", error));
         }
         releaseMemberships(runId);
+        capStaging(runId);
         changed.fire(new RunChanged(runId));
+    }
+
+    /** A run that ended failed keeps its staging copy; the oldest others go if together they hold too much. */
+    private void capStaging(String runId) {
+        try {
+            failedStaging.cap(contexts.stagingRoot(contexts.of(runId).job()));
+        } catch (Exception e) {
+            LOG.warnf("cannot apply caravan.staging.max-held: %s", e.getMessage());
+        }
     }
 
     /**

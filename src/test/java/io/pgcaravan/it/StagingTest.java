@@ -21,7 +21,39 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(StackResource.class)
 class StagingTest {
 
-    static final List<TestJob> JOBS = List.of(TestJob.named("it-staging"));
+    static final List<TestJob> JOBS = List.of(TestJob.named("it-staging"),
+            TestJob.named("it-staging-unreachable").set("source.port", "1").set("retry.connection", "2s").set("retry.other", "1s"));
+
+    @jakarta.inject.Inject
+    io.pgcaravan.stage.io.FailedStaging failedStaging;
+
+    /**
+     * caravan.staging.max-held: beyond it the copies of the runs that ended longest ago go first,
+     * until what is left fits. (Copies of known sizes, in a staging root of this test's own, for two
+     * real ended runs: the suite's other runs keep theirs.)
+     */
+    @Test
+    void beyondTheCapTheOldestEndedRunsStagingGoesFirst() throws Exception {
+        String older = Api.startRun("it-staging-unreachable");
+        assertThat(Api.awaitFinished(older).getString("status")).isEqualTo("FAILED");
+        String newer = Api.startRun("it-staging-unreachable");
+        assertThat(Api.awaitFinished(newer).getString("status")).isEqualTo("FAILED");
+        Path root = StackResource.TEST_DATA.resolve("capped-staging");
+        StackResource.deleteTree(root);
+        for (String id : List.of(older, newer)) {
+            Files.createDirectories(root.resolve(id));
+            Files.write(root.resolve(id).resolve("dump"), new byte[100_000]);
+        }
+        assertThat(failedStaging.held(root)).containsOnlyKeys(older, newer);
+
+        assertThat(failedStaging.cap(root, 250_000)).as("within the cap").isZero();
+        assertThat(failedStaging.cap(root, 150_000)).isEqualTo(1);
+
+        assertThat(root.resolve(older)).doesNotExist();
+        assertThat(root.resolve(newer)).isDirectory();
+        assertThat(failedStaging.cap(root, 0)).isEqualTo(1);
+        assertThat(root.resolve(newer)).doesNotExist();
+    }
 
     @Test
     void aCancelledRunsStagingCopyIsNamedByThePrecheckAndFreedOnRequest() throws Exception {

@@ -36,7 +36,8 @@ class StatusPageTest {
 
     /** The jobs this test runs (see TestJob). */
     static final List<TestJob> JOBS = List.of(
-            TestJob.named("it-page"));
+            TestJob.named("it-page"),
+            TestJob.named("it-page-failing").set("retry.other", "1s"));
 
     static final Path SCREENSHOT = Path.of("target/status-page.png");
     static final Path RUN_SCREENSHOT = Path.of("target/status-page-run.png");
@@ -93,6 +94,55 @@ class StatusPageTest {
         // and the run itself, stages to verification
         ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("document.getElementById('run').scrollIntoView()");
         Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), RUN_SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * A failed run on the page: Discard staging frees its staging copy (after a confirmation), and
+     * Resume, once the cause is fixed, takes it to SUCCEEDED.
+     */
+    @Test
+    void aFailedRunsStagingIsDiscardedAndTheRunResumedFromThePage() throws Exception {
+        String job = "it-page-failing";
+        Stack.freshJob(job);
+        // pg_restore fails on a schema the destination already has (not a table: the precheck would catch that)
+        try (var c = Stack.destination("postgres"); var st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + StackResource.destinationDb(job));
+        }
+        Stack.execDestination(StackResource.destinationDb(job), "CREATE SCHEMA shop");
+        String id = Api.startRun(job);
+        assertThat(Api.awaitFinished(id).getString("status")).isEqualTo("FAILED");
+        Path staging = StackResource.TEST_DATA.resolve("staging").resolve(id);
+        assertThat(staging).isDirectory();
+
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
+        browser.get(page + "#run=" + id);
+        browser.findElement(By.id("user")).sendKeys("it-operator");
+        browser.findElement(By.id("password")).sendKeys(Api.OPERATOR_PASSWORD);
+        browser.findElement(By.id("sign-in")).click();
+        wait.until(b -> "FAILED".equals(b.findElement(By.id("run-status")).getText()));
+        assertThat(browser.findElement(By.id("cancel-run")).isDisplayed()).isFalse();
+
+        click(wait, "discard-staging");
+        wait.until(b -> b.switchTo().alert()).accept();
+        wait.until(b -> b.findElement(By.id("run-action")).getText().startsWith("staging copy discarded"));
+        assertThat(browser.findElement(By.id("run-action")).getText()).containsPattern("\\d+\\.\\d MiB freed");
+        assertThat(staging).doesNotExist();
+
+        Stack.execDestination(StackResource.destinationDb(job), "DROP SCHEMA shop");
+        click(wait, "resume-run");
+        wait.until(b -> "SUCCEEDED".equals(b.findElement(By.id("run-status")).getText()));
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
+        assertThat(browser.findElement(By.id("resume-run")).isDisplayed()).isFalse();
+    }
+
+    /** Clicks a button once the page, which redraws its tables every second, has it in view and uncovered. */
+    private void click(WebDriverWait wait, String id) {
+        wait.ignoring(org.openqa.selenium.ElementClickInterceptedException.class).until(b -> {
+            WebElement button = b.findElement(By.id(id));
+            ((org.openqa.selenium.JavascriptExecutor) b).executeScript("arguments[0].scrollIntoView({block: 'center'})", button);
+            button.click();
+            return true;
+        });
     }
 
     @Test

@@ -25,8 +25,9 @@ import java.util.stream.Stream;
 /**
  * The staging copies that failed or cancelled runs keep for a resume (a succeeded run's goes at
  * once): what they hold, so that the precheck can say which to discard when space is short;
- * discarding one on request; and dropping those older than caravan.staging.retention, so that a
- * failed run never keeps the next one from its space for long.
+ * discarding one on request; and dropping those older than caravan.staging.retention or, oldest
+ * first, beyond caravan.staging.max-held, so that a failed run never keeps the next one from its
+ * space for long.
  */
 @ApplicationScoped
 @Named("failedStaging")
@@ -43,11 +44,60 @@ public class FailedStaging {
     @Inject
     io.pgcaravan.live.ActiveRuns activeRuns;
 
-    /** {@link #sweep(Path)} over the staging directories of every job. */
+    /** {@link #sweep(Path)} and {@link #cap(Path)} over the staging directories of every job. */
     public int sweepAll() throws IOException {
         int dropped = 0;
         for (Path root : config.jobs().values().stream().map(contexts::stagingRoot).distinct().toList()) {
             dropped += sweep(root);
+            dropped += cap(root);
+        }
+        return dropped;
+    }
+
+    /** The most ended runs may hold under a staging root: caravan.staging.max-held, or half its file system. */
+    public long maxHeld(Path stagingRoot) {
+        return config.staging().maxHeld().map(m -> m.asLongValue()).orElseGet(() -> {
+            try {
+                return Files.getFileStore(Files.isDirectory(stagingRoot) ? stagingRoot : config.dataDir()).getTotalSpace() / 2;
+            } catch (IOException e) {
+                return Long.MAX_VALUE;
+            }
+        });
+    }
+
+    /**
+     * Keeps what ended runs hold under caravan.staging.max-held: the copies of the runs that ended
+     * longest ago go first (their resumes dump again), so that failed runs never take the space the
+     * next runs need. Returns how many went.
+     */
+    public int cap(Path stagingRoot) throws IOException {
+        return cap(stagingRoot, maxHeld(stagingRoot));
+    }
+
+    /** {@link #cap(Path)} with this many bytes as the most. */
+    public int cap(Path stagingRoot, long max) throws IOException {
+        Map<String, Long> held = held(stagingRoot);
+        long total = held.values().stream().mapToLong(Long::longValue).sum();
+        if (total <= max) {
+            return 0;
+        }
+        List<RunRecord> oldestFirst = held.keySet().stream().map(id -> store.find(id).orElse(null))
+                .filter(java.util.Objects::nonNull)
+                .sorted(java.util.Comparator.comparing(RunRecord::finishedAt, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())))
+                .toList();
+        int dropped = 0;
+        for (RunRecord run : oldestFirst) {
+            if (total <= max) {
+                break;
+            }
+            try {
+                long freed = discard(run.id(), stagingRoot);
+                total -= freed;
+                dropped++;
+                LOG.infof("the staging copies of ended runs held more than %s (caravan.staging.max-held): run %s's went", FileTrees.humanBytes(max), run.id());
+            } catch (IllegalStateException inUse) {
+                // a run still stopping keeps its copy until it has
+            }
         }
         return dropped;
     }
@@ -114,8 +164,9 @@ public class FailedStaging {
         long total = held.values().stream().mapToLong(Long::longValue).sum();
         List<String> each = held.entrySet().stream().limit(5).map(e -> e.getKey() + " " + FileTrees.humanBytes(e.getValue())).toList();
         return "; " + held.size() + " ended runs keep " + FileTrees.humanBytes(total) + " there for a resume (" + String.join(", ", each)
-                + (held.size() > 5 ? ", ..." : "") + "): DELETE /api/runs/<id>/staging frees one, and they go by themselves after "
-                + config.staging().retention() + " (caravan.staging.retention)";
+                + (held.size() > 5 ? ", ..." : "") + "): DELETE /api/runs/<id>/staging (or the status page's Discard staging) frees one; they go by themselves after "
+                + config.staging().retention() + " (caravan.staging.retention), the oldest first beyond "
+                + FileTrees.humanBytes(maxHeld(stagingRoot)) + " (caravan.staging.max-held)";
     }
 
     private static List<Path> dirs(Path root) {
