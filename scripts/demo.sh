@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole thing, end to end, on this machine: starts the local stack, loads the sample shop
 # database into the source, builds and starts pg-caravan, triggers the sample job over HTTP,
-# follows the run and prints its verification table. Run as root from the repository root.
+# follows the run and prints its verification table. Run as root from the repository root; the app
+# itself runs as the unprivileged user "caravan" (scripts/local-stack.sh makes it).
 #   --keep   leave the app running afterwards (http://127.0.0.1:8080)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,9 +31,26 @@ psql_as_postgres -p 55433 -d postgres -c 'DROP DATABASE IF EXISTS shop_migrated'
 say "build"
 ./mvnw -B -q package -DskipTests
 
-say "start pg-caravan"
+# Not as root: as the local stack's user "caravan", which may read its own secrets and, through
+# group caravan-drop, the drop directory, and nothing else of the stack. It gets its own copy of
+# the packaged app (a clone under a private home directory is not readable by another user) and
+# its own data directory.
+APP_USER=caravan
+APP_DIR=$STACK_DIR/app
+DATA_DIR=$STACK_DIR/demo-data
+say "start pg-caravan as user $APP_USER (app in $APP_DIR, state in $DATA_DIR)"
+rm -rf "$APP_DIR.new"
+mkdir -p "$APP_DIR.new"
+cp -r target/quarkus-app config "$APP_DIR.new/"
+chmod -R u=rwX,go=rX "$APP_DIR.new"
+rm -rf "$APP_DIR"
+mv "$APP_DIR.new" "$APP_DIR"
+install -d -o "$APP_USER" -g "$APP_USER" -m 0700 "$DATA_DIR"
 mkdir -p data
-java @config/jvm.options -Dquarkus.config.locations=config/local-stack.properties -jar target/quarkus-app/quarkus-run.jar > data/demo-app.log 2>&1 &
+# setpriv and env replace themselves: $APP is the app's own process
+setpriv --reuid="$APP_USER" --regid="$APP_USER" --init-groups -- \
+  env -C "$APP_DIR" java @config/jvm.options -Dquarkus.config.locations=config/local-stack.properties \
+  -Dcaravan.data-dir="$DATA_DIR" -jar quarkus-app/quarkus-run.jar > data/demo-app.log 2>&1 &
 APP=$!
 stop_app() { [ $KEEP = 1 ] || kill "$APP" 2>/dev/null || true; }
 trap stop_app EXIT

@@ -9,10 +9,15 @@
 #     administrator, as is usual on RDS), caravan_master (another name) and polar_master (PolarDB)
 #   - an sshd acting as the intermediate host (port 2222, user "caravan-drop", key auth only,
 #     drop directory $STACK_DIR/drop)
+#   - the user "caravan" the app runs as (scripts/demo.sh, the split-deployment test): no login,
+#     not root; a member of group caravan-drop, which is how it reads the deliveries and writes
+#     its results into them (the drop directory is 2770 and the sshd's umask 0007, so what the
+#     SFTP account creates is its group's), and of nothing else
 # Installs what is missing from the distribution's packages. Run as root. Idempotent: a second
 # run changes nothing and restarts only what is down.
 #
-# Credentials are generated once and kept under $STACK_DIR (0600 files, never printed):
+# Credentials are generated once and kept under $STACK_DIR (0600 files, or 0640 with group caravan
+# for those the app reads; never printed):
 #   secrets/source.password, secrets/destination.password   (role caravan_admin on each cluster)
 #   secrets/managed.password        (the three master users of the managed-like cluster)
 #   secrets/managed-admin.password  (its bootstrap superuser rdsadmin: for tests' checks only)
@@ -26,6 +31,7 @@ DST_PORT=${CARAVAN_DESTINATION_PORT:-55433}
 MANAGED_PORT=${CARAVAN_MANAGED_PORT:-55434}
 SSH_PORT=${CARAVAN_SSH_PORT:-2222}
 DROP_USER=caravan-drop
+APP_USER=caravan
 ADMIN_ROLE=caravan_admin
 
 log() { echo "[local-stack] $*"; }
@@ -190,7 +196,8 @@ ensure_sshd() {
   usermod -p '*' "$DROP_USER"
   mkdir -p "$STACK_DIR/drop"
   chown "$DROP_USER:$DROP_USER" "$STACK_DIR/drop"
-  chmod 755 "$STACK_DIR/drop"
+  # setgid: what is made in it belongs to group caravan-drop (the app's way in); nobody else enters
+  chmod 2770 "$STACK_DIR/drop"
   [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C caravan-intermediate -f "$d/ssh_host_ed25519_key"
   [ -f "$STACK_DIR/client/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C pg-caravan -f "$STACK_DIR/client/id_ed25519"
   chmod 600 "$STACK_DIR/client/id_ed25519"
@@ -212,7 +219,8 @@ UsePAM no
 StrictModes yes
 MaxStartups 100:30:200
 ClientAliveInterval 15
-Subsystem sftp internal-sftp
+# what the SFTP account creates is its group's too (the app reads it and writes its results next to it)
+Subsystem sftp internal-sftp -u 0007
 CONF
   # the pid file outlives a reboot: only a live sshd of this config counts
   if [ -f "$d/sshd.pid" ] && tr '\0' ' ' < "/proc/$(cat "$d/sshd.pid")/cmdline" 2>/dev/null | grep -q "sshd -f $d/sshd_config"; then
@@ -222,6 +230,24 @@ CONF
     /usr/sbin/sshd -t -f "$d/sshd_config"
     /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log"
   fi
+}
+
+ensure_app_user() { # the unprivileged user the app runs as, and what it may read
+  if ! id "$APP_USER" >/dev/null 2>&1; then
+    log "creating user $APP_USER (the app's)"
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "$APP_USER"
+  fi
+  usermod -a -G "$DROP_USER" "$APP_USER"
+  # the app's secrets: its logins, its SSH identity and trust, the demo's API password; the managed
+  # cluster's provider password stays root's (tests' checks only)
+  local f
+  for f in secrets/source.password secrets/destination.password secrets/managed.password secrets/api.password \
+           client/id_ed25519 client/known_hosts; do
+    chgrp "$APP_USER" "$STACK_DIR/$f"
+    chmod 0640 "$STACK_DIR/$f"
+  done
+  chgrp "$APP_USER" "$STACK_DIR/secrets" "$STACK_DIR/client"
+  chmod 0750 "$STACK_DIR/secrets" "$STACK_DIR/client"
 }
 
 wait_ready() {
@@ -240,11 +266,12 @@ wait_ready() {
 install_packages
 ensure_locales
 mkdir -p "$STACK_DIR/secrets"
-chmod 755 "$STACK_DIR"; chmod 700 "$STACK_DIR/secrets"
+chmod 755 "$STACK_DIR"; chmod 700 "$STACK_DIR/secrets"   # 0750 with group caravan below
 ensure_cluster caravan_src "$SRC_PORT" source.password
 ensure_cluster caravan_dst "$DST_PORT" destination.password
 ensure_managed_cluster caravan_managed "$MANAGED_PORT"
 ensure_sshd
 secret api.password >/dev/null   # the demo's API user (operator), read by config/application.properties
+ensure_app_user
 wait_ready
 log "ready: source 127.0.0.1:$SRC_PORT, destination 127.0.0.1:$DST_PORT, managed-like destination 127.0.0.1:$MANAGED_PORT, sftp $DROP_USER@127.0.0.1:$SSH_PORT (drop $STACK_DIR/drop)"

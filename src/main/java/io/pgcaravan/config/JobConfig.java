@@ -256,6 +256,15 @@ public interface JobConfig {
         @Min(0)
         long maxBytesPerSecond();
 
+        /**
+         * Whether the SFTP account's group may read the delivery and write next to it (files 0640,
+         * directories 0770) instead of the account alone (0600, 0700): for an import agent that
+         * runs as another user, a member of that group. The group must be the import agent's
+         * alone: roles.sql holds password hashes.
+         */
+        @WithDefault("false")
+        boolean groupAccess();
+
         /** SSH connect timeout in milliseconds. */
         @WithDefault("15000")
         @Min(1000)

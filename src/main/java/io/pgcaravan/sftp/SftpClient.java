@@ -68,8 +68,9 @@ public class SftpClient {
                 .append("&connectTimeout=").append(host.connectTimeoutMs())
                 .append("&serverAliveInterval=").append(KEEP_ALIVE_MS)
                 .append("&binary=true&autoCreate=true&fileExist=Override")
-                // the dump is the whole database, roles.sql holds password hashes: owner only
-                .append("&chmod=600&chmodDirectory=700")
+                // the dump is the whole database, roles.sql holds password hashes: owner only, or
+                // the account's group too when the import agent is a member of it (group-access)
+                .append(host.groupAccess() ? "&chmod=640&chmodDirectory=770" : "&chmod=600&chmodDirectory=700")
                 // files are written under a temporary name and renamed when complete
                 .append("&tempPrefix=").append(TEMP_PREFIX)
                 .append("&jschLoggingLevel=WARN");

@@ -25,6 +25,7 @@ final class AppProcess {
     private final String password;
     private Process process;
     private int starts;
+    private String osUser;
 
     AppProcess(String name, Path home, int port, String user, String password) {
         this.name = name;
@@ -38,10 +39,23 @@ final class AppProcess {
         return home.resolve(name + ".properties");
     }
 
+    /**
+     * Runs the app as this operating-system user (the local stack's unprivileged "caravan"), as a
+     * deployment does: setpriv replaces itself with java, so killing the process kills the app.
+     */
+    AppProcess as(String user) {
+        this.osUser = user;
+        return this;
+    }
+
     /** Starts the process and waits until it is ready. */
     AppProcess start(String... systemProperties) throws Exception {
         starts++;
-        List<String> cmd = new ArrayList<>(List.of("java", "@config/jvm.options", "-Dquarkus.config.locations=" + properties()));
+        List<String> cmd = new ArrayList<>();
+        if (osUser != null) {
+            cmd.addAll(List.of("setpriv", "--reuid=" + osUser, "--regid=" + osUser, "--init-groups", "--"));
+        }
+        cmd.addAll(List.of("java", "@config/jvm.options", "-Dquarkus.config.locations=" + properties()));
         cmd.addAll(List.of(systemProperties));
         cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toString()));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(starts).toFile()).start();
@@ -57,6 +71,11 @@ final class AppProcess {
             }
         });
         return this;
+    }
+
+    /** The operating-system user the running app is. */
+    String runningAs() throws Exception {
+        return Stack.run("ps", "-o", "user=", "-p", Long.toString(process.pid())).trim();
     }
 
     /** SIGKILL: no shutdown hook, no chance to tidy up. */

@@ -35,6 +35,7 @@ public final class TestJob {
         set("intermediate.private-key", Stack.DIR.resolve("client/id_ed25519").toString());
         set("intermediate.known-hosts", Stack.DIR.resolve("client/known_hosts").toString());
         set("intermediate.drop-dir", Stack.DROP.toString());
+        set("intermediate.group-access", "true");
         set("dump.format", "custom");
         set("dump.jobs", "1");
         set("restore.mode", "single-transaction");
