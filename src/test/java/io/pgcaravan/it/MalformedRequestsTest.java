@@ -115,6 +115,11 @@ class MalformedRequestsTest {
         out.add(new Case("body over the limit", () -> Api.operator().contentType("application/json").body(big).post(RUNS), 413, "too large"));
         out.add(new Case("chunked body over the limit", () -> Api.operator().contentType("application/json")
                 .body(new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))).post(RUNS), 413, "too large"));
+        // finding 8: past the HTTP server's own limit (10M) too, announced and chunked
+        byte[] huge = ("{\"restoreMode\":\"" + "x".repeat(12 << 20) + "\"}").getBytes(StandardCharsets.UTF_8);
+        out.add(new Case("12 MB body", () -> Api.operator().contentType("application/json").body(huge).post(RUNS), 413, "too large"));
+        out.add(new Case("12 MB chunked body", () -> Api.operator().contentType("application/json")
+                .body(new java.io.ByteArrayInputStream(huge)).post(RUNS), 413, "too large"));
         return out;
     }
 
