@@ -225,8 +225,9 @@ public final class RoleMap {
         return "";
     }
 
-    /** A role name as pg_dump prints it: bare if it is a plain lower-case name, quoted otherwise. */
+    /** A role name as pg_dump prints it: bare if it is a plain lower-case name and no key word, quoted otherwise. */
     public static String pgDumpIdent(String name) {
-        return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
+        return name.matches("[a-z_][a-z0-9_]*") && !SqlKeywords.QUOTED.contains(name) ? name
+                : "\"" + name.replace("\"", "\"\"") + "\"";
     }
 }

@@ -11,6 +11,28 @@ class RoleMapTest {
 
     private final RoleMap map = RoleMap.of(Map.of("Odd One", "keeper"), List.of("postgres", "caravan_admin"), "master", false);
 
+    /**
+     * A role mapped to a name that is a key word is written as pg_dump writes it: quoted. Checked
+     * against the server itself, word by word: quote_ident agrees for every key word it has, and
+     * for plain and odd names.
+     */
+    @Test
+    void aMappedNameIsQuotedExactlyWhereTheServerWouldQuoteIt() throws Exception {
+        assertThat(RoleMap.of(Map.of("alice", "user"), List.of(), "master", true).renamed("ALTER TABLE t OWNER TO alice"))
+                .isEqualTo("ALTER TABLE t OWNER TO \"user\"");
+        try (java.sql.Connection c = io.pgcaravan.it.Stack.source("postgres");
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT w, quote_ident(w) FROM (SELECT word FROM pg_get_keywords() "
+                     + "UNION ALL VALUES ('plain_name'), ('Mixed'), ('with space'), ('dollar$'), ('_x1')) k(w)")) {
+            int words = 0;
+            while (rs.next()) {
+                assertThat(RoleMap.pgDumpIdent(rs.getString(1))).as(rs.getString(1)).isEqualTo(rs.getString(2));
+                words++;
+            }
+            assertThat(words).isGreaterThan(400);
+        }
+    }
+
     @Test
     void theSourcesSuperusersMapToANonSuperuserLoginAndTheConfiguredMapComesOnTop() {
         assertThat(map.to("postgres")).isEqualTo("master");
