@@ -180,6 +180,15 @@ public interface CaravanConfig {
         @WithDefault("600000")
         @Min(1000)
         long retentionSweepMs();
+
+        /**
+         * Whether the checksum stage copies the delivery into the run's work directory while it
+         * hashes it, and everything after it reads that copy (default): the SFTP account owns the
+         * files in the drop directory and could change them after they were checked. Off only when
+         * that account is the app's own user (then it could change the copy as well).
+         */
+        @WithDefault("true")
+        boolean privateCopy();
     }
 
     interface Api {

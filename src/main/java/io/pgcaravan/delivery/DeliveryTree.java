@@ -66,13 +66,18 @@ public final class DeliveryTree {
 
     /** A small delivery file's text (markers, lists, manifests), opened without following a link, refused above {@code max} bytes. */
     public static String read(Path file, int max) throws IOException {
+        return new String(readBytes(file, max), StandardCharsets.UTF_8);
+    }
+
+    /** {@link #read}'s bytes, read once: what is hashed is what is parsed. */
+    public static byte[] readBytes(Path file, int max) throws IOException {
         try (InputStream in = open(file)) {
             byte[] bytes = in.readNBytes(max + 1);
             if (bytes.length > max) {
                 throw new IOException(file.getFileName() + " is larger than " + max + " bytes, more than a delivery's " + file.getFileName()
                         + " can be");
             }
-            return new String(bytes, StandardCharsets.UTF_8);
+            return bytes;
         }
     }
 

@@ -15,7 +15,11 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.util.List;
 
-/** What a resume has to do again before it goes on at the stage that failed (RunCommands#resume). */
+/**
+ * What a resume has to do again before it goes on at the stage that failed (RunCommands#resume):
+ * check the delivery again when the checked copy the later stages read is gone; send damaged
+ * files again; dump again when the staging copy a resend or an unfinished upload needs is gone.
+ */
 @ApplicationScoped
 class ResumePlan {
 
@@ -38,10 +42,20 @@ class ResumePlan {
         java.util.Map<String, StageStatus> stages = new java.util.HashMap<>();
         store.stages(runId).forEach(s -> stages.put(s.stage(), s.status()));
         JobConfig job = config.jobs().get(run.job());
-        if (job == null || config.role() == CaravanConfig.Role.IMPORT) {
+        if (job == null) {
             return null;
         }
         RunContext ctx = contexts.of(runId);
+        boolean checkedCopyGone = ctx.privateCopy() && stages.get("checksum") == StageStatus.DONE
+                && stages.get("restore") != StageStatus.DONE
+                && !Files.isRegularFile(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (checkedCopyGone) {
+            store.stageReset(runId, "checksum");
+            return "the checked copy of its delivery is gone from the work directory: checking the delivery again";
+        }
+        if (config.role() == CaravanConfig.Role.IMPORT) {
+            return null;
+        }
         boolean staged = Files.isDirectory(ctx.stagingDir().resolve(DeliveryFiles.DUMP), java.nio.file.LinkOption.NOFOLLOW_LINKS)
                 || Files.isRegularFile(ctx.stagingDir().resolve(DeliveryFiles.DUMP), java.nio.file.LinkOption.NOFOLLOW_LINKS);
         boolean damaged = stages.get("upload") == StageStatus.DONE && stages.get("checksum") == StageStatus.FAILED;

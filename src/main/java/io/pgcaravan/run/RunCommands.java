@@ -213,6 +213,10 @@ public class RunCommands {
         if (activeRuns.working(runId, Half.IMPORT)) {
             throw new IllegalStateException("run " + runId + " is still stopping; verify it again in a moment");
         }
+        RunContext ctx = contexts.of(runId);
+        if (ctx.privateCopy() && !Files.isDirectory(ctx.verifiedDir(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalStateException("run " + runId + " cannot be verified again: its checked delivery is gone (caravan.import.retention)");
+        }
         store.stageReset(runId, "verify");
         store.stageReset(runId, "report");
         store.requeueEnded(runId);

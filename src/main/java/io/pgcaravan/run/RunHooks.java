@@ -109,6 +109,7 @@ public class RunHooks {
         removeStaging(runId);
         // the roles' password hashes have no business on the intermediate host once they are on the destination
         Files.deleteIfExists(contexts.of(runId).deliveryDir().resolve(DeliveryFiles.ROLES));
+        Files.deleteIfExists(contexts.of(runId).verifiedDir().resolve(DeliveryFiles.ROLES));
     }
 
     /** A succeeded run's local staging copy goes: the verified delivery is the copy that counts now. */

@@ -21,7 +21,8 @@ import java.time.ZoneOffset;
 
 /**
  * Deletes the deliveries of runs that ended longer ago than caravan.import.retention from the drop
- * directory. A delivery whose run has not ended (or is not known here) is never touched.
+ * directory, with the checked copies of them in the work directory. A delivery whose run has not
+ * ended (or is not known here) is never touched.
  */
 @ApplicationScoped
 @Named("retention")
@@ -52,6 +53,8 @@ public class Retention {
                 RunRecord run = store.find(runId).orElse(null);
                 if (run != null && !run.status().isActive() && run.finishedAt() != null && run.finishedAt().isBefore(before)) {
                     FileTrees.delete(dir);
+                    // and the checked copy the import half read it from (caravan.import.private-copy)
+                    FileTrees.delete(config.dataDir().resolve("work").resolve(runId).resolve(io.pgcaravan.work.RunContext.VERIFIED));
                     deleted++;
                     LOG.infof("deleted the delivery of run %s (ended %s, retention %s)", runId, run.finishedAt(), RetryDuration.format(keep));
                 }

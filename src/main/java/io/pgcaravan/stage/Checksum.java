@@ -7,6 +7,7 @@ import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
 import io.pgcaravan.delivery.Sha256;
+import io.pgcaravan.stage.io.FileTrees;
 
 import io.pgcaravan.work.RunContext;
 import io.pgcaravan.work.StageFailedException;
@@ -24,7 +25,10 @@ import java.util.List;
 /**
  * The checksum stage: every file of the delivery has the SHA-256 the export half computed, and
  * the list itself has the SHA-256 the DONE marker holds. Names in the list are checked to stay
- * inside the delivery directory before anything is opened.
+ * inside the delivery directory before anything is opened. Each file is copied into the run's work
+ * directory as it is hashed (caravan.import.private-copy): the SFTP account owns the files in the
+ * drop directory and could change one after it was checked; the copy, which only the app can
+ * write, is what the later stages read, so what is restored is what was checked.
  */
 @ApplicationScoped
 @Named("checksum")
@@ -42,9 +46,17 @@ public class Checksum {
         Resend.forgetDamaged(ctx.workDir());
         List<String> problems = new ArrayList<>();
         List<String> damaged = new ArrayList<>();
+        // the copy the later stages read (caravan.import.private-copy): made anew from what is checked now
+        Path copy = ctx.verifiedDir();
+        if (ctx.privateCopy()) {
+            FileTrees.delete(copy);
+            Files.createDirectory(ctx.workDirMade().resolve(RunContext.VERIFIED), OWNER_ONLY);
+        }
 
         String done = DeliveryTree.read(dir.resolve(DeliveryFiles.DONE), DeliveryFiles.MAX_MARKER).trim();
-        String listSum = Sha256.of(dir.resolve(DeliveryFiles.CHECKSUMS));
+        // read once: the list that is hashed is the list that is followed
+        byte[] list = DeliveryTree.readBytes(dir.resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST);
+        String listSum = Sha256.of(list);
         if (!done.startsWith(listSum)) {
             problems.add(DeliveryFiles.CHECKSUMS + ": SHA-256 " + listSum + " differs from the DONE marker's");
         }
@@ -56,7 +68,8 @@ public class Checksum {
         }
         int checked = 0;
         int number = 0;
-        for (String line : DeliveryTree.read(dir.resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST).split("\n")) {
+        List<Path> listed = new ArrayList<>();
+        for (String line : new String(list, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
             number++;
             if (line.isBlank()) {
                 continue;
@@ -74,22 +87,87 @@ public class Checksum {
                 problems.add(parts[1] + ": missing");
                 damaged.add(parts[1]);
             } else {
-                String actual = Sha256.of(file);
+                String actual = ctx.privateCopy() ? Sha256.copy(file, made(copy, dir.relativize(file))) : Sha256.of(file);
                 if (!actual.equals(parts[0])) {
                     problems.add(parts[1] + ": SHA-256 mismatch, expected " + parts[0] + ", found " + actual);
                     damaged.add(parts[1]);
                 }
+                listed.add(file);
                 checked++;
             }
         }
         if (!problems.isEmpty()) {
+            if (ctx.privateCopy()) {
+                FileTrees.delete(copy);
+            }
             // what a resume sends again from the export half's staging copy (a list or marker at
             // fault, or a malformed line: everything)
             boolean onlyFiles = damaged.size() == problems.size();
             Resend.damaged(ctx.workDirMade(), onlyFiles ? damaged : List.of());
             throw new StageFailedException("delivery " + ctx.runId() + " is damaged: " + String.join("; ", problems));
         }
-        exchange.setProperty(StageDetail.PROPERTY, checked + " files verified");
+        if (ctx.privateCopy()) {
+            Files.write(copy.resolve(DeliveryFiles.CHECKSUMS), list, java.nio.file.StandardOpenOption.CREATE_NEW);
+            moved(ctx, listed);
+        }
+        exchange.setProperty(StageDetail.PROPERTY, checked + " files verified" + (ctx.privateCopy() ? " and copied into the work directory" : ""));
+    }
+
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+    /** The copy's name for a delivery file, its directories made (owner only). */
+    private static Path made(Path copy, Path relative) throws IOException {
+        Path to = copy.resolve(relative.toString());
+        Path parent = to.getParent();
+        if (!Files.isDirectory(parent, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(parent, OWNER_ONLY);
+        }
+        return to;
+    }
+
+    /**
+     * The checked files are the work directory's now: the dump and the roles leave the drop
+     * directory (the manifest, the list and the marker stay, for the export half and whoever looks),
+     * so it holds the dump once, not twice. Best effort: a file the app may not delete stays.
+     */
+    private static void moved(RunContext ctx, List<Path> listed) {
+        Path dir = ctx.deliveryDir();
+        for (Path file : listed) {
+            if (!dir.relativize(file).toString().equals(DeliveryFiles.MANIFEST)) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    // (the retention, or whoever owns it, removes it later)
+                }
+            }
+        }
+        Path dump = dir.resolve(DeliveryFiles.DUMP);
+        try {
+            if (Files.isDirectory(dump, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try (var left = Files.list(dump)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.delete(dump);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // as above
+        }
+    }
+
+    /**
+     * Before a stage that reads the checked delivery: the private copy must be there (a resume
+     * checks the delivery again if it is not), or, reading the drop directory itself, the delivery
+     * must still hold nothing a link could redirect.
+     */
+    public static void requireVerified(RunContext ctx) throws IOException {
+        if (!ctx.privateCopy()) {
+            requireTrusted(ctx);
+        } else if (!Files.isRegularFile(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw StageFailedException.verdict("the checked copy of delivery " + ctx.runId() + " is gone from " + ctx.verifiedDir()
+                    + ": a resume checks the delivery again");
+        }
     }
 
     /**

@@ -63,7 +63,7 @@ public class Prepare {
 
     public void prepare(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
-        Checksum.requireTrusted(ctx);
+        Checksum.requireVerified(ctx);
         SourceManifest manifest = manifest(ctx);
         if (config.role() == CaravanConfig.Role.IMPORT) {
             precheck.checkDestination(ctx, manifest); // the export agent could not check this side
@@ -186,7 +186,7 @@ public class Prepare {
     }
 
     private SourceManifest manifest(RunContext ctx) throws java.io.IOException {
-        return json.readValue(DeliveryTree.read(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST), DeliveryFiles.MAX_MANIFEST), SourceManifest.class);
+        return json.readValue(DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.MANIFEST), DeliveryFiles.MAX_MANIFEST), SourceManifest.class);
     }
 
     private static List<String> clashing(SourceManifest manifest, List<String> existing) {

@@ -66,12 +66,12 @@ public class Restore {
     /** Sets up pg_restore; false when an earlier attempt restored the objects and data already (only the owners are left to give). */
     public boolean command(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
-        Checksum.requireTrusted(ctx);
+        Checksum.requireVerified(ctx);
         if (Files.exists(ctx.workDirMade().resolve(DATA_RESTORED))) {
             exchange.setProperty(StageDetail.PROPERTY, "objects and data restored by an earlier attempt");
             return false;
         }
-        Path dump = ctx.deliveryDir().resolve(DeliveryFiles.DUMP);
+        Path dump = ctx.verifiedDir().resolve(DeliveryFiles.DUMP);
         List<String> toc = DumpSequences.toc(tools.path("pg_restore"), dump, ctx.workDirMade());
         List<String> args = new ArrayList<>();
         String detail;
@@ -157,7 +157,7 @@ public class Restore {
         if (!ownersAfterwards(ctx)) {
             return;
         }
-        Path dump = ctx.deliveryDir().resolve(DeliveryFiles.DUMP);
+        Path dump = ctx.verifiedDir().resolve(DeliveryFiles.DUMP);
         List<String> toc = DumpSequences.toc(tools.path("pg_restore"), dump, ctx.workDirMade());
         List<String> privileges = toc.stream().filter(l -> PRIVILEGES.matcher(l).find()).toList();
         Path list = null;

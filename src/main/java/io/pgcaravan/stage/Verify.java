@@ -94,7 +94,7 @@ public class Verify {
     }
 
     private void compare(Exchange exchange, RunContext ctx) throws Exception {
-        SourceManifest manifest = json.readValue(io.pgcaravan.delivery.DeliveryTree.read(ctx.deliveryDir().resolve(DeliveryFiles.MANIFEST),
+        SourceManifest manifest = json.readValue(io.pgcaravan.delivery.DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.MANIFEST),
                 DeliveryFiles.MAX_MANIFEST), SourceManifest.class);
         JobConfig.DatabaseEndpoint dst = ctx.job().destination();
         boolean checksums = manifest.tables().stream().anyMatch(t -> t.checksum() != null);
@@ -123,7 +123,7 @@ public class Verify {
             }
             tables = manifest.tables().stream().map(m -> tableCheck(m, found.get(m.display()))).toList();
             objects = objects(manifest.objects(), Inventory.read(c, selection));
-            sequences = sequences(c, DumpSequences.read(tools.path("pg_restore"), ctx.deliveryDir().resolve(DeliveryFiles.DUMP),
+            sequences = sequences(c, DumpSequences.read(tools.path("pg_restore"), ctx.verifiedDir().resolve(DeliveryFiles.DUMP),
                     ctx.workDirMade()));
             long lo = SourceInspection.largeObjects(c);
             largeObjects = new Verification.LargeObjectCheck(manifest.largeObjects(), lo, lo == manifest.largeObjects());

@@ -16,9 +16,20 @@ import java.nio.file.Path;
  * @param workDir      the import half's own directory for the run, outside the drop directory
  *                     ({@code <data-dir>/work/<run-id>}): the restore's lists and the verification's
  *                     schema scripts, kept for a DBA to read
+ * @param verifiedDir  where the stages after the checksum read the delivery: the copy the checksum
+ *                     stage made of it in the work directory ({@code <work>/delivery}, which only
+ *                     the app can write), or the delivery itself with caravan.import.private-copy=false
  */
 public record RunContext(String runId, String jobName, JobConfig job, RunOptions options,
-                         Path stagingDir, Path deliveryDir, String remoteDir, Path workDir) {
+                         Path stagingDir, Path deliveryDir, String remoteDir, Path workDir, Path verifiedDir) {
+
+    /** The name of the verified copy in the work directory. */
+    public static final String VERIFIED = "delivery";
+
+    /** Whether the stages after the checksum read a copy of the delivery, not the drop directory. */
+    public boolean privateCopy() {
+        return !verifiedDir.equals(deliveryDir);
+    }
 
     /** The work directory, made (owner only) if it is not there yet. */
     public Path workDirMade() throws java.io.IOException {

@@ -41,7 +41,8 @@ public class RunContexts {
         Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
         String remote = job.intermediateIfConfigured().map(i -> i.dropDir().replaceAll("/+$", "") + "/" + runId).orElse(null);
         Path work = config.dataDir().resolve("work").resolve(runId).toAbsolutePath().normalize();
-        return new RunContext(runId, run.job(), job, run.options(), staging, delivery, remote, work);
+        Path verified = config.importHalf().privateCopy() ? work.resolve(RunContext.VERIFIED) : delivery;
+        return new RunContext(runId, run.job(), job, run.options(), staging, delivery, remote, work, verified);
     }
 
     public JobConfig job(String jobName) {

@@ -42,7 +42,7 @@ class CorruptDeliveryTest {
         Path from = Stack.DROP.resolve(good);
         Path to = Stack.DROP.resolve(id + ".tmp");
         Files.createDirectories(to);
-        Files.copy(from.resolve("dump"), to.resolve("dump"));
+        Files.copy(Stack.checked(good).resolve("dump"), to.resolve("dump")); // (moved out of the drop directory once checked)
         Files.writeString(to.resolve("manifest.json"), Files.readString(from.resolve("manifest.json")).replace(good, id));
         List<String> sums = new ArrayList<>();
         for (String line : Files.readAllLines(from.resolve("sha256"))) {

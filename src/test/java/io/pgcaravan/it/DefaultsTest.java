@@ -63,10 +63,11 @@ class DefaultsTest {
         MigrationTest.assertVerification(run, JOB, expected);
         MigrationTest.assertDelivery(id, true);
 
-        // the checksums of files hashed on their way up during the dump are those of the files
-        // (all but roles.sql, which leaves the drop directory once the run succeeded)
-        Path delivery = Stack.DROP.resolve(id);
+        // the checksums of files hashed on their way up during the dump are those of the files, as
+        // the checked copy holds them (all but roles.sql, which goes once the run succeeded)
+        Path delivery = Stack.checked(id);
         assertThat(delivery.resolve("roles.sql")).doesNotExist();
+        assertThat(Stack.DROP.resolve(id).resolve("roles.sql")).doesNotExist();
         Process check = new ProcessBuilder("sha256sum", "--check", "--strict", "--ignore-missing", "sha256").directory(delivery.toFile())
                 .redirectErrorStream(true).start();
         String out = new String(check.getInputStream().readAllBytes());
@@ -93,7 +94,7 @@ class DefaultsTest {
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(detail(run, "restore")).startsWith("single transaction");
         assertThat(detail(run, "dump")).contains("gzip level 1");
-        assertThat(dataFiles(Stack.DROP.resolve(id))).isNotEmpty().allMatch(n -> n.endsWith(".dat.gz"));
+        assertThat(dataFiles(Stack.checked(id))).isNotEmpty().allMatch(n -> n.endsWith(".dat.gz"));
         MigrationTest.assertVerification(run, JOB, MigrationTest.SAMPLE_ROWS);
         try (var c = Stack.destination(dst)) {
             assertThat(Stack.countOnly(c, "public.unrelated")).isEqualTo(1);

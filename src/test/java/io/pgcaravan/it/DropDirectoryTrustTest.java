@@ -61,7 +61,7 @@ class DropDirectoryTrustTest {
     @Test
     void aDataFileLinkedToAFileOutsideIsRefusedThoughItsChecksumIsRight() throws Exception {
         String id = newId();
-        Path copy = Files.copy(Stack.DROP.resolve(good()).resolve("dump"), OUTSIDE.resolve("dump-" + UUID.randomUUID()));
+        Path copy = Files.copy(Stack.checked(good()).resolve("dump"), OUTSIDE.resolve("dump-" + UUID.randomUUID()));
         try (DropUser drop = new DropUser()) {
             String tmp = remote(id) + ".tmp";
             drop.mkdir(tmp);
@@ -80,7 +80,7 @@ class DropDirectoryTrustTest {
     void aDeliveryDirectoryThatIsALinkToADirectoryOutsideIsNotAdoptedAndNothingIsWrittenThere() throws Exception {
         String id = newId();
         Path fake = Files.createDirectories(OUTSIDE.resolve("fake-" + UUID.randomUUID()));
-        Files.copy(Stack.DROP.resolve(good()).resolve("dump"), fake.resolve("dump"));
+        Files.copy(Stack.checked(good()).resolve("dump"), fake.resolve("dump"));
         Files.writeString(fake.resolve("manifest.json"), manifest(id));
         String list = sha256(fake.resolve("dump")) + "  dump\n" + sha256(fake.resolve("manifest.json")) + "  manifest.json\n";
         Files.writeString(fake.resolve("sha256"), list);
@@ -183,7 +183,7 @@ class DropDirectoryTrustTest {
         String id = newId();
         try (DropUser drop = new DropUser()) {
             String tmp = deliveryWithoutList(drop, id);
-            String list = sha256(Stack.DROP.resolve(good()).resolve("dump")) + "  dump\n";
+            String list = sha256(Stack.checked(good()).resolve("dump")) + "  dump\n";
             drop.put(tmp + "/sha256", list);
             drop.put(tmp + "/DONE", Signed.done(id, "it-trust", sha256(list)));
             drop.rename(tmp, remote(id));
@@ -200,7 +200,7 @@ class DropDirectoryTrustTest {
     private void signedDelivery(String id, Marker done) throws Exception {
         try (DropUser drop = new DropUser()) {
             String tmp = deliveryWithoutList(drop, id);
-            String list = sha256(Stack.DROP.resolve(good()).resolve("dump")) + "  dump\n" + sha256(manifest(id)) + "  manifest.json\n";
+            String list = sha256(Stack.checked(good()).resolve("dump")) + "  dump\n" + sha256(manifest(id)) + "  manifest.json\n";
             drop.put(tmp + "/sha256", list);
             drop.put(tmp + "/DONE", done.of(list));
             drop.rename(tmp, remote(id));
@@ -223,7 +223,7 @@ class DropDirectoryTrustTest {
         String tmp = remote(id) + ".tmp";
         drop.mkdir(tmp);
         drop.put(tmp + "/manifest.json", manifest(id));
-        drop.putFile(Stack.DROP.resolve(good()).resolve("dump"), tmp + "/dump");
+        drop.putFile(Stack.checked(good()).resolve("dump"), tmp + "/dump");
         return tmp;
     }
 

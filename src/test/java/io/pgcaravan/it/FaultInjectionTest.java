@@ -98,7 +98,7 @@ class FaultInjectionTest {
         assertThat(log).contains("sending table files during the dump stopped (the upload stage sends the rest)");
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
         Process check = new ProcessBuilder("sha256sum", "--check", "--strict", "--ignore-missing", "sha256")
-                .directory(Stack.DROP.resolve(id).toFile()).redirectErrorStream(true).start();
+                .directory(Stack.checked(id).toFile()).redirectErrorStream(true).start();
         String out = new String(check.getInputStream().readAllBytes());
         assertThat(check.waitFor()).as(out).isZero();
     }

@@ -112,12 +112,21 @@ class MigrationTest {
         }
     }
 
-    /** The delivery on the intermediate host: dump, manifest, checksums, DONE marker and the result. */
+    /**
+     * The delivery on the intermediate host: manifest, checksums, DONE marker and the result; its
+     * dump moved into the import half's checked copy, which holds every file the list names.
+     */
     static void assertDelivery(String id, boolean directoryFormat) throws Exception {
         Path delivery = Stack.DROP.resolve(id);
+        Path checked = Stack.checked(id);
         assertThat(delivery.resolve("manifest.json")).isRegularFile();
         assertThat(delivery.resolve("DONE")).isRegularFile();
-        assertThat(directoryFormat ? Files.isDirectory(delivery.resolve("dump")) : Files.isRegularFile(delivery.resolve("dump"))).isTrue();
+        assertThat(delivery.resolve("dump")).as("moved into the checked copy").doesNotExist();
+        assertThat(directoryFormat ? Files.isDirectory(checked.resolve("dump")) : Files.isRegularFile(checked.resolve("dump"))).isTrue();
+        assertThat(Files.readString(checked.resolve("sha256"))).isEqualTo(Files.readString(delivery.resolve("sha256")));
+        assertThat(java.nio.file.Files.getPosixFilePermissions(checked)).containsOnly(
+                java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+                java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
         List<String> sums = Files.readAllLines(delivery.resolve("sha256"));
         assertThat(sums).anyMatch(l -> l.endsWith("  manifest.json"));
         assertThat(sums).allMatch(l -> l.matches("[0-9a-f]{64}  \\S+"));

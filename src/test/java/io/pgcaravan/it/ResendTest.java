@@ -68,9 +68,40 @@ class ResendTest {
         assertThat(log(id)).contains("failed its checksums on the intermediate host and its staging copy is gone: dumping again");
         // the new dump's delivery is whole: sha256sum agrees with every file on the host (roles.sql goes once restored)
         Process check = new ProcessBuilder("sha256sum", "--check", "--strict", "--ignore-missing", "sha256")
-                .directory(Stack.DROP.resolve(id).toFile()).redirectErrorStream(true).start();
+                .directory(Stack.checked(id).toFile()).redirectErrorStream(true).start();
         String out = new String(check.getInputStream().readAllBytes());
         assertThat(check.waitFor()).as(out).isZero();
+    }
+
+    /**
+     * A file changed after its checksum passed (through a handle the SFTP account held open since
+     * before: no path of the drop directory is needed for that) is not what is restored: the
+     * checksum stage copied what it checked into the work directory, and the later stages read the
+     * copy; the file itself left the drop directory.
+     */
+    @Test
+    void whatIsRestoredIsWhatWasCheckedWhateverHappensToTheDropDirectoryAfterwards() throws Exception {
+        String job = "it-resend";
+        Stack.freshJob(job, 30_000);
+        String id = Api.startRun(job);
+        Path dump = Stack.DROP.resolve(id).resolve("dump");
+        Path[] found = new Path[1];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> (found[0] = tableFile(dump).orElse(null)) != null);
+        try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(found[0], java.nio.file.StandardOpenOption.WRITE)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> "DONE".equals(Api.stageStatus(Api.run(id), "checksum")));
+            byte[] garbage = new byte[1 << 16];
+            new java.util.Random(7).nextBytes(garbage);
+            held.write(java.nio.ByteBuffer.wrap(garbage), 0);
+            held.force(true);
+        }
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
+        assertThat(found[0]).as("moved out of the drop directory once checked").doesNotExist();
+        assertThat(Stack.checked(id).resolve("dump").resolve(found[0].getFileName().toString())).isRegularFile();
+        assertThat(run.getString("stages.find { it.name == 'checksum' }.detail")).endsWith("and copied into the work directory");
     }
 
     /** A run of the job whose checksum stage failed: one table file flipped on the host while the others go up. */

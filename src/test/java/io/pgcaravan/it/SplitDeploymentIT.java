@@ -120,6 +120,8 @@ class SplitDeploymentIT {
         assertThat(imported.getString("trigger")).isEqualTo("delivery");
         // and, the retention spent, cleans its delivery out of the drop directory
         await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(DROP.resolve(id)));
+        // with the checked copy of it the import agent restored from (as the app's user, 0700)
+        assertThat(HOME.resolve("import-data/work").resolve(id).resolve("delivery")).doesNotExist();
         assertThat(exporter.lastLog()).doesNotContain("it_split_dst");
     }
 

@@ -190,6 +190,14 @@ public final class Stack {
         return out;
     }
 
+    /**
+     * The checked copy of a run's delivery the import half keeps in its work directory
+     * (caravan.import.private-copy): the dump and roles.sql move there from the drop directory.
+     */
+    public static Path checked(String runId) {
+        return StackResource.TEST_DATA.resolve("work").resolve(runId).resolve("delivery");
+    }
+
     public static Path sampleSql() {
         return Path.of("scripts/sample-db.sql");
     }

@@ -38,7 +38,7 @@ public final class DatabaseProperties {
         DatabaseEndpoint dst = ctx.job().destination();
         String dstIdent = PgConnections.ident(dst.database());
         List<String> out = new ArrayList<>();
-        for (String s : DatabaseEntries.read(pgRestore, ctx.deliveryDir().resolve(DeliveryFiles.DUMP), ctx.workDirMade(),
+        for (String s : DatabaseEntries.read(pgRestore, ctx.verifiedDir().resolve(DeliveryFiles.DUMP), ctx.workDirMade(),
                 manifest.source().database(), dstIdent, ctx.privileges())) {
             if (!s.startsWith("ALTER DATABASE " + dstIdent + " SET " + FREEZE_SETTING + " ")) {
                 out.add(s);

@@ -39,12 +39,12 @@ public final class RoleMigration {
 
     /** Returns a one-line summary; warnings go to the log. */
     public static String apply(RunContext ctx, Connection maint, RunLog runLog, RoleMap map) throws SQLException, IOException {
-        Path script = ctx.deliveryDir().resolve(DeliveryFiles.ROLES);
+        Path script = ctx.verifiedDir().resolve(DeliveryFiles.ROLES);
         if (!ctx.job().roles().migrate() || !Files.exists(script, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return "roles not migrated";
         }
         // only a roles.sql the export half sent (the checksum stage checked every file the signed list names)
-        boolean listed = io.pgcaravan.delivery.DeliveryTree.read(ctx.deliveryDir().resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST)
+        boolean listed = io.pgcaravan.delivery.DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST)
                 .lines().anyMatch(l -> l.endsWith("  " + DeliveryFiles.ROLES));
         if (!listed) {
             throw new StageFailedException("the delivery holds a " + DeliveryFiles.ROLES + " its signed checksum list does not name: "

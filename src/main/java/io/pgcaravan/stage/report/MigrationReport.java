@@ -117,7 +117,7 @@ public class MigrationReport {
     }
 
     private SourceManifest manifest(RunContext ctx) {
-        for (Path dir : new Path[]{ctx.deliveryDir(), ctx.stagingDir()}) {
+        for (Path dir : new Path[]{ctx.verifiedDir(), ctx.deliveryDir(), ctx.stagingDir()}) {
             Path f = dir.resolve(DeliveryFiles.MANIFEST);
             if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 try {
@@ -133,7 +133,7 @@ public class MigrationReport {
 
     private static java.util.Map<String, Object> sizes(RunContext ctx) {
         java.util.Map<String, Object> sizes = new java.util.LinkedHashMap<>();
-        for (Path dir : new Path[]{ctx.deliveryDir(), ctx.stagingDir()}) {
+        for (Path dir : new Path[]{ctx.verifiedDir(), ctx.deliveryDir(), ctx.stagingDir()}) {
             Path dump = dir.resolve(DeliveryFiles.DUMP);
             if (Files.exists(dump, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(dump)) {
                 try {

@@ -51,7 +51,7 @@ public class SchemaAndRoles {
         Path source = dir.resolve("schema.source.sql");
         Path destination = dir.resolve("schema.destination.sql");
         JobConfig.DatabaseEndpoint dst = ctx.job().destination();
-        SchemaDumps.source(tools.path("pg_restore"), ctx.deliveryDir().resolve(DeliveryFiles.DUMP), source);
+        SchemaDumps.source(tools.path("pg_restore"), ctx.verifiedDir().resolve(DeliveryFiles.DUMP), source);
         SchemaDumps.destination(tools.path("pg_dump"), ConnInfo.of(dst, dst.database(),
                 passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job())), selectionArgs, destination);
         RunRecord run = store.find(ctx.runId()).orElseThrow();
