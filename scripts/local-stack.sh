@@ -199,8 +199,9 @@ ensure_sshd() {
   # setgid: what is made in it belongs to group caravan-drop (the app's way in); nobody else enters
   chmod 2770 "$STACK_DIR/drop"
   [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C caravan-intermediate -f "$d/ssh_host_ed25519_key"
-  [ -f "$STACK_DIR/client/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C pg-caravan -f "$STACK_DIR/client/id_ed25519"
-  chmod 600 "$STACK_DIR/client/id_ed25519"
+  # (made owner only; ensure_app_user opens it to the app's group, and a second run changes nothing)
+  [ -f "$STACK_DIR/client/id_ed25519" ] || { ssh-keygen -q -t ed25519 -N '' -C pg-caravan -f "$STACK_DIR/client/id_ed25519"
+                                             chmod 600 "$STACK_DIR/client/id_ed25519"; }
   install -m 644 "$STACK_DIR/client/id_ed25519.pub" "$d/authorized_keys.$DROP_USER"
   echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$d/ssh_host_ed25519_key.pub")" > "$STACK_DIR/client/known_hosts"
   cat > "$d/sshd_config" <<CONF
@@ -265,8 +266,8 @@ wait_ready() {
 
 install_packages
 ensure_locales
-mkdir -p "$STACK_DIR/secrets"
-chmod 755 "$STACK_DIR"; chmod 700 "$STACK_DIR/secrets"   # 0750 with group caravan below
+[ -d "$STACK_DIR/secrets" ] || install -d -m 0700 "$STACK_DIR/secrets"   # 0750 with group caravan below
+chmod 755 "$STACK_DIR"
 ensure_cluster caravan_src "$SRC_PORT" source.password
 ensure_cluster caravan_dst "$DST_PORT" destination.password
 ensure_managed_cluster caravan_managed "$MANAGED_PORT"

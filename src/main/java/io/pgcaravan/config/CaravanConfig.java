@@ -83,8 +83,8 @@ public interface CaravanConfig {
 
         /**
          * The most space the staging copies of ended runs may hold together (e.g. {@code 20G});
-         * beyond it the oldest go first, whatever their age. Unset: half the size of the file
-         * system the staging directory is on.
+         * beyond it the oldest go first, whatever their age. Unset: no limit but the retention
+         * (and a new run that needs their space takes it, oldest first).
          */
         Optional<io.quarkus.runtime.configuration.MemorySize> maxHeld();
     }

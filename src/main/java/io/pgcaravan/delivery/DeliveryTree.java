@@ -59,6 +59,52 @@ public final class DeliveryTree {
         return out;
     }
 
+    /**
+     * Deletes entries of a delivery by their names relative to it (files, or directories once
+     * empty), each directory on the way opened relative to the one before it and never through a
+     * link (a SecureDirectoryStream: openat with O_NOFOLLOW), so that nothing the SFTP account swaps
+     * in at any moment leads the deletion out of the drop directory. Entries that are not there, or
+     * not empty, stay. Returns how many went; nothing where the platform has no secure streams.
+     */
+    public static int deleteInside(Path dropDir, String runId, java.util.Collection<String> names) throws IOException {
+        int deleted = 0;
+        try (java.nio.file.DirectoryStream<Path> drop = Files.newDirectoryStream(dropDir)) {
+            if (!(drop instanceof java.nio.file.SecureDirectoryStream<Path> secureDrop)) {
+                return 0;
+            }
+            try (java.nio.file.SecureDirectoryStream<Path> run = secureDrop.newDirectoryStream(Path.of(runId), LinkOption.NOFOLLOW_LINKS)) {
+                for (String name : names) {
+                    if (deleteUnder(run, Path.of(name))) {
+                        deleted++;
+                    }
+                }
+            }
+        }
+        return deleted;
+    }
+
+    private static boolean deleteUnder(java.nio.file.SecureDirectoryStream<Path> dir, Path relative) throws IOException {
+        if (relative.getNameCount() > 1) {
+            try (java.nio.file.SecureDirectoryStream<Path> sub = dir.newDirectoryStream(relative.getName(0), LinkOption.NOFOLLOW_LINKS)) {
+                return deleteUnder(sub, relative.subpath(1, relative.getNameCount()));
+            } catch (java.nio.file.FileSystemException e) {
+                return false; // gone, or not a directory (a link included: ELOOP)
+            }
+        }
+        try {
+            BasicFileAttributes a = dir.getFileAttributeView(relative, java.nio.file.attribute.BasicFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).readAttributes();
+            if (a.isDirectory()) {
+                dir.deleteDirectory(relative);
+            } else {
+                dir.deleteFile(relative);
+            }
+            return true;
+        } catch (java.nio.file.NoSuchFileException | java.nio.file.DirectoryNotEmptyException e) {
+            return false;
+        }
+    }
+
     /** A delivery file, opened without following a link. */
     public static InputStream open(Path file) throws IOException {
         return Channels.newInputStream(Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));

@@ -157,14 +157,17 @@ public class RunCommands {
         if (run.status().isActive()) {
             throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
         }
-        String redo;
-        try {
-            redo = resumePlan.redo(run);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("run " + runId + " cannot be resumed: its work directory cannot be written", e);
-        }
+        // queued first: from here on no sweep or cap takes the staging copy the plan below counts on
+        var stagesBefore = store.stages(runId);
         if (!store.requeue(runId)) {
             throw new IllegalStateException("run " + runId + " is " + run.status() + "; only FAILED or CANCELLED runs can be resumed");
+        }
+        String redo;
+        try {
+            redo = resumePlan.redo(run, stagesBefore);
+        } catch (java.io.IOException e) {
+            store.runFinished(runId, run.status(), run.error());
+            throw new java.io.UncheckedIOException("run " + runId + " cannot be resumed: its work directory cannot be written", e);
         }
         if (redo != null) {
             runLog.info(LOG, runId, redo);
@@ -174,28 +177,6 @@ public class RunCommands {
         queue(runId);
         runLog.info(LOG, runId, "resumed");
         return queued;
-    }
-
-    /**
-     * A delivery that failed its checksums here came again (its export agent resumed the run and
-     * sent the damaged files again, then a new DONE marker): the run is checked again from its
-     * checksum stage. Whether the files are now the export half's is for that stage to say.
-     */
-    public synchronized boolean redelivered(String runId) {
-        RunRecord run = store.find(runId).orElse(null);
-        boolean checksumFailed = store.stages(runId).stream()
-                .anyMatch(s -> s.stage().equals("checksum") && s.status() == StageStatus.FAILED);
-        if (run == null || run.status().isActive() || !checksumFailed || !store.active(run.job()).isEmpty()
-                || activeRuns.working(runId, Half.IMPORT)) {
-            return false;
-        }
-        store.stageReset(runId, "checksum");
-        if (!store.requeue(runId)) {
-            return false;
-        }
-        retries.forget(runId);
-        runLog.info(LOG, runId, "delivered again after its checksums failed: checking it again");
-        return true;
     }
 
     /**
@@ -236,8 +217,11 @@ public class RunCommands {
             return;
         }
         RunContext ctx = contexts.of(runId);
+        // the delivery is this process's to import if it sees it: its marker in the drop directory,
+        // or, once checked, the copy the import stages read (whatever became of the marker since)
         if (config.role() != CaravanConfig.Role.EXPORT && config.importHalf().enabled()
-                && Files.exists(ctx.deliveryDir().resolve(DeliveryFiles.DONE))) {
+                && (Files.exists(ctx.deliveryDir().resolve(DeliveryFiles.DONE))
+                    || ctx.privateCopy() && Files.isRegularFile(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
             producer.sendBodyAndHeader("seda:import", null, RunHeaders.RUN_ID, runId);
         } else {
             runLog.info(LOG, runId, "waits for the import half to find its delivery");

@@ -102,10 +102,15 @@ public class BackChannel {
             String error = text(r, "error");
             if (r.path("damaged").isArray()) {
                 // what failed its checksums there: a resume here sends it again (only names of this
-                // run's own checksum list are ever sent, whatever result.json says)
+                // run's own checksum list are ever sent, whatever result.json says); the verdict is
+                // recorded even if this cannot be (a resume then sends everything)
                 java.util.List<String> damaged = new java.util.ArrayList<>();
                 r.path("damaged").forEach(n -> damaged.add(n.asText()));
-                io.pgcaravan.stage.Resend.damaged(ctx.workDirMade(), damaged);
+                try {
+                    io.pgcaravan.stage.Resend.damaged(ctx.workDirMade(), damaged);
+                } catch (java.io.IOException e) {
+                    LOG.warnf("run %s: the damaged files the import agent names cannot be recorded: %s", run.id(), e.getMessage());
+                }
             }
             if (store.runFinished(run.id(), outcome, error)) {
                 metrics.runEnded(run.job(), outcome);

@@ -47,6 +47,8 @@ public class Deliveries {
     ObjectMapper json;
     @Inject
     io.pgcaravan.work.DeliveryKeys keys;
+    @Inject
+    Redelivery redelivery;
 
     public boolean accept(Exchange exchange) {
         // the file consumer names the marker relative to the drop directory: "<run-id>/DONE"
@@ -83,8 +85,15 @@ public class Deliveries {
                 return false;
             }
             commands.adopt(runId, manifest.get().job(), manifest.get().options());
-        } else if (!run.get().status().isActive() && !commands.redelivered(runId)) {
-            return false;
+        } else if (!run.get().status().isActive()) {
+            try {
+                if (!redelivery.accept(runId)) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
         // from here on the message is about the run, not about the DONE file that announced it
         exchange.getMessage().removeHeaders("Camel*");

@@ -39,9 +39,9 @@ public class Retention {
         Duration keep = RetryDuration.parse(config.importHalf().retention().orElseThrow());
         Path drop = config.importHalf().dropDir().toAbsolutePath().normalize();
         OffsetDateTime before = OffsetDateTime.now(ZoneOffset.UTC).minus(keep);
-        int deleted = 0;
+        int deleted = checkedCopies(before);
         if (!Files.isDirectory(drop)) {
-            return 0;
+            return deleted;
         }
         try (var dirs = Files.list(drop)) {
             // a real directory only: a link planted under a run's name is never followed into what it points to
@@ -53,10 +53,31 @@ public class Retention {
                 RunRecord run = store.find(runId).orElse(null);
                 if (run != null && !run.status().isActive() && run.finishedAt() != null && run.finishedAt().isBefore(before)) {
                     FileTrees.delete(dir);
-                    // and the checked copy the import half read it from (caravan.import.private-copy)
-                    FileTrees.delete(config.dataDir().resolve("work").resolve(runId).resolve(io.pgcaravan.work.RunContext.VERIFIED));
                     deleted++;
                     LOG.infof("deleted the delivery of run %s (ended %s, retention %s)", runId, run.finishedAt(), RetryDuration.format(keep));
+                }
+            }
+        }
+        return deleted;
+    }
+
+    /**
+     * The checked copies the import half read deliveries from (caravan.import.private-copy) go on
+     * the same terms, whether or not their delivery is still in the drop directory.
+     */
+    private int checkedCopies(OffsetDateTime before) throws java.io.IOException {
+        Path work = config.dataDir().resolve("work");
+        if (!Files.isDirectory(work)) {
+            return 0;
+        }
+        int deleted = 0;
+        try (var dirs = Files.list(work)) {
+            for (Path dir : dirs.filter(d -> Files.isDirectory(d.resolve(io.pgcaravan.work.RunContext.VERIFIED),
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
+                RunRecord run = store.find(dir.getFileName().toString()).orElse(null);
+                if (run != null && !run.status().isActive() && run.finishedAt() != null && run.finishedAt().isBefore(before)) {
+                    FileTrees.delete(dir.resolve(io.pgcaravan.work.RunContext.VERIFIED));
+                    LOG.infof("deleted the checked copy of run %s's delivery (ended %s)", run.id(), run.finishedAt());
                 }
             }
         }

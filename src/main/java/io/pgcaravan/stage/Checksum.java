@@ -42,20 +42,25 @@ public class Checksum {
     public void verify(Exchange exchange) throws IOException {
         RunContext ctx = contexts.of(exchange);
         Path dir = ctx.deliveryDir();
-        requireTrusted(ctx);
         Resend.forgetDamaged(ctx.workDir());
+        requireTrusted(ctx);
         List<String> problems = new ArrayList<>();
         List<String> damaged = new ArrayList<>();
-        // the copy the later stages read (caravan.import.private-copy): made anew from what is checked now
+
+        String done = DeliveryTree.read(dir.resolve(DeliveryFiles.DONE), DeliveryFiles.MAX_MARKER).trim();
         Path copy = ctx.verifiedDir();
-        if (ctx.privateCopy()) {
+        // a checked copy an earlier attempt completed for this very marker (it stopped before the
+        // stage was recorded done, and the drop directory no longer holds the dump): checked again as it is
+        byte[] copied = completeCopy(ctx, done);
+        boolean copying = ctx.privateCopy() && copied == null;
+        Path source = copied != null ? copy : dir;
+        if (copying) {
+            // the copy the later stages read (caravan.import.private-copy): made anew from what is checked now
             FileTrees.delete(copy);
             Files.createDirectory(ctx.workDirMade().resolve(RunContext.VERIFIED), OWNER_ONLY);
         }
-
-        String done = DeliveryTree.read(dir.resolve(DeliveryFiles.DONE), DeliveryFiles.MAX_MARKER).trim();
         // read once: the list that is hashed is the list that is followed
-        byte[] list = DeliveryTree.readBytes(dir.resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST);
+        byte[] list = copied != null ? copied : DeliveryTree.readBytes(dir.resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST);
         String listSum = Sha256.of(list);
         if (!done.startsWith(listSum)) {
             problems.add(DeliveryFiles.CHECKSUMS + ": SHA-256 " + listSum + " differs from the DONE marker's");
@@ -68,33 +73,40 @@ public class Checksum {
         }
         int checked = 0;
         int number = 0;
-        List<Path> listed = new ArrayList<>();
-        for (String line : new String(list, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-            number++;
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] parts = line.split(" {2}", 2);
-            if (parts.length != 2 || !parts[0].matches("[0-9a-f]{64}")) {
-                // (never the line itself: whatever the file holds must not reach an error, a log or a report)
-                problems.add("line " + number + " of " + DeliveryFiles.CHECKSUMS + " is not \"<sha-256>  <name>\"");
-                continue;
-            }
-            Path file = inside(dir, parts[1]);
-            if (file == null) {
-                problems.add(parts[1] + ": not a file name inside the delivery, refused");
-            } else if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                problems.add(parts[1] + ": missing");
-                damaged.add(parts[1]);
-            } else {
-                String actual = ctx.privateCopy() ? Sha256.copy(file, made(copy, dir.relativize(file))) : Sha256.of(file);
-                if (!actual.equals(parts[0])) {
-                    problems.add(parts[1] + ": SHA-256 mismatch, expected " + parts[0] + ", found " + actual);
-                    damaged.add(parts[1]);
+        List<String> listed = new ArrayList<>();
+        try {
+            for (String line : new String(list, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
                 }
-                listed.add(file);
-                checked++;
+                String[] parts = line.split(" {2}", 2);
+                if (parts.length != 2 || !parts[0].matches("[0-9a-f]{64}")) {
+                    // (never the line itself: whatever the file holds must not reach an error, a log or a report)
+                    problems.add("line " + number + " of " + DeliveryFiles.CHECKSUMS + " is not \"<sha-256>  <name>\"");
+                    continue;
+                }
+                Path file = inside(source, parts[1]);
+                if (file == null) {
+                    problems.add(parts[1] + ": not a file name inside the delivery, refused");
+                } else if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    problems.add(parts[1] + ": missing");
+                    damaged.add(parts[1]);
+                } else {
+                    String actual = copying ? Sha256.copy(file, made(copy, source.relativize(file))) : Sha256.of(file);
+                    if (!actual.equals(parts[0])) {
+                        problems.add(parts[1] + ": SHA-256 mismatch, expected " + parts[0] + ", found " + actual);
+                        damaged.add(parts[1]);
+                    }
+                    listed.add(source.relativize(file).toString());
+                    checked++;
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            if (copying) {
+                FileTrees.delete(copy); // a full disk leaves no half copy behind
+            }
+            throw e;
         }
         if (!problems.isEmpty()) {
             if (ctx.privateCopy()) {
@@ -106,11 +118,24 @@ public class Checksum {
             Resend.damaged(ctx.workDirMade(), onlyFiles ? damaged : List.of());
             throw new StageFailedException("delivery " + ctx.runId() + " is damaged: " + String.join("; ", problems));
         }
-        if (ctx.privateCopy()) {
+        if (copying) {
+            // last: a copy with its list is a complete one (see completeCopy)
             Files.write(copy.resolve(DeliveryFiles.CHECKSUMS), list, java.nio.file.StandardOpenOption.CREATE_NEW);
+        }
+        if (ctx.privateCopy()) {
             moved(ctx, listed);
         }
         exchange.setProperty(StageDetail.PROPERTY, checked + " files verified" + (ctx.privateCopy() ? " and copied into the work directory" : ""));
+    }
+
+    /** The list of a complete checked copy made for this DONE marker, or null if there is none. */
+    private static byte[] completeCopy(RunContext ctx, String done) throws IOException {
+        Path list = ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS);
+        if (!ctx.privateCopy() || !Files.isRegularFile(list, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        byte[] bytes = Files.readAllBytes(list);
+        return done.startsWith(Sha256.of(bytes)) ? bytes : null;
     }
 
     private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
@@ -129,30 +154,16 @@ public class Checksum {
     /**
      * The checked files are the work directory's now: the dump and the roles leave the drop
      * directory (the manifest, the list and the marker stay, for the export half and whoever looks),
-     * so it holds the dump once, not twice. Best effort: a file the app may not delete stays.
+     * so it holds the dump once, not twice. Never through a link (DeliveryTree#deleteInside); best
+     * effort: what the app may not delete stays for the retention.
      */
-    private static void moved(RunContext ctx, List<Path> listed) {
-        Path dir = ctx.deliveryDir();
-        for (Path file : listed) {
-            if (!dir.relativize(file).toString().equals(DeliveryFiles.MANIFEST)) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    // (the retention, or whoever owns it, removes it later)
-                }
-            }
-        }
-        Path dump = dir.resolve(DeliveryFiles.DUMP);
+    private static void moved(RunContext ctx, List<String> listed) {
+        List<String> names = new ArrayList<>(listed.stream().filter(n -> !n.equals(DeliveryFiles.MANIFEST)).toList());
+        names.add(DeliveryFiles.DUMP); // the directory, once empty (directory format)
         try {
-            if (Files.isDirectory(dump, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                try (var left = Files.list(dump)) {
-                    if (left.findAny().isEmpty()) {
-                        Files.delete(dump);
-                    }
-                }
-            }
+            DeliveryTree.deleteInside(ctx.deliveryDir().getParent(), ctx.runId(), names);
         } catch (IOException e) {
-            // as above
+            // (left for the retention)
         }
     }
 

@@ -60,7 +60,7 @@ public class Precheck {
     /** Runs the precheck for a run, records the report with it and fails the stage on any FAIL. */
     public void run(@Header(RunHeaders.RUN_ID) String runId) {
         RunContext ctx = contexts.of(runId);
-        record(runId, check(ctx.job(), ctx.options(), ctx.stagingDir().getParent(), runId));
+        record(runId, check(ctx.job(), ctx.options(), ctx.stagingDir().getParent(), runId, true));
     }
 
     /** Adds the items to the run's precheck report, logs them, and fails on any FAIL. */
@@ -92,7 +92,7 @@ public class Precheck {
             DestinationChecks.check(job, null, items, tools);
             return items;
         }
-        return check(job, RunOptions.of(job), contexts.stagingRoot(job), jobName);
+        return check(job, RunOptions.of(job), contexts.stagingRoot(job), jobName, false);
     }
 
     /**
@@ -111,7 +111,8 @@ public class Precheck {
         record(ctx.runId(), items);
     }
 
-    List<PrecheckItem> check(JobConfig job, RunOptions options, Path stagingRoot, String probeName) {
+    /** reclaim: a run's own precheck, which may take the staging space of ended runs it needs (an ad-hoc one only reads). */
+    List<PrecheckItem> check(JobConfig job, RunOptions options, Path stagingRoot, String probeName, boolean reclaim) {
         List<PrecheckItem> items = new ArrayList<>();
         ObjectSelection selection = ObjectSelection.of(job.select());
         SourceFacts source = SourceChecks.check(job, selection, items);
@@ -141,14 +142,29 @@ public class Precheck {
         }
 
         if (source != null) {
+            String reclaimed = reclaim ? reclaimed(stagingRoot, source.dataBytes(), probeName) : "";
             items.add(SpaceChecks.space("space.staging", "the local staging directory " + stagingRoot, SpaceChecks.free(stagingRoot), source.dataBytes(),
-                    options.dumpCompression()).withMore(failedStaging.described(stagingRoot)));
+                    options.dumpCompression()).withMore(reclaimed + failedStaging.described(stagingRoot)));
             items.add(SpaceChecks.space("space.intermediate", "the drop directory on " + job.intermediate().host(), dropFree, source.dataBytes(),
                     options.dumpCompression()));
         }
         items.add(PrecheckItem.pass("retry.windows", "connection failures retried for "
                 + RetryDuration.format(options.retryConnection()) + ", other failures for " + RetryDuration.format(options.retryOther())));
         return items;
+    }
+
+    /** Staging copies of ended runs discarded, oldest first, until the tables to dump fit: "" if none had to go. */
+    private String reclaimed(Path stagingRoot, long needed, String runId) {
+        Long free = SpaceChecks.free(stagingRoot);
+        if (free == null || free >= needed) {
+            return "";
+        }
+        try {
+            List<String> gone = failedStaging.makeRoom(stagingRoot, needed - free, runId);
+            return gone.isEmpty() ? "" : "; the staging copies of ended runs " + String.join(", ", gone) + " were discarded to make room";
+        } catch (java.io.IOException e) {
+            return "; the staging copies of ended runs could not be discarded: " + e.getMessage();
+        }
     }
 
     /** The items already recorded (the export agent's, when an import agent adds its own). */

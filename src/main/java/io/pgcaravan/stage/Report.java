@@ -60,6 +60,23 @@ public class Report {
         WholeFile.write(contexts.of(runId).deliveryDir().resolve(DeliveryFiles.RESULT), exchange.getMessage().getBody(String.class));
     }
 
+    /**
+     * result.json again, from the run as it stands (an ended run whose delivery came again but is
+     * not imported again): the export agent that sent it learns the verdict there is.
+     */
+    public void republish(String runId) throws Exception {
+        RunRecord run = store.find(runId).orElseThrow();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("runId", runId);
+        result.put("job", run.job());
+        result.put("status", run.status());
+        result.put("finishedAt", run.finishedAt());
+        result.put("error", run.error());
+        result.put("verification", run.verificationJson() == null ? null : json.readValue(run.verificationJson(), JsonNode.class));
+        WholeFile.write(contexts.of(runId).deliveryDir().resolve(DeliveryFiles.RESULT),
+                json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
+    }
+
     /** The result of a run whose import half got through; {@link #writeResult} writes it as result.json. */
     public String succeeded(Exchange exchange) throws Exception {
         return result(exchange, RunStatus.SUCCEEDED, null);

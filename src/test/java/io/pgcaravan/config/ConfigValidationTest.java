@@ -41,6 +41,9 @@ public class ConfigValidationTest {
     public static CaravanConfig load(Map<String, String> props) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(CaravanConfig.class)
+                // what Quarkus registers itself (caravan.staging.max-held is a MemorySize)
+                .withConverter(io.quarkus.runtime.configuration.MemorySize.class, 100,
+                        new io.quarkus.runtime.configuration.MemorySizeConverter())
                 .withSources(new PropertiesConfigSource(props, "test", 100))
                 .withValidator(new BeanValidationConfigValidator() {
                     private final Validator validator = Validation.byDefaultProvider().configure()
@@ -62,6 +65,12 @@ public class ConfigValidationTest {
         assertThat(job.source().port()).isEqualTo(5432);
         assertThat(job.intermediate().port()).isEqualTo(22);
         assertThat(job.intermediate().strictHostKeyChecking()).isTrue();
+        assertThat(job.intermediate().groupAccess()).as("owner only unless asked").isFalse();
+        assertThat(c.importHalf().privateCopy()).isTrue();
+        assertThat(c.staging().maxHeld()).isEmpty();
+        java.util.Map<String, String> capped = new java.util.HashMap<>(validJob());
+        capped.put("caravan.staging.max-held", "20G");
+        assertThat(load(capped).staging().maxHeld().orElseThrow().asLongValue()).isEqualTo(20L << 30);
         assertThat(job.dump().format()).isEqualTo(JobConfig.DumpFormat.DIRECTORY);
         assertThat(job.dump().compression()).as("chosen per run from the link").isEmpty();
         assertThat(job.restore().mode()).isEqualTo(JobConfig.RestoreMode.AUTO);

@@ -144,6 +144,34 @@ class DropDirectoryTrustTest {
         assertThat(Files.readString(Stack.DROP.resolve(id).resolve("result.json"))).doesNotContain(canary);
     }
 
+    /**
+     * Whoever can write to the drop directory cannot restart a run: an ended run's result taken
+     * away and its marker written again make it neither restore again nor run again; its verdict is
+     * written back (for an export agent waiting on it).
+     */
+    @Test
+    void aMarkerWrittenAgainForAnEndedRunRestartsNothingAndGetsItsVerdictBack() throws Exception {
+        String id = good();
+        String restoredAt = Api.run(id).getString("stages.find { it.name == 'restore' }.finishedAt");
+        String done = Files.readString(Stack.DROP.resolve(id).resolve("DONE"));
+        try (DropUser drop = new DropUser()) {
+            drop.rm(remote(id) + "/result.json");
+            drop.rm(remote(id) + "/DONE");
+            Thread.sleep(1100); // a new modification time, to the second
+            drop.put(remote(id) + "/DONE", done);
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> Files.exists(Stack.DROP.resolve(id).resolve("result.json")));
+
+        JsonPath result = JsonPath.from(Stack.DROP.resolve(id).resolve("result.json").toFile());
+        assertThat(result.getString("status")).isEqualTo("SUCCEEDED");
+        JsonPath run = Api.run(id);
+        assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("stages.find { it.name == 'restore' }.finishedAt")).as("not restored again").isEqualTo(restoredAt);
+        assertThat(Api.viewer().get("/api/runs/" + id + "/log").asString())
+                .contains("delivered again, not imported again: its verdict SUCCEEDED is written back");
+    }
+
     /** A delivery whose files are all right but that the export half did not sign. */
     @Test
     void anUnsignedDeliveryIsNotAdoptedAndTheRefusalIsRecorded() throws Exception {

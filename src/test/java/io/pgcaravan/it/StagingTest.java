@@ -21,8 +21,53 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(StackResource.class)
 class StagingTest {
 
+    /** A staging directory on a file system of its own, of 8 MiB, for the space a failed run holds to matter. */
+    static final Path SMALL_STAGING = StackResource.TEST_DATA.resolve("small-staging");
+
     static final List<TestJob> JOBS = List.of(TestJob.named("it-staging"),
-            TestJob.named("it-staging-unreachable").set("source.port", "1").set("retry.connection", "2s").set("retry.other", "1s"));
+            TestJob.named("it-staging-unreachable").set("source.port", "1").set("retry.connection", "2s").set("retry.other", "1s"),
+            TestJob.named("it-staging-small").set("staging-dir", SMALL_STAGING.toString()).set("retry.other", "1s"));
+
+    /**
+     * Finding 10 of issue 16: a failed run's staging copy does not keep the next run from the
+     * space. A run fails after its dump (a schema the destination already has), keeping its copy
+     * for a resume; the staging file system is then nearly full. The next run's precheck discards
+     * that copy to make room, says so, and the run succeeds.
+     */
+    @Test
+    void aNewRunTakesTheSpaceAFailedRunsStagingCopyHeld() throws Exception {
+        String job = "it-staging-small";
+        Files.createDirectories(SMALL_STAGING);
+        Stack.run("mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "caravan-it-staging", SMALL_STAGING.toString());
+        try {
+            Stack.freshJob(job);
+            try (var c = Stack.destination("postgres"); var st = c.createStatement()) {
+                st.execute("CREATE DATABASE " + StackResource.destinationDb(job));
+            }
+            Stack.execDestination(StackResource.destinationDb(job), "CREATE SCHEMA shop");
+            String failed = Api.startRun(job);
+            assertThat(Api.awaitFinished(failed).getString("status")).isEqualTo("FAILED");
+            assertThat(SMALL_STAGING.resolve(failed)).isDirectory();
+            // what is left is 1 MiB, less than the 3 MiB of table data the next run dumps
+            long free = Files.getFileStore(SMALL_STAGING).getUsableSpace();
+            try (var filler = java.nio.channels.FileChannel.open(SMALL_STAGING.resolve("filler"),
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                filler.write(java.nio.ByteBuffer.allocate((int) (free - (1 << 20))));
+            }
+            Stack.execDestination(StackResource.destinationDb(job), "DROP SCHEMA shop");
+
+            String next = Api.startRun(job);
+            JsonPath run = Api.awaitFinished(next);
+
+            assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+            assertThat(run.getString("precheck.find { it.item == 'space.staging' }.message"))
+                    .contains("the staging copies of ended runs " + failed + " were discarded to make room");
+            assertThat(SMALL_STAGING.resolve(failed)).doesNotExist();
+            assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
+        } finally {
+            Stack.run("umount", SMALL_STAGING.toString());
+        }
+    }
 
     @jakarta.inject.Inject
     io.pgcaravan.stage.io.FailedStaging failedStaging;

@@ -25,9 +25,9 @@ import java.util.stream.Stream;
 /**
  * The staging copies that failed or cancelled runs keep for a resume (a succeeded run's goes at
  * once): what they hold, so that the precheck can say which to discard when space is short;
- * discarding one on request; and dropping those older than caravan.staging.retention or, oldest
- * first, beyond caravan.staging.max-held, so that a failed run never keeps the next one from its
- * space for long.
+ * discarding one on request; and dropping those older than caravan.staging.retention, those
+ * beyond caravan.staging.max-held, and, oldest first, as many as a new run needs the space of, so
+ * that a failed run never keeps the next one from its space.
  */
 @ApplicationScoped
 @Named("failedStaging")
@@ -54,21 +54,14 @@ public class FailedStaging {
         return dropped;
     }
 
-    /** The most ended runs may hold under a staging root: caravan.staging.max-held, or half its file system. */
+    /** The most ended runs may hold under a staging root: caravan.staging.max-held, if set. */
     public long maxHeld(Path stagingRoot) {
-        return config.staging().maxHeld().map(m -> m.asLongValue()).orElseGet(() -> {
-            try {
-                return Files.getFileStore(Files.isDirectory(stagingRoot) ? stagingRoot : config.dataDir()).getTotalSpace() / 2;
-            } catch (IOException e) {
-                return Long.MAX_VALUE;
-            }
-        });
+        return config.staging().maxHeld().map(m -> m.asLongValue()).orElse(Long.MAX_VALUE);
     }
 
     /**
      * Keeps what ended runs hold under caravan.staging.max-held: the copies of the runs that ended
-     * longest ago go first (their resumes dump again), so that failed runs never take the space the
-     * next runs need. Returns how many went.
+     * longest ago go first (their resumes dump again). Returns how many went.
      */
     public int cap(Path stagingRoot) throws IOException {
         return cap(stagingRoot, maxHeld(stagingRoot));
@@ -76,30 +69,43 @@ public class FailedStaging {
 
     /** {@link #cap(Path)} with this many bytes as the most. */
     public int cap(Path stagingRoot, long max) throws IOException {
-        Map<String, Long> held = held(stagingRoot);
-        long total = held.values().stream().mapToLong(Long::longValue).sum();
-        if (total <= max) {
-            return 0;
+        long total = held(stagingRoot).values().stream().mapToLong(Long::longValue).sum();
+        return discardOldest(stagingRoot, total - max, "the staging copies of ended runs held more than "
+                + FileTrees.humanBytes(max) + " (caravan.staging.max-held)").size();
+    }
+
+    /**
+     * A new run needs this many more bytes than the staging directory has free: the copies of the
+     * runs that ended longest ago go until it has them (or none is left), so that a failed run
+     * never keeps the next one from its space. Returns the runs whose copies went.
+     */
+    public List<String> makeRoom(Path stagingRoot, long bytes, String forRun) throws IOException {
+        return discardOldest(stagingRoot, bytes, "run " + forRun + " needed the space");
+    }
+
+    private List<String> discardOldest(Path stagingRoot, long bytes, String why) throws IOException {
+        List<String> gone = new java.util.ArrayList<>();
+        if (bytes <= 0) {
+            return gone;
         }
-        List<RunRecord> oldestFirst = held.keySet().stream().map(id -> store.find(id).orElse(null))
+        List<RunRecord> oldestFirst = held(stagingRoot).keySet().stream().map(id -> store.find(id).orElse(null))
                 .filter(java.util.Objects::nonNull)
                 .sorted(java.util.Comparator.comparing(RunRecord::finishedAt, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())))
                 .toList();
-        int dropped = 0;
+        long freed = 0;
         for (RunRecord run : oldestFirst) {
-            if (total <= max) {
+            if (freed >= bytes) {
                 break;
             }
             try {
-                long freed = discard(run.id(), stagingRoot);
-                total -= freed;
-                dropped++;
-                LOG.infof("the staging copies of ended runs held more than %s (caravan.staging.max-held): run %s's went", FileTrees.humanBytes(max), run.id());
+                freed += discard(run.id(), stagingRoot);
+                gone.add(run.id());
+                LOG.infof("%s: the staging copy of run %s went (a resume of it dumps again)", why, run.id());
             } catch (IllegalStateException inUse) {
-                // a run still stopping keeps its copy until it has
+                // a run still stopping, or resumed meanwhile, keeps its copy
             }
         }
-        return dropped;
+        return gone;
     }
 
     /** {@link #discard(String, Path)} in the staging directory of the run's job. */
@@ -165,8 +171,10 @@ public class FailedStaging {
         List<String> each = held.entrySet().stream().limit(5).map(e -> e.getKey() + " " + FileTrees.humanBytes(e.getValue())).toList();
         return "; " + held.size() + " ended runs keep " + FileTrees.humanBytes(total) + " there for a resume (" + String.join(", ", each)
                 + (held.size() > 5 ? ", ..." : "") + "): DELETE /api/runs/<id>/staging (or the status page's Discard staging) frees one; they go by themselves after "
-                + config.staging().retention() + " (caravan.staging.retention), the oldest first beyond "
-                + FileTrees.humanBytes(maxHeld(stagingRoot)) + " (caravan.staging.max-held)";
+                + config.staging().retention() + " (caravan.staging.retention)"
+                + config.staging().maxHeld().map(m -> ", the oldest first beyond " + FileTrees.humanBytes(m.asLongValue())
+                        + " (caravan.staging.max-held)").orElse("")
+                + ", and the oldest first when a run needs their space";
     }
 
     private static List<Path> dirs(Path root) {
