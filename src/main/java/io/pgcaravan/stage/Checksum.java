@@ -71,9 +71,13 @@ public class Checksum {
             throw StageFailedException.verdict("delivery " + ctx.runId() + " is refused, nothing of it is restored: " + unsigned.get()
                     + " (caravan.delivery.key-file must be the same file on both halves)");
         }
-        int checked = 0;
+        if (copying) {
+            roomForTheCopy(ctx, dir);
+        }
         int number = 0;
         List<String> listed = new ArrayList<>();
+        List<String[]> toCheck = new ArrayList<>(); // {name, expected}
+        List<Path[]> files = new ArrayList<>();     // {file, its copy or null}
         try {
             for (String line : new String(list, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
                 number++;
@@ -93,13 +97,16 @@ public class Checksum {
                     problems.add(parts[1] + ": missing");
                     damaged.add(parts[1]);
                 } else {
-                    String actual = copying ? Sha256.copy(file, made(copy, source.relativize(file))) : Sha256.of(file);
-                    if (!actual.equals(parts[0])) {
-                        problems.add(parts[1] + ": SHA-256 mismatch, expected " + parts[0] + ", found " + actual);
-                        damaged.add(parts[1]);
-                    }
+                    toCheck.add(new String[]{parts[1], parts[0]});
+                    files.add(new Path[]{file, copying ? made(copy, source.relativize(file)) : null});
                     listed.add(source.relativize(file).toString());
-                    checked++;
+                }
+            }
+            List<String> actual = FileHashes.of(files);
+            for (int i = 0; i < toCheck.size(); i++) {
+                if (!actual.get(i).equals(toCheck.get(i)[1])) {
+                    problems.add(toCheck.get(i)[0] + ": SHA-256 mismatch, expected " + toCheck.get(i)[1] + ", found " + actual.get(i));
+                    damaged.add(toCheck.get(i)[0]);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -108,6 +115,7 @@ public class Checksum {
             }
             throw e;
         }
+        int checked = toCheck.size();
         if (!problems.isEmpty()) {
             if (ctx.privateCopy()) {
                 FileTrees.delete(copy);
@@ -126,6 +134,21 @@ public class Checksum {
             moved(ctx, listed);
         }
         exchange.setProperty(StageDetail.PROPERTY, checked + " files verified" + (ctx.privateCopy() ? " and copied into the work directory" : ""));
+    }
+
+    /**
+     * The checked copy needs the delivery's size in the work directory: said before a byte is
+     * copied, rather than a full disk half-way through (retried as any other failure: space may be freed).
+     */
+    private static void roomForTheCopy(RunContext ctx, Path dir) throws IOException {
+        long needed = FileTrees.sizeOrZero(dir);
+        long free = Files.getFileStore(ctx.verifiedDir()).getUsableSpace();
+        if (free < needed) {
+            FileTrees.delete(ctx.verifiedDir());
+            throw new StageFailedException("the checked copy of delivery " + ctx.runId() + " needs " + FileTrees.humanBytes(needed)
+                    + " in " + ctx.workDir().getParent() + ", which has " + FileTrees.humanBytes(free)
+                    + " free: free some space there (caravan.import.private-copy)");
+        }
     }
 
     /** The list of a complete checked copy made for this DONE marker, or null if there is none. */
