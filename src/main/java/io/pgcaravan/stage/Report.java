@@ -66,15 +66,7 @@ public class Report {
      */
     public void republish(String runId) throws Exception {
         RunRecord run = store.find(runId).orElseThrow();
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("runId", runId);
-        result.put("job", run.job());
-        result.put("status", run.status());
-        result.put("finishedAt", run.finishedAt());
-        result.put("error", run.error());
-        result.put("verification", run.verificationJson() == null ? null : json.readValue(run.verificationJson(), JsonNode.class));
-        WholeFile.write(contexts.of(runId).deliveryDir().resolve(DeliveryFiles.RESULT),
-                json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
+        WholeFile.write(contexts.of(runId).deliveryDir().resolve(DeliveryFiles.RESULT), result(run, run.status(), run.error(), run.finishedAt()));
     }
 
     /** The result of a run whose import half got through; {@link #writeResult} writes it as result.json. */
@@ -93,17 +85,21 @@ public class Report {
     private String result(Exchange exchange, RunStatus status, String error) throws Exception {
         String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
         writeReports(runId, status);
-        RunRecord run = store.find(runId).orElseThrow();
+        return result(store.find(runId).orElseThrow(), status, error, OffsetDateTime.now(ZoneOffset.UTC));
+    }
+
+    /** result.json's content: the verdict, the verification, and for a run that failed what was damaged. */
+    private String result(RunRecord run, RunStatus status, String error, OffsetDateTime finishedAt) throws Exception {
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("runId", runId);
+        result.put("runId", run.id());
         result.put("job", run.job());
         result.put("status", status);
-        result.put("finishedAt", OffsetDateTime.now(ZoneOffset.UTC));
+        result.put("finishedAt", finishedAt);
         result.put("error", error);
         result.put("verification", run.verificationJson() == null ? null : json.readValue(run.verificationJson(), JsonNode.class));
         if (status != RunStatus.SUCCEEDED) {
             // the files that failed their checksums: a split export agent sends them again on resume
-            java.util.Set<String> damaged = Resend.damaged(contexts.of(runId).workDir());
+            java.util.Set<String> damaged = Resend.damaged(contexts.of(run.id()).workDir());
             if (!damaged.isEmpty()) {
                 result.put("damaged", damaged);
             }
