@@ -243,10 +243,14 @@ ensure_app_user() { # the unprivileged user the app runs as, and what it may rea
   # cluster's provider password stays root's (tests' checks only)
   local f
   for f in secrets/source.password secrets/destination.password secrets/managed.password secrets/api.password \
-           client/id_ed25519 client/known_hosts; do
+           client/known_hosts; do
     chgrp "$APP_USER" "$STACK_DIR/$f"
     chmod 0640 "$STACK_DIR/$f"
   done
+  # the SSH identity is the app's own, 0600: ssh(1) ignores a key its owner's group may read, and
+  # root (the guide's hand path in bench/, tests) reads it regardless
+  chown "$APP_USER:$APP_USER" "$STACK_DIR/client/id_ed25519"
+  chmod 0600 "$STACK_DIR/client/id_ed25519"
   chgrp "$APP_USER" "$STACK_DIR/secrets" "$STACK_DIR/client"
   chmod 0750 "$STACK_DIR/secrets" "$STACK_DIR/client"
 }
