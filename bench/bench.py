@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""pg-caravan benchmark: the guide's hand path (A), pg-caravan with its defaults (B) and
-pgcopydb clone (C), alternating A B C A B C ... on the local stack, at several database sizes.
+"""pg-caravan benchmark: the guide's hand path (A), pg-caravan with its defaults (B), pgcopydb
+clone (C) and the guides' online path `pg_dump | psql` (D), alternating A B C D A B C D ... on the
+local stack, at several database sizes, over loopback and over a shaped link (bench/link.py).
 
-    bench/run.sh [--sizes 0.3,1,3] [--rounds 3] [--tools ABC] [--report docs/benchmarks-run.md]
+    bench/run.sh [--sizes 0.3,1,3] [--links loopback,100mbit] [--rounds 3] [--tools ABCD] [--report X]
 
 Needs the local stack (scripts/local-stack.sh, which bench/run.sh starts) and root. The source
 databases (bench_0_3, bench_1, bench_3 on 127.0.0.1:55432) are generated once by bench/datagen.sql
@@ -22,6 +23,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from link import NS_IP, ShapedLink  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 STACK = Path(os.environ.get("CARAVAN_STACK_DIR", "/var/lib/pg-caravan-stack"))
@@ -61,11 +65,14 @@ def db_name(size):
 def passfile():
     """One libpq password file for both clusters, so no password is on a command line."""
     p = WORK / "pgpass"
-    if not p.exists():
+    if not getattr(passfile, "written", False):
+        passfile.written = True
         src = (STACK / "secrets/source.password").read_text().strip()
         dst = (STACK / "secrets/destination.password").read_text().strip()
-        p.write_text(f"127.0.0.1:{SRC_PORT}:*:{USER}:{src}\n127.0.0.1:{DST_PORT}:*:{USER}:{dst}\n")
-        p.chmod(0o600)
+        p.unlink(missing_ok=True)
+        p.touch(0o600)
+        p.write_text(f"127.0.0.1:{SRC_PORT}:*:{USER}:{src}\n127.0.0.1:{DST_PORT}:*:{USER}:{dst}\n"
+                     f"{NS_IP}:{DST_PORT}:*:{USER}:{dst}\n")
     return p
 
 
@@ -85,8 +92,25 @@ def psql(port, db, sql):
     return out.strip()
 
 
-def conninfo(port, db):
-    return f"host=127.0.0.1 port={port} user={USER} dbname={db}"
+def conninfo(port, db, host="127.0.0.1"):
+    return f"host={host} port={port} user={USER} dbname={db}"
+
+
+class Far:
+    """Where the far side is for a tool: the intermediate host's sshd and the destination as seen
+    from the data centre (directly on loopback, across the shaped link otherwise)."""
+
+    def __init__(self, link=None):
+        self.link = link
+        self.ssh_host = NS_IP if link else "127.0.0.1"
+        self.known_hosts = link.known_hosts if link else STACK / "client/known_hosts"
+        self.dst_host = NS_IP if link else "127.0.0.1"
+
+
+def sftp_put(far, local, remote):
+    run(["sftp", "-q", "-b", "-", "-P", str(SSH_PORT), "-i", str(STACK / "client/id_ed25519"),
+         "-o", f"UserKnownHostsFile={far.known_hosts}", "-o", "BatchMode=yes",
+         f"caravan-drop@{far.ssh_host}"], input=f"put {local} {remote}\n", text=True, stdout=subprocess.DEVNULL)
 
 
 # --- machine-wide CPU use ----------------------------------------------------------------------
@@ -149,7 +173,7 @@ def clear_drop():
 
 # --- A: the guide's hand path ------------------------------------------------------------------
 
-def hand_path(src_db):
+def hand_path(src_db, far):
     hand = WORK / "hand"
     shutil.rmtree(hand, ignore_errors=True)
     hand.mkdir(parents=True)
@@ -161,9 +185,7 @@ def hand_path(src_db):
             run(["pg_dump", "-Fc", "--no-tablespaces", "-p", str(SRC_PORT), "-d", src_db, "-f", str(dump)])
         phases["dump"] = m.seconds
         with Meter() as m:
-            run(["sftp", "-q", "-b", "-", "-P", str(SSH_PORT), "-i", str(STACK / "client/id_ed25519"),
-                 "-o", f"UserKnownHostsFile={STACK / 'client/known_hosts'}", "-o", "BatchMode=yes",
-                 "caravan-drop@127.0.0.1"], input=f"put {dump} {DROP}/bench.dump\n", text=True, stdout=subprocess.DEVNULL)
+            sftp_put(far, dump, DROP / "bench.dump")
         phases["copy"] = m.seconds
         with Meter() as m:
             run(["pg_restore", "--single-transaction", "--exit-on-error", "--no-tablespaces",
@@ -184,14 +206,30 @@ def hand_path(src_db):
 
 # --- C: pgcopydb clone -------------------------------------------------------------------------
 
-def pgcopydb(src_db):
+def pgcopydb(src_db, far):
     d = WORK / "pgcopydb"
     shutil.rmtree(d, ignore_errors=True)
     with Meter() as total:
         psql(DST_PORT, "postgres", f"CREATE DATABASE {DST_DB}")
-        run(["pgcopydb", "clone", "--source", conninfo(SRC_PORT, src_db), "--target", conninfo(DST_PORT, DST_DB),
+        run(["pgcopydb", "clone", "--source", conninfo(SRC_PORT, src_db), "--target", conninfo(DST_PORT, DST_DB, far.dst_host),
              "--table-jobs", str(CORES), "--index-jobs", str(CORES), "--dir", str(d), "--no-owner"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)  # on a failure pgcopydb signals its whole process group
+    return {"seconds": total.seconds, "cpu": total.cpu, "phases": {}}
+
+
+# --- D: pg_dump | psql, the guides' online path ----------------------------------------------------
+
+def dump_to_psql(src_db, far):
+    with Meter() as total:
+        psql(DST_PORT, "postgres", f"CREATE DATABASE {DST_DB}")
+        dump = subprocess.Popen(["pg_dump", "--no-owner", "--no-tablespaces", "-p", str(SRC_PORT), "-d", src_db],
+                                stdout=subprocess.PIPE, env=env())
+        load = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", far.dst_host, "-p", str(DST_PORT),
+                               "-d", DST_DB], stdin=dump.stdout, stdout=subprocess.DEVNULL, env=env())
+        dump.stdout.close()
+        if dump.wait() or load.returncode:
+            raise RuntimeError(f"pg_dump | psql: exit {dump.returncode} / {load.returncode}")
     return {"seconds": total.seconds, "cpu": total.cpu, "phases": {}}
 
 
@@ -200,24 +238,28 @@ def pgcopydb(src_db):
 class Caravan:
     """The packaged app, started once per size with a job for that size; runs are started over HTTP."""
 
-    def __init__(self, sizes):
+    def __init__(self, sizes, wan_known_hosts=None):
         self.auth = "Basic " + base64.b64encode(
             ("operator:" + (STACK / "secrets/api.password").read_text().strip()).encode()).decode()
         props = WORK / "bench.properties"
         lines = ["config_ordinal=270", "quarkus.http.port=8089", f"caravan.data-dir={WORK / 'app'}"]
-        for size, suffix in ((s, x) for s in sizes for x in ("", "_plain")):
-            job = f"caravan.jobs.{db_name(size)}{suffix}"
+        links = ("", "_wan") if wan_known_hosts else ("",)
+        for size, suffix, far in ((s, x, w) for s in sizes for x in ("", "_plain") for w in links):
+            job = f"caravan.jobs.{db_name(size)}{suffix}{far}"
             if suffix == "_plain":
                 lines += [f"{job}.restore.settings.max_parallel_maintenance_workers=default"]
+            if far:  # the intermediate host across the shaped link
+                lines += [f"{job}.intermediate.host={NS_IP}", f"{job}.intermediate.known-hosts={wan_known_hosts}"]
             lines += [f"{job}.{k}={v}" for k, v in {
                 "source.host": "127.0.0.1", "source.port": SRC_PORT, "source.database": db_name(size),
                 "source.user": USER, "source.password-file": STACK / "secrets/source.password",
                 "destination.host": "127.0.0.1", "destination.port": DST_PORT, "destination.database": DST_DB,
                 "destination.user": USER, "destination.password-file": STACK / "secrets/destination.password",
-                "intermediate.host": "127.0.0.1", "intermediate.port": SSH_PORT, "intermediate.user": "caravan-drop",
-                "intermediate.private-key": STACK / "client/id_ed25519",
-                "intermediate.known-hosts": STACK / "client/known_hosts", "intermediate.drop-dir": DROP,
+                "intermediate.port": SSH_PORT, "intermediate.user": "caravan-drop",
+                "intermediate.private-key": STACK / "client/id_ed25519", "intermediate.drop-dir": DROP,
             }.items()]
+            if not far:
+                lines += [f"{job}.intermediate.host=127.0.0.1", f"{job}.intermediate.known-hosts={STACK / 'client/known_hosts'}"]
         props.write_text("\n".join(lines) + "\n")
         self.props = props
         self.proc = None
@@ -259,9 +301,9 @@ class Caravan:
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.load(r)
 
-    def migrate(self, src_db, job_suffix="", overrides=None):
+    def migrate(self, src_db, far, job_suffix="", overrides=None):
         with Meter() as total:
-            run_id = self.api(f"/api/jobs/{src_db}{job_suffix}/runs", overrides or {})["id"]
+            run_id = self.api(f"/api/jobs/{src_db}{job_suffix}{'_wan' if far.link else ''}/runs", overrides or {})["id"]
             while True:
                 view = self.api(f"/api/runs/{run_id}")
                 if view["status"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
@@ -322,16 +364,18 @@ def machine():
 def report(results, rounds, tools, sftp=None):
     out = [f"Run of {dt.datetime.now():%Y-%m-%d %H:%M}, {rounds} rounds ({' '.join(tools)} alternating), "
            f"medians. Machine: {machine()}.", ""]
-    out += ["| size | source | A hand path | B pg-caravan | C pgcopydb | B/A | B/C | B per GB | B peak RSS | CPU A / B / C |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    out += ["| size, link | source | A hand path | B pg-caravan | C pgcopydb | D pg_dump \\| psql | B/A | B/C | B/D "
+            "| B per GB | B peak RSS | CPU A / B / C / D |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    nan = float("nan")
     for size, r in results.items():
         med = {t: median([x["seconds"] for x in r[t]]) for t in tools}
         cpu = {t: median([x["cpu"] for x in r[t]]) for t in tools}
         ratio = lambda a, b: f"{med[a] / med[b]:.2f}" if a in med and b in med else "–"
-        out.append(f"| {size} GB | {r['sourceSize']} | {med.get('A', float('nan')):.1f} s | {med.get('B', float('nan')):.1f} s "
-                   f"| {med.get('C', float('nan')):.1f} s | {ratio('B', 'A')} | {ratio('B', 'C')} "
-                   f"| {med.get('B', float('nan')) / (r['sourceBytes'] / 1e9):.1f} s "
-                   f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools if t in 'ABC')} |")
+        out.append(f"| {size} | {r['sourceSize']} | {med.get('A', nan):.1f} s | {med.get('B', nan):.1f} s "
+                   f"| {med.get('C', nan):.1f} s | {med.get('D', nan):.1f} s | {ratio('B', 'A')} | {ratio('B', 'C')} "
+                   f"| {ratio('B', 'D')} | {med.get('B', nan) / (r['sourceBytes'] / 1e9):.1f} s "
+                   f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools if t in 'ABCD')} |")
     variants = [t for t in tools if t in VARIANTS]
     if variants:
         out += ["", "pg-caravan with a default switched back (medians, same rounds):", "",
@@ -340,7 +384,7 @@ def report(results, rounds, tools, sftp=None):
             b = median([x["seconds"] for x in r["B"]]) if r.get("B") else float("nan")
             for t in variants:
                 m = median([x["seconds"] for x in r[t]])
-                out.append(f"| {size} GB | {t}: {VARIANTS[t][0]} | {m:.1f} s | {b / m:.2f} |")
+                out.append(f"| {size} | {t}: {VARIANTS[t][0]} | {m:.1f} s | {b / m:.2f} |")
     out += ["", "Phases (medians, seconds):", ""]
     for size, r in results.items():
         for t in tools:
@@ -348,7 +392,7 @@ def report(results, rounds, tools, sftp=None):
                 continue
             names = list(r[t][0]["phases"])
             cells = ", ".join(f"{n} {median([x['phases'].get(n, 0) for x in r[t]]):.1f}" for n in names)
-            out.append(f"- {size} GB {t}: {cells}")
+            out.append(f"- {size} {t}: {cells}")
     if sftp:
         out += ["", "SFTP clients, the same random file over the same sshd (medians): "
                 + ", ".join(f"{k} {v:.0f} MB/s" for k, v in sftp.items())]
@@ -356,7 +400,7 @@ def report(results, rounds, tools, sftp=None):
         out += ["", "B's stage details (last round):", ""]
         for size, r in results.items():
             if r.get("B"):
-                out.append(f"- {size} GB: " + "; ".join(f"{k}: {v}" for k, v in r["B"][-1]["details"].items() if v))
+                out.append(f"- {size}: " + "; ".join(f"{k}: {v}" for k, v in r["B"][-1]["details"].items() if v))
     return "\n".join(out) + "\n"
 
 
@@ -364,7 +408,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="0.3,1,3", help="database sizes in GB, comma-separated")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--tools", default="ABC", help="which of A (hand path), B (pg-caravan), C (pgcopydb)")
+    ap.add_argument("--tools", default="ABCD", help="which of A (hand path), B (pg-caravan), C (pgcopydb), D (pg_dump | psql)")
+    ap.add_argument("--links", default="loopback", help="loopback, 100mbit, 1gbit (comma-separated): where the far side is")
     ap.add_argument("--report", default=str(WORK / "report.md"))
     ap.add_argument("--ablation", nargs="?", const=",".join(VARIANTS), default="",
                     help="also run B with each default switched back (B0-B5, or the ones listed: B3,B4)")
@@ -373,41 +418,53 @@ def main():
     args = ap.parse_args()
     sizes = [float(s) if "." in s else int(s) for s in args.sizes.split(",")]
     tools = list(args.tools) + [v for v in args.ablation.split(",") if v]
-    unknown = [t for t in tools if t not in ("A", "B", "C") and t not in VARIANTS]
+    unknown = [t for t in tools if t not in ("A", "B", "C", "D") and t not in VARIANTS]
     if unknown:
         ap.error(f"unknown tools or variants: {', '.join(unknown)}")
+    links = args.links.split(",")
+    if any(k not in ("loopback", "100mbit", "1gbit") for k in links):
+        ap.error(f"unknown link in {args.links}")
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
-    caravan = Caravan(sizes) if any(t.startswith("B") for t in tools) and not args.report_from else None
+    shaped = ShapedLink(STACK, WORK, SSH_PORT, DST_PORT)
+    caravan = (Caravan(sizes, shaped.known_hosts if links != ["loopback"] else None)
+               if any(t.startswith("B") for t in tools) and not args.report_from else None)
     if args.report_from:
         results = json.loads(Path(args.report_from).read_text())
         tools = [t for t in tools if all(t in r for r in results.values())]
     for size in ([] if args.report_from else sizes):
         src = ensure_source(size)
-        r = results[size] = {t: [] for t in tools}
-        r["sourceSize"] = psql(SRC_PORT, src, "SELECT pg_size_pretty(pg_database_size(current_database()))")
-        r["sourceBytes"] = int(psql(SRC_PORT, src, "SELECT pg_database_size(current_database())"))
         if caravan:
             caravan.start()
         try:
-            for i in range(args.rounds):
-                for t in tools:
-                    fresh_destination()
-                    clear_drop()
-                    if t in VARIANTS:
-                        res = caravan.migrate(src, VARIANTS[t][1], VARIANTS[t][2])
-                    else:
-                        res = {"A": lambda: hand_path(src), "B": lambda: caravan.migrate(src), "C": lambda: pgcopydb(src)}[t]()
-                    r[t].append(res)
-                    log(f"{size} GB round {i + 1} {t}: {res['seconds']:.1f} s, CPU {res['cpu']:.0f}% "
-                        + ", ".join(f"{k} {v:.1f}" for k, v in res["phases"].items()))
-            if caravan:
-                r["peakRssMb"] = caravan.peak_rss_mb()
-                log(f"{size} GB: pg-caravan peak RSS {r['peakRssMb']:.0f} MB")
+            for link in links:
+                label = f"{size} GB" + ("" if link == "loopback" else f", {link}")
+                far = Far(shaped.up(link) if link != "loopback" else None)
+                r = results[label] = {t: [] for t in tools}
+                r["sourceSize"] = psql(SRC_PORT, src, "SELECT pg_size_pretty(pg_database_size(current_database()))")
+                r["sourceBytes"] = int(psql(SRC_PORT, src, "SELECT pg_database_size(current_database())"))
+                try:
+                    for i in range(args.rounds):
+                        for t in tools:
+                            fresh_destination()
+                            clear_drop()
+                            if t in VARIANTS:
+                                res = caravan.migrate(src, far, VARIANTS[t][1], VARIANTS[t][2])
+                            else:
+                                res = {"A": hand_path, "B": caravan.migrate if caravan else None,
+                                       "C": pgcopydb, "D": dump_to_psql}[t](src, far)
+                            r[t].append(res)
+                            log(f"{label} round {i + 1} {t}: {res['seconds']:.1f} s, CPU {res['cpu']:.0f}% "
+                                + ", ".join(f"{k} {v:.1f}" for k, v in res["phases"].items()))
+                finally:
+                    shaped.down()
+                if caravan:
+                    r["peakRssMb"] = caravan.peak_rss_mb()
+                    log(f"{label}: pg-caravan peak RSS so far {r['peakRssMb']:.0f} MB")
+                (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
         finally:
             if caravan:
                 caravan.stop()
-        (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
     fresh_destination()
     clear_drop()
     sftp = sftp_throughput(args.sftp_mb, args.rounds) if args.sftp_mb else None
