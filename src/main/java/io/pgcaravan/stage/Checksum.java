@@ -7,6 +7,7 @@ import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
 import io.pgcaravan.delivery.Sha256;
+import io.pgcaravan.delivery.Zstd;
 import io.pgcaravan.stage.io.FileTrees;
 
 import io.pgcaravan.work.RunContext;
@@ -90,22 +91,44 @@ public class Checksum {
                     problems.add("line " + number + " of " + DeliveryFiles.CHECKSUMS + " is not \"<sha-256>  <name>\"");
                     continue;
                 }
+                boolean zstd = Zstd.compressed(parts[1]);
+                if (zstd && !ctx.privateCopy()) {
+                    throw StageFailedException.verdict("delivery " + ctx.runId() + " has zstd-compressed table files, which only a checked copy"
+                            + " can restore: set caravan.import.private-copy=true here, or dump.zstd-level=0 for the job on the export half");
+                }
                 Path file = inside(source, parts[1]);
-                if (file == null) {
+                if (file != null && zstd && copied != null) {
+                    // a complete copy holds such a file decompressed: it was hashed as delivered and
+                    // decompressed in full before the copy's list was written, in a directory only
+                    // the app writes, so its presence is what is checked again
+                    if (!Files.isRegularFile(inside(source, Zstd.decompressedName(parts[1])), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add(parts[1] + ": missing from the checked copy");
+                        damaged.add(parts[1]);
+                    }
+                    listed.add(parts[1]);
+                } else if (file == null) {
                     problems.add(parts[1] + ": not a file name inside the delivery, refused");
                 } else if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     problems.add(parts[1] + ": missing");
                     damaged.add(parts[1]);
                 } else {
                     toCheck.add(new String[]{parts[1], parts[0]});
-                    files.add(new Path[]{file, copying ? made(copy, source.relativize(file)) : null});
+                    // (a zstd file's copy has the decompressed name: FileHashes decompresses it)
+                    String copyName = zstd ? Zstd.decompressedName(parts[1]) : source.relativize(file).toString();
+                    files.add(new Path[]{file, copying ? made(copy, Path.of(copyName)) : null});
                     listed.add(source.relativize(file).toString());
                 }
             }
             List<String> actual = FileHashes.of(files);
             for (int i = 0; i < toCheck.size(); i++) {
-                if (!actual.get(i).equals(toCheck.get(i)[1])) {
-                    problems.add(toCheck.get(i)[0] + ": SHA-256 mismatch, expected " + toCheck.get(i)[1] + ", found " + actual.get(i));
+                boolean undecompressed = actual.get(i).startsWith(Sha256.UNDECOMPRESSED);
+                String found = undecompressed ? actual.get(i).substring(Sha256.UNDECOMPRESSED.length()) : actual.get(i);
+                if (!found.equals(toCheck.get(i)[1])) {
+                    problems.add(toCheck.get(i)[0] + ": SHA-256 mismatch, expected " + toCheck.get(i)[1] + ", found " + found
+                            + (undecompressed ? " (nor does it decompress)" : ""));
+                    damaged.add(toCheck.get(i)[0]);
+                } else if (undecompressed) {
+                    problems.add(toCheck.get(i)[0] + ": does not decompress (zstd), although its SHA-256 is the one listed");
                     damaged.add(toCheck.get(i)[0]);
                 }
             }
@@ -142,6 +165,14 @@ public class Checksum {
      */
     private static void roomForTheCopy(RunContext ctx, Path dir) throws IOException {
         long needed = FileTrees.sizeOrZero(dir);
+        Path dump = dir.resolve(DeliveryFiles.DUMP);
+        if (Files.isDirectory(dump, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (var files = Files.newDirectoryStream(dump, "*" + Zstd.SUFFIX)) {
+                for (Path f : files) { // decompressed, such a file takes several times its size (an estimate)
+                    needed += Files.size(f) * (Zstd.EXPANSION_ESTIMATE - 1);
+                }
+            }
+        }
         long free = Files.getFileStore(ctx.verifiedDir()).getUsableSpace();
         if (free < needed) {
             FileTrees.delete(ctx.verifiedDir());

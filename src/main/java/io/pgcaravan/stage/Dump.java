@@ -53,6 +53,8 @@ public class Dump {
     private static final String PARTIAL = DeliveryFiles.DUMP_PARTIAL;
     /** Exchange property: the gzip level the dump was taken with. */
     static final String COMPRESSION = "CaravanDumpCompression";
+    /** Exchange property: the zstd level its table files are sent with (0: none); see EarlyUpload. */
+    public static final String ZSTD = "CaravanDumpZstd";
     /** 50 MB/s, 400 Mbit/s: about what two pg_dump jobs produce at gzip level 1 here. */
     static final double FAST_LINK_BYTES_PER_SECOND = 50e6;
 
@@ -93,7 +95,9 @@ public class Dump {
             // the marker first: no import half takes an earlier dump's delivery while this one replaces it
             Resend.withdraw(open.sftp(), ctx.remoteDir(), DeliveryFiles.CHECKSUMS, DeliveryFiles.MANIFEST, DeliveryFiles.ROLES);
             earlyUpload.clearRemote(ctx, open.sftp());
-            exchange.setProperty(COMPRESSION, compression(ctx, open.sftp()));
+            Compression c = compression(ctx, open.sftp());
+            exchange.setProperty(COMPRESSION, c.gzip());
+            exchange.setProperty(ZSTD, c.zstd());
         }
     }
 
@@ -127,31 +131,53 @@ public class Dump {
         ToolCall.set(exchange.getMessage(), tools.path("pg_dump"), args);
     }
 
+    /** pg_dump's gzip level and the zstd level of the table files on their way up (0: none). */
+    record Compression(int gzip, int zstd) {
+        String described() {
+            return gzip > 0 ? "gzip level " + gzip : zstd > 0 ? "zstd level " + zstd + " as sent" : "uncompressed";
+        }
+    }
+
     /**
-     * The gzip level: the run's, or chosen from the link to the intermediate host. Where files go
-     * up faster than {@link #FAST_LINK_BYTES_PER_SECOND}, compressing costs more time than it
-     * saves (docs/benchmarks.md measures both); on a slower link level 1 gives most of gzip's
-     * gain at a fraction of the default level's CPU.
+     * The run's gzip level or the job's zstd level, or chosen from the link to the intermediate
+     * host. Where files go up faster than {@link #FAST_LINK_BYTES_PER_SECOND}, compressing costs
+     * more time than it saves (docs/benchmarks.md measures both); on a slower link zstd level 1
+     * (directory format; gzip level 1 for a custom-format dump, which pg_dump writes in one piece).
      */
-    private int compression(RunContext ctx, ChannelSftp sftp) throws Exception {
+    private Compression compression(RunContext ctx, ChannelSftp sftp) throws Exception {
+        boolean directory = ctx.options().dumpFormat() == DumpFormat.DIRECTORY;
+        Integer zstd = directory ? ctx.job().dump().zstdLevel().orElse(null) : Integer.valueOf(0);
         if (ctx.options().dumpCompression() != null) {
-            return ctx.options().dumpCompression();
+            int gzip = ctx.options().dumpCompression();
+            return new Compression(gzip, gzip == 0 && zstd != null ? zstd : 0);
+        }
+        if (zstd != null && zstd > 0) {
+            return new Compression(0, zstd);
         }
         long limit = ctx.job().intermediate().maxBytesPerSecond();
+        boolean slow;
+        String why;
         if (limit > 0 && limit < FAST_LINK_BYTES_PER_SECOND) {
-            return 1; // the configured bandwidth limit makes it a slow link
+            slow = true; // the configured bandwidth limit makes it a slow link
+            why = "the bandwidth limit is " + FileTrees.humanBytes(limit) + "/s";
+        } else {
+            double rate = LinkProbe.bytesPerSecond(sftp, ctx.remoteDir());
+            slow = rate < FAST_LINK_BYTES_PER_SECOND;
+            why = "the link to " + ctx.job().intermediate().host() + " takes " + FileTrees.humanBytes((long) rate) + "/s";
         }
-        double rate = LinkProbe.bytesPerSecond(sftp, ctx.remoteDir());
-        int level = rate >= FAST_LINK_BYTES_PER_SECOND ? 0 : 1;
-        runLog.info(LOG, ctx.runId(), String.format("the link to %s takes %s/s: %s", ctx.job().intermediate().host(),
-                FileTrees.humanBytes((long) rate), level == 0 ? "dump uncompressed" : "dump compressed with gzip level 1"));
-        return level;
+        Compression c = !slow ? new Compression(0, 0) : directory && zstd == null ? new Compression(0, 1) : new Compression(1, 0);
+        runLog.info(LOG, ctx.runId(), why + ": dump " + c.described());
+        return c;
     }
 
     /** pg_dump succeeded: the partial dump becomes the dump. */
     public void complete(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
         String early = earlyUpload.finish(ctx.runId()).map(s -> ", " + s).orElse("");
+        int zstd = exchange.getProperty(ZSTD, 0, Integer.class);
+        if (zstd > 0) {
+            EarlyUpload.compressRest(ctx.stagingDir().resolve(PARTIAL), zstd);
+        }
         Path dump = ctx.stagingDir().resolve(DeliveryFiles.DUMP);
         FileTrees.delete(dump);
         Files.move(ctx.stagingDir().resolve(PARTIAL), dump, StandardCopyOption.ATOMIC_MOVE);
@@ -159,6 +185,6 @@ public class Dump {
         metrics.dumped(ctx.jobName(), bytes);
         Integer level = exchange.getProperty(COMPRESSION, Integer.class);
         exchange.setProperty(StageDetail.PROPERTY, FileTrees.humanBytes(bytes) + (level == null ? ""
-                : level == 0 ? ", uncompressed" : ", gzip level " + level) + ", " + ctx.options().dumpJobs() + " jobs" + early);
+                : ", " + new Compression(level, zstd).described()) + ", " + ctx.options().dumpJobs() + " jobs" + early);
     }
 }

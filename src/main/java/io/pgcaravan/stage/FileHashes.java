@@ -45,7 +45,9 @@ final class FileHashes {
             List<Future<String>> futures = new ArrayList<>(java.util.Collections.nCopies(files.size(), null));
             for (int i : largestFirst) {
                 Path[] f = files.get(i);
-                futures.set(i, pool.submit(() -> f[1] == null ? Sha256.of(f[0]) : Sha256.copy(f[0], f[1])));
+                // a copy under another name than the file's is the file decompressed (Zstd)
+                futures.set(i, pool.submit(() -> f[1] == null ? Sha256.of(f[0])
+                        : Sha256.copy(f[0], f[1], !f[1].getFileName().equals(f[0].getFileName()))));
             }
             List<String> out = new ArrayList<>();
             for (Future<String> f : futures) {

@@ -28,7 +28,8 @@ class DefaultsTest {
     static final List<TestJob> JOBS = List.of(
             // the defaults: directory format, jobs and compression chosen per machine and link, restore mode auto
             TestJob.named("it-defaults").unset("dump.format", "dump.jobs", "restore.mode", "restore.jobs")
-                    .set("restore.settings.work_mem", "32MB"));
+                    .set("restore.settings.work_mem", "32MB"),
+            TestJob.named("it-zstd").directory(2).set("dump.zstd-level", "3"));
 
     private static final String JOB = "it-defaults";
 
@@ -99,6 +100,42 @@ class DefaultsTest {
         try (var c = Stack.destination(dst)) {
             assertThat(Stack.countOnly(c, "public.unrelated")).isEqualTo(1);
         }
+    }
+
+    /**
+     * zstd on the way up: pg_dump writes the table files uncompressed, they are compressed as they
+     * are sent, the drop directory holds them as .dat.zst listed with the SHA-256 of what was sent,
+     * and the checked copy holds them decompressed, which is what is restored.
+     */
+    @Test
+    void tableFilesGoUpZstdCompressedAndAreRestoredDecompressed() throws Exception {
+        String job = "it-zstd";
+        Stack.freshJob(job, 300_000);
+
+        String id = Api.startRun(job);
+        JsonPath run = Api.awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
+        assertThat(detail(run, "dump")).contains("zstd level 3 as sent");
+        MigrationTest.assertVerification(run, job, withBig(300_000));
+        Path checked = Stack.checked(id);
+        List<String> listed = Files.readAllLines(checked.resolve("sha256")).stream().map(l -> l.split(" {2}", 2)[1])
+                .filter(n -> n.startsWith("dump/") && !n.startsWith("dump/toc.")).toList();
+        assertThat(listed).isNotEmpty().allMatch(n -> n.matches("dump/\\d+\\.dat\\.zst"));
+        assertThat(dataFiles(checked)).containsExactlyInAnyOrderElementsOf(listed.stream()
+                .map(n -> n.substring("dump/".length(), n.length() - ".zst".length())).toList());
+        // decompressed: COPY text, not zstd frames (magic 28 b5 2f fd)
+        for (String n : dataFiles(checked)) {
+            byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(checked.resolve("dump").resolve(n)), 4);
+            assertThat(head).as(n).isNotEqualTo(new byte[]{0x28, (byte) 0xb5, 0x2f, (byte) 0xfd});
+        }
+    }
+
+    private static Map<String, Long> withBig(long rows) {
+        Map<String, Long> expected = new HashMap<>(MigrationTest.SAMPLE_ROWS);
+        expected.put("shop.big", rows);
+        return expected;
     }
 
     @Test

@@ -58,8 +58,8 @@ class FaultInjectionTest {
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
-        // a bandwidth limit under 50 MB/s makes a slow link: compressed, without measuring it
-        assertThat(detail(run, "dump")).contains("gzip level 1");
+        // a bandwidth limit under 50 MB/s makes a slow link: compressed (zstd, as sent), without measuring it
+        assertThat(detail(run, "dump")).contains("zstd level 1 as sent");
         assertThat(Api.viewer().get("/api/runs/" + id + "/log").then().extract().asString()).doesNotContain("the link to");
         List<Map<String, Object>> attempts = run.getList("attempts");
         assertThat(attempts).isNotEmpty().allSatisfy(a -> {

@@ -205,7 +205,7 @@ class SplitDeploymentIT {
         Path target = dump;
         if (Files.isDirectory(dump)) {
             try (var files = Files.list(dump)) {
-                target = files.filter(p -> p.getFileName().toString().matches("\\d+\\.dat(\\.gz)?"))
+                target = files.filter(p -> p.getFileName().toString().matches("\\d+\\.dat(\\.gz|\\.zst)?"))
                         .filter(p -> p.toFile().length() > 0).sorted().findFirst().orElseThrow();
             }
         }

@@ -1,6 +1,7 @@
 package io.pgcaravan.stage.dump;
 
 import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.Zstd;
 import io.pgcaravan.live.ActiveRuns;
 import io.pgcaravan.live.Half;
 
@@ -29,9 +30,10 @@ import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +45,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends a directory-format dump's table files to the intermediate host while pg_dump is still
- * writing the others, so the upload stage afterwards has little more than the table of contents,
- * the manifest and the markers left to send. A file goes up once pg_dump has closed it (no
- * process holds it open, twice in a row, at the same size); its SHA-256 is computed on the way and
- * kept with its size and modification time, which the seal checks before trusting it. Sending
- * early is a head start, not a stage: a failure here only stops it, and the upload stage, with its
- * retry window, sends whatever is not on the intermediate host yet.
+ * Sends a directory-format dump's table files to the intermediate host while pg_dump writes them,
+ * so that the link is busy from the dump's first seconds and the upload stage afterwards has little
+ * more than the table of contents, the manifest and the markers left to send. Files pg_dump has
+ * closed go first; otherwise the sender follows the largest file still being written as it grows
+ * ({@link GrowingFileStream}), so a slow link carries a table's bytes while the table is dumped.
+ * A file's SHA-256 is computed on the way and kept with its size and modification time, which the
+ * seal checks before trusting it. Sending early is a head start, not a stage: a failure here only
+ * stops it, and the upload stage, with its retry window, sends whatever is not on the intermediate
+ * host yet.
  */
 @ApplicationScoped
 @Named("earlyUpload")
@@ -92,15 +96,15 @@ public class EarlyUpload {
      */
     public void start(Exchange exchange) {
         RunContext ctx = contexts.of(exchange);
-        start(ctx, ctx.stagingDir().resolve(DeliveryFiles.DUMP_PARTIAL));
+        start(ctx, ctx.stagingDir().resolve(DeliveryFiles.DUMP_PARTIAL), exchange.getProperty(io.pgcaravan.stage.Dump.ZSTD, 0, Integer.class));
     }
 
-    private void start(RunContext ctx, Path partial) {
+    private void start(RunContext ctx, Path partial, int zstd) {
         stop(ctx.runId());
         if (ctx.options().dumpFormat() != DumpFormat.DIRECTORY || !OpenFiles.supported()) {
             return;
         }
-        Sender sender = new Sender(ctx, partial);
+        Sender sender = new Sender(ctx, partial, zstd);
         sender.future = threads.submit(() -> {
             sender.run();
             return null;
@@ -166,14 +170,15 @@ public class EarlyUpload {
     private final class Sender {
         final RunContext ctx;
         final Path dir;
+        final int zstd;
         final Map<String, Sent> sent = new ConcurrentHashMap<>();
-        final Map<String, Long> closedSize = new HashMap<>();
         volatile boolean finishing;
         Future<?> future;
 
-        Sender(RunContext ctx, Path dir) {
+        Sender(RunContext ctx, Path dir, int zstd) {
             this.ctx = ctx;
             this.dir = dir;
+            this.zstd = zstd;
             activeRuns.hold(ctx.runId(), Half.EXPORT, SENT, sent, () -> { });
         }
 
@@ -192,45 +197,104 @@ public class EarlyUpload {
             }
         }
 
+        /** Sends the next file: one pg_dump has closed, else the largest it is writing. */
         private void sendCompleted() throws Exception {
-            if (!Files.isDirectory(dir)) {
+            if (finishing || !Files.isDirectory(dir)) {
                 return;
             }
             var open = OpenFiles.under(dir);
+            Path closed = null;
+            Path growing = null;
+            long growingSize = -1;
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.dat*")) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
-                    String relative = DeliveryFiles.DUMP + "/" + name;
-                    if (finishing || name.startsWith("toc.") || sent.containsKey(relative)) {
+                    if (name.startsWith("toc.") || !raw(name) || sent.containsKey(DeliveryFiles.DUMP + "/" + name)) {
                         continue;
                     }
-                    if (open.contains(f.toAbsolutePath().normalize())) {
-                        closedSize.remove(name);
-                        continue;
+                    if (!open.contains(f.toAbsolutePath().normalize())) {
+                        closed = f;
+                        break;
                     }
-                    // seen closed twice in a row at the same size: not a file caught between its creation and its open
                     long size = Files.size(f);
-                    Long before = closedSize.put(name, size);
-                    if (before != null && before == size) {
-                        send(f, relative, size);
+                    if (size > growingSize) {
+                        growing = f;
+                        growingSize = size;
                     }
                 }
             }
+            Path next = closed != null ? closed : growing;
+            if (next != null) {
+                send(next, DeliveryFiles.DUMP + "/" + next.getFileName());
+            }
         }
 
-        private void send(Path file, String relative, long size) throws Exception {
-            long mtime = Files.getLastModifiedTime(file).toMillis();
+        /**
+         * Sends one file as it grows; with zstd, compressed on its way, the compressed bytes kept
+         * beside it under its name plus .zst (what the delivery holds), the uncompressed file removed.
+         */
+        private void send(Path file, String relative) throws Exception {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = ThrottledInputStream.of(ctx.job().intermediate(), new DigestInputStream(Files.newInputStream(file), digest))) {
+            GrowingFileStream growing = new GrowingFileStream(file);
+            Path kept = zstd > 0 ? file.resolveSibling(file.getFileName() + Zstd.SUFFIX) : file;
+            Path keeping = file.resolveSibling(file.getFileName() + Zstd.SUFFIX + PARTIAL_SUFFIX);
+            String remote = zstd > 0 ? relative + Zstd.SUFFIX : relative;
+            long[] hashed = {0};
+            try (InputStream in = ThrottledInputStream.of(ctx.job().intermediate(), new DigestInputStream(zstd > 0
+                    ? Zstd.compressing(growing, zstd, Files.newOutputStream(keeping, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))
+                    : growing, digest))) {
                 Exchange result = template.send(sftpClient.uri(ctx.jobName()), ex -> {
-                    ex.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + relative);
-                    ex.getMessage().setBody(new CountingInputStream(in, null, n -> metrics.uploaded(ctx.jobName(), n)));
+                    ex.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + remote);
+                    ex.getMessage().setBody(new CountingInputStream(in, null, n -> {
+                        hashed[0] += n;
+                        metrics.uploaded(ctx.jobName(), n);
+                    }));
                 });
                 if (result.getException() != null) {
                     throw result.getException();
                 }
+            } catch (Exception e) {
+                Files.deleteIfExists(keeping); // the dump stage compresses the file when pg_dump is done
+                throw e;
             }
-            sent.put(relative, new Sent(size, mtime, HexFormat.of().formatHex(digest.digest())));
+            if (zstd > 0) {
+                Files.move(keeping, kept, StandardCopyOption.ATOMIC_MOVE);
+                Files.delete(file);
+            }
+            // the file's time once it was read to its end after its writer closed it; the seal
+            // trusts this checksum only while size and time are still these, and only for what was hashed whole
+            long mtime = Files.getLastModifiedTime(kept).toMillis();
+            if (Files.size(kept) == hashed[0]) {
+                sent.put(remote, new Sent(hashed[0], mtime, HexFormat.of().formatHex(digest.digest())));
+            }
+        }
+    }
+
+    private static final String PARTIAL_SUFFIX = ".partial";
+
+    /** A file pg_dump wrote, not one this class made from it. */
+    private static boolean raw(String name) {
+        return !name.endsWith(Zstd.SUFFIX) && !name.endsWith(PARTIAL_SUFFIX);
+    }
+
+    /**
+     * pg_dump is done: its data files that did not go up while it wrote them are compressed now
+     * (each on every core), so that the delivery holds every data file compressed, and what an
+     * interrupted send left half-written is removed. The table of contents stays as it is.
+     */
+    public static void compressRest(Path dir, int level) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.dat*")) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(PARTIAL_SUFFIX)) {
+                    Files.delete(f);
+                } else if (raw(name) && !name.startsWith("toc.")) {
+                    Path to = f.resolveSibling(name + Zstd.SUFFIX);
+                    Files.deleteIfExists(to);
+                    Zstd.compress(f, to, level);
+                    Files.delete(f);
+                }
+            }
         }
     }
 

@@ -18,10 +18,14 @@ public final class OpenFiles {
     private OpenFiles() {
     }
 
+    private static final String SELF = Long.toString(ProcessHandle.current().pid());
+
+    /** Files under {@code dir} that another process holds open (this one's own readers do not count). */
     static Set<Path> under(Path dir) {
         Path base = dir.toAbsolutePath().normalize();
         Set<Path> open = new HashSet<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> p.getFileName().toString().matches("\\d+"))) {
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC,
+                p -> p.getFileName().toString().matches("\\d+") && !p.getFileName().toString().equals(SELF))) {
             for (Path proc : procs) {
                 try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
                     for (Path fd : fds) {
@@ -42,6 +46,11 @@ public final class OpenFiles {
             throw new IllegalStateException("cannot read " + PROC + ": " + e.getMessage(), e);
         }
         return open;
+    }
+
+    /** Whether another process holds this (absolute, normalized) file open. */
+    static boolean heldByOthers(Path file) {
+        return under(file.getParent()).contains(file);
     }
 
     /** Whether open-file information is available here (Linux). */

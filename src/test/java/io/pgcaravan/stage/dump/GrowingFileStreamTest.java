@@ -1,0 +1,75 @@
+package io.pgcaravan.stage.dump;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A file another process is still writing is read whole, as it grows, and ends when that process closes it. */
+class GrowingFileStreamTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsWhatIsWrittenUntilTheWriterClosesTheFile() throws Exception {
+        Path file = dir.resolve("3391.dat");
+        // a writer as pg_dump is one: opens the file, writes in bursts, closes it and lives on
+        Process writer = new ProcessBuilder("sh", "-c",
+                "exec 3>\"$0\"; printf 'first ' >&3; sleep 0.6; printf 'second ' >&3; sleep 0.6; printf 'last' >&3; exec 3>&-; sleep 5", file.toString())
+                .start();
+        try {
+            while (!Files.exists(file)) {
+                Thread.sleep(5);
+            }
+            long start = System.nanoTime();
+            byte[] read;
+            GrowingFileStream in = new GrowingFileStream(file);
+            try (InputStream s = in) {
+                read = s.readAllBytes();
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            assertThat(new String(read, StandardCharsets.US_ASCII)).isEqualTo("first second last");
+            assertThat(in.bytesRead()).isEqualTo(Files.size(file));
+            // it waited for the writer's bursts, and ended at its close, not at its exit
+            assertThat(millis).isBetween(1000L, 4000L);
+            assertThat(writer.isAlive()).isTrue();
+        } finally {
+            writer.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void aClosedFileIsReadToItsEndAtOnce() throws Exception {
+        Path file = Files.writeString(dir.resolve("3392.dat"), "complete");
+        try (InputStream s = new GrowingFileStream(file)) {
+            assertThat(new String(s.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("complete");
+        }
+    }
+
+    @Test
+    void stopsWhenItsThreadIsInterrupted() throws Exception {
+        Path file = dir.resolve("3393.dat");
+        Process writer = new ProcessBuilder("sh", "-c", "exec 3>\"$0\"; printf 'x' >&3; sleep 30", file.toString()).start();
+        try {
+            while (!Files.exists(file)) {
+                Thread.sleep(5);
+            }
+            Thread.currentThread().interrupt();
+            try (InputStream s = new GrowingFileStream(file)) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(s::readAllBytes).isInstanceOf(java.io.InterruptedIOException.class);
+            } finally {
+                Thread.interrupted();
+            }
+        } finally {
+            writer.destroyForcibly().waitFor();
+        }
+    }
+}
