@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chart  # noqa: E402
 from link import NS_IP, ShapedLink  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ VARIANTS = {
            {"dumpFormat": "directory", "dumpCompression": 0, "restoreMode": "single-transaction"}),
     "B4": ("as B but with the server's parallel workers per index build", "_plain", {}),
     "B5": ("as B but 4 restore jobs", "", {"restoreJobs": 4}),
+    "B6": ("as B but gzip level 1 by pg_dump (no zstd on the way up)", "", {"dumpCompression": 1}),
 }
 
 
@@ -412,7 +414,7 @@ def main():
     ap.add_argument("--links", default="loopback", help="loopback, 100mbit, 1gbit (comma-separated): where the far side is")
     ap.add_argument("--report", default=str(WORK / "report.md"))
     ap.add_argument("--ablation", nargs="?", const=",".join(VARIANTS), default="",
-                    help="also run B with each default switched back (B0-B5, or the ones listed: B3,B4)")
+                    help="also run B with each default switched back (B0-B6, or the ones listed: B3,B4)")
     ap.add_argument("--report-from", help="write the report from an earlier run's results.json (no runs)")
     ap.add_argument("--sftp-mb", type=int, default=512, help="size of the file the SFTP clients upload (0: skip)")
     args = ap.parse_args()
@@ -470,6 +472,7 @@ def main():
     sftp = sftp_throughput(args.sftp_mb, args.rounds) if args.sftp_mb else None
     text = report(results, args.rounds, tools, sftp)
     Path(args.report).write_text(text)
+    (WORK / "time.svg").write_text(chart.svg(results))  # where each tool's time goes
     print(text)
 
 

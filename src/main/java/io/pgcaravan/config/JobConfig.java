@@ -290,13 +290,12 @@ public interface JobConfig {
         Optional<@Min(0) @Max(9) Integer> compression();
 
         /**
-         * zstd level (1 to 19, 0 for none) of the table files as they are sent, directory format
-         * only: pg_dump writes them uncompressed and the app compresses them on every core on their
-         * way up; the import half's checked copy holds them decompressed. Default: level 1 where the
+         * zstd level (1 to 9, 0 for none) of the table files as they are sent, directory format
+         * only: pg_dump writes them uncompressed and the app compresses them on their way up; the import half's checked copy holds them decompressed. Default: level 1 where the
          * link is slow and {@link #compression()} is not set (fewer bytes than gzip level 1 for less
          * than a third of its CPU, docs/benchmarks.md), none otherwise.
          */
-        Optional<@Min(0) @Max(19) Integer> zstdLevel();
+        Optional<@Min(0) @Max(9) Integer> zstdLevel();
     }
 
     interface Restore {

@@ -49,19 +49,25 @@ public class Checksum {
         List<String> damaged = new ArrayList<>();
 
         String done = DeliveryTree.read(dir.resolve(DeliveryFiles.DONE), DeliveryFiles.MAX_MARKER).trim();
-        Path copy = ctx.verifiedDir();
+        Path copy = ctx.workDir().resolve(RunContext.VERIFIED);
         // a checked copy an earlier attempt completed for this very marker (it stopped before the
         // stage was recorded done, and the drop directory no longer holds the dump): checked again as it is
-        byte[] copied = completeCopy(ctx, done);
-        boolean copying = ctx.privateCopy() && copied == null;
-        Path source = copied != null ? copy : dir;
-        if (copying) {
-            // the copy the later stages read (caravan.import.private-copy): made anew from what is checked now
-            FileTrees.delete(copy);
-            Files.createDirectory(ctx.workDirMade().resolve(RunContext.VERIFIED), OWNER_ONLY);
-        }
+        byte[] copied = CheckedCopy.complete(copy, done);
         // read once: the list that is hashed is the list that is followed
         byte[] list = copied != null ? copied : DeliveryTree.readBytes(dir.resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST);
+        // zstd-compressed table files are restored from a decompressed copy whatever
+        // caravan.import.private-copy says: the later stages read that copy (RunContexts)
+        boolean zstdDelivery = new String(list, java.nio.charset.StandardCharsets.UTF_8).lines()
+                .anyMatch(l -> l.contains("  ") && Zstd.compressed(l.split(" {2}", 2)[1]));
+        boolean copying = (ctx.privateCopy() || zstdDelivery) && copied == null;
+        Path source = copied != null ? copy : dir;
+        if (copied == null) {
+            // the copy the later stages read: made anew from what is checked now, or none at all
+            FileTrees.delete(copy);
+        }
+        if (copying) {
+            Files.createDirectory(ctx.workDirMade().resolve(RunContext.VERIFIED), CheckedCopy.OWNER_ONLY);
+        }
         String listSum = Sha256.of(list);
         if (!done.startsWith(listSum)) {
             problems.add(DeliveryFiles.CHECKSUMS + ": SHA-256 " + listSum + " differs from the DONE marker's");
@@ -73,7 +79,7 @@ public class Checksum {
                     + " (caravan.delivery.key-file must be the same file on both halves)");
         }
         if (copying) {
-            roomForTheCopy(ctx, dir);
+            CheckedCopy.requireRoom(ctx, dir, copy);
         }
         int number = 0;
         List<String> listed = new ArrayList<>();
@@ -92,10 +98,6 @@ public class Checksum {
                     continue;
                 }
                 boolean zstd = Zstd.compressed(parts[1]);
-                if (zstd && !ctx.privateCopy()) {
-                    throw StageFailedException.verdict("delivery " + ctx.runId() + " has zstd-compressed table files, which only a checked copy"
-                            + " can restore: set caravan.import.private-copy=true here, or dump.zstd-level=0 for the job on the export half");
-                }
                 Path file = inside(source, parts[1]);
                 if (file != null && zstd && copied != null) {
                     // a complete copy holds such a file decompressed: it was hashed as delivered and
@@ -113,22 +115,14 @@ public class Checksum {
                     damaged.add(parts[1]);
                 } else {
                     toCheck.add(new String[]{parts[1], parts[0]});
-                    // (a zstd file's copy has the decompressed name: FileHashes decompresses it)
-                    String copyName = zstd ? Zstd.decompressedName(parts[1]) : source.relativize(file).toString();
-                    files.add(new Path[]{file, copying ? made(copy, Path.of(copyName)) : null});
+                    files.add(new Path[]{file, copying ? CheckedCopy.made(copy, source.relativize(file)) : null});
                     listed.add(source.relativize(file).toString());
                 }
             }
             List<String> actual = FileHashes.of(files);
             for (int i = 0; i < toCheck.size(); i++) {
-                boolean undecompressed = actual.get(i).startsWith(Sha256.UNDECOMPRESSED);
-                String found = undecompressed ? actual.get(i).substring(Sha256.UNDECOMPRESSED.length()) : actual.get(i);
-                if (!found.equals(toCheck.get(i)[1])) {
-                    problems.add(toCheck.get(i)[0] + ": SHA-256 mismatch, expected " + toCheck.get(i)[1] + ", found " + found
-                            + (undecompressed ? " (nor does it decompress)" : ""));
-                    damaged.add(toCheck.get(i)[0]);
-                } else if (undecompressed) {
-                    problems.add(toCheck.get(i)[0] + ": does not decompress (zstd), although its SHA-256 is the one listed");
+                if (!actual.get(i).equals(toCheck.get(i)[1])) {
+                    problems.add(toCheck.get(i)[0] + ": SHA-256 mismatch, expected " + toCheck.get(i)[1] + ", found " + actual.get(i));
                     damaged.add(toCheck.get(i)[0]);
                 }
             }
@@ -140,7 +134,7 @@ public class Checksum {
         }
         int checked = toCheck.size();
         if (!problems.isEmpty()) {
-            if (ctx.privateCopy()) {
+            if (copying || copied != null) {
                 FileTrees.delete(copy);
             }
             // what a resume sends again from the export half's staging copy (a list or marker at
@@ -150,59 +144,14 @@ public class Checksum {
             throw new StageFailedException("delivery " + ctx.runId() + " is damaged: " + String.join("; ", problems));
         }
         if (copying) {
+            CheckedCopy.decompress(ctx, copy, toCheck);
             // last: a copy with its list is a complete one (see completeCopy)
             Files.write(copy.resolve(DeliveryFiles.CHECKSUMS), list, java.nio.file.StandardOpenOption.CREATE_NEW);
         }
         if (ctx.privateCopy()) {
             moved(ctx, listed);
         }
-        exchange.setProperty(StageDetail.PROPERTY, checked + " files verified" + (ctx.privateCopy() ? " and copied into the work directory" : ""));
-    }
-
-    /**
-     * The checked copy needs the delivery's size in the work directory: said before a byte is
-     * copied, rather than a full disk half-way through (retried as any other failure: space may be freed).
-     */
-    private static void roomForTheCopy(RunContext ctx, Path dir) throws IOException {
-        long needed = FileTrees.sizeOrZero(dir);
-        Path dump = dir.resolve(DeliveryFiles.DUMP);
-        if (Files.isDirectory(dump, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (var files = Files.newDirectoryStream(dump, "*" + Zstd.SUFFIX)) {
-                for (Path f : files) { // decompressed, such a file takes several times its size (an estimate)
-                    needed += Files.size(f) * (Zstd.EXPANSION_ESTIMATE - 1);
-                }
-            }
-        }
-        long free = Files.getFileStore(ctx.verifiedDir()).getUsableSpace();
-        if (free < needed) {
-            FileTrees.delete(ctx.verifiedDir());
-            throw new StageFailedException("the checked copy of delivery " + ctx.runId() + " needs " + FileTrees.humanBytes(needed)
-                    + " in " + ctx.workDir().getParent() + ", which has " + FileTrees.humanBytes(free)
-                    + " free: free some space there (caravan.import.private-copy)");
-        }
-    }
-
-    /** The list of a complete checked copy made for this DONE marker, or null if there is none. */
-    private static byte[] completeCopy(RunContext ctx, String done) throws IOException {
-        Path list = ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS);
-        if (!ctx.privateCopy() || !Files.isRegularFile(list, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return null;
-        }
-        byte[] bytes = Files.readAllBytes(list);
-        return done.startsWith(Sha256.of(bytes)) ? bytes : null;
-    }
-
-    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-
-    /** The copy's name for a delivery file, its directories made (owner only). */
-    private static Path made(Path copy, Path relative) throws IOException {
-        Path to = copy.resolve(relative.toString());
-        Path parent = to.getParent();
-        if (!Files.isDirectory(parent, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(parent, OWNER_ONLY);
-        }
-        return to;
+        exchange.setProperty(StageDetail.PROPERTY, checked + " files verified" + (copying || copied != null ? " and copied into the work directory" : ""));
     }
 
     /**

@@ -53,8 +53,8 @@ public class Dump {
     private static final String PARTIAL = DeliveryFiles.DUMP_PARTIAL;
     /** Exchange property: the gzip level the dump was taken with. */
     static final String COMPRESSION = "CaravanDumpCompression";
-    /** Exchange property: the zstd level its table files are sent with (0: none); see EarlyUpload. */
-    public static final String ZSTD = "CaravanDumpZstd";
+    /** Exchange property: the zstd level its table files are sent with (0: none). */
+    static final String ZSTD = io.pgcaravan.stage.dump.ZstdDump.PROPERTY;
     /** 50 MB/s, 400 Mbit/s: about what two pg_dump jobs produce at gzip level 1 here. */
     static final double FAST_LINK_BYTES_PER_SECOND = 50e6;
 
@@ -84,6 +84,7 @@ public class Dump {
      */
     public void prepare(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
+        earlyUpload.stop(ctx.runId()); // an earlier attempt's sender, before its directory is cleared
         Staging.create(ctx.stagingDir());
         // a new dump needs a new manifest, in its snapshot
         store.stageReset(ctx.runId(), "manifest");
@@ -176,7 +177,7 @@ public class Dump {
         String early = earlyUpload.finish(ctx.runId()).map(s -> ", " + s).orElse("");
         int zstd = exchange.getProperty(ZSTD, 0, Integer.class);
         if (zstd > 0) {
-            EarlyUpload.compressRest(ctx.stagingDir().resolve(PARTIAL), zstd);
+            earlyUpload.settle(ctx.runId(), ctx.stagingDir().resolve(PARTIAL), zstd);
         }
         Path dump = ctx.stagingDir().resolve(DeliveryFiles.DUMP);
         FileTrees.delete(dump);

@@ -27,6 +27,14 @@ final class FileHashes {
 
     /** The hashes, in the order of {@code files} ({file, copy or null} each). */
     static List<String> of(List<Path[]> files) throws IOException {
+        return of(files, f -> f[1] == null ? Sha256.of(f[0]) : Sha256.copy(f[0], f[1]));
+    }
+
+    private interface Hash {
+        String of(Path[] file) throws IOException;
+    }
+
+    private static List<String> of(List<Path[]> files, Hash hash) throws IOException {
         if (files.isEmpty()) {
             return List.of();
         }
@@ -45,9 +53,7 @@ final class FileHashes {
             List<Future<String>> futures = new ArrayList<>(java.util.Collections.nCopies(files.size(), null));
             for (int i : largestFirst) {
                 Path[] f = files.get(i);
-                // a copy under another name than the file's is the file decompressed (Zstd)
-                futures.set(i, pool.submit(() -> f[1] == null ? Sha256.of(f[0])
-                        : Sha256.copy(f[0], f[1], !f[1].getFileName().equals(f[0].getFileName()))));
+                futures.set(i, pool.submit(() -> hash.of(f)));
             }
             List<String> out = new ArrayList<>();
             for (Future<String> f : futures) {
@@ -71,6 +77,19 @@ final class FileHashes {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Something done to a file that may fail. */
+    interface FileWork {
+        void on(Path[] file) throws IOException;
+    }
+
+    /** {@code work} on each file, on as many threads as there are cores, the largest first; the first failure is thrown. */
+    static void each(List<Path[]> files, FileWork work) throws IOException {
+        of(files, f -> {
+            work.on(f);
+            return "";
+        });
     }
 
     private static long size(Path file) {

@@ -143,8 +143,12 @@ public class Precheck {
 
         if (source != null) {
             String reclaimed = reclaim ? reclaimed(stagingRoot, source.dataBytes(), probeName) : "";
+            // a directory-format dump not compressed by pg_dump is written uncompressed here even on a
+            // slow link (its files are zstd-compressed as they are sent, and kept so beside them until the dump ends)
+            Integer stagingCompression = options.dumpCompression() == null && options.dumpFormat() == io.pgcaravan.config.JobConfig.DumpFormat.DIRECTORY
+                    ? Integer.valueOf(0) : options.dumpCompression();
             items.add(SpaceChecks.space("space.staging", "the local staging directory " + stagingRoot, SpaceChecks.free(stagingRoot), source.dataBytes(),
-                    options.dumpCompression()).withMore(reclaimed + failedStaging.described(stagingRoot)));
+                    stagingCompression).withMore(reclaimed + failedStaging.described(stagingRoot)));
             items.add(SpaceChecks.space("space.intermediate", "the drop directory on " + job.intermediate().host(), dropFree, source.dataBytes(),
                     options.dumpCompression()));
         }

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.camel.Exchange;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.NoSuchElementException;
 
@@ -41,7 +42,11 @@ public class RunContexts {
         Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
         String remote = job.intermediateIfConfigured().map(i -> i.dropDir().replaceAll("/+$", "") + "/" + runId).orElse(null);
         Path work = config.dataDir().resolve("work").resolve(runId).toAbsolutePath().normalize();
-        Path verified = config.importHalf().privateCopy() ? work.resolve(RunContext.VERIFIED) : delivery;
+        // the checked copy: always with caravan.import.private-copy, otherwise only where the checksum
+        // stage had to make one (a delivery of zstd-compressed table files, see Checksum)
+        Path verified = config.importHalf().privateCopy()
+                || Files.isDirectory(work.resolve(RunContext.VERIFIED), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                ? work.resolve(RunContext.VERIFIED) : delivery;
         return new RunContext(runId, run.job(), job, run.options(), staging, delivery, remote, work, verified);
     }
 

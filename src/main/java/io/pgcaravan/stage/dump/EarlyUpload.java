@@ -54,6 +54,10 @@ import java.util.concurrent.TimeUnit;
  * seal checks before trusting it. Sending early is a head start, not a stage: a failure here only
  * stops it, and the upload stage, with its retry window, sends whatever is not on the intermediate
  * host yet.
+ * <p>
+ * Longer than 250 lines because the sender thread, the records of what it sent that the seal
+ * trusts, and the start / finish / stop protocol around pg_dump share one state: apart, each would
+ * reach into the other (what zstd adds lives in {@link ZstdDump}).
  */
 @ApplicationScoped
 @Named("earlyUpload")
@@ -86,17 +90,13 @@ public class EarlyUpload {
     /** The run's part until its delivery is sealed: what went up early, by relative path. */
     private static final String SENT = "early-sent";
 
-    /** What was sent of one file: valid for the local file only while its size and mtime are unchanged. */
-    record Sent(long size, long mtimeMillis, String sha256) {
-    }
-
     /**
      * The route's step: starts sending the run's dump directory as pg_dump completes its files
      * (directory format, on Linux).
      */
     public void start(Exchange exchange) {
         RunContext ctx = contexts.of(exchange);
-        start(ctx, ctx.stagingDir().resolve(DeliveryFiles.DUMP_PARTIAL), exchange.getProperty(io.pgcaravan.stage.Dump.ZSTD, 0, Integer.class));
+        start(ctx, ctx.stagingDir().resolve(DeliveryFiles.DUMP_PARTIAL), exchange.getProperty(ZstdDump.PROPERTY, 0, Integer.class));
     }
 
     private void start(RunContext ctx, Path partial, int zstd) {
@@ -139,15 +139,17 @@ public class EarlyUpload {
     private static void cancel(Sender sender) {
         sender.future.cancel(true);
         try {
-            sender.future.get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // cancelled
+            // (get() of a cancelled future returns at once: wait for the thread itself, which may
+            // still be writing in the dump directory a retry is about to clear)
+            sender.ended.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /** The SHA-256 computed while sending {@code relative} (dump/...), if the local file is still exactly what was sent. */
     public Optional<String> checksum(String runId, Path staging, String relative) throws IOException {
-        Sent s = sent(runId).get(relative);
+        SentFile s = sent(runId).get(relative);
         if (s == null) {
             return Optional.empty();
         }
@@ -163,7 +165,7 @@ public class EarlyUpload {
 
     /** What went up early for the run (the export half holds it until the delivery is sealed). */
     @SuppressWarnings("unchecked")
-    private Map<String, Sent> sent(String runId) {
+    private Map<String, SentFile> sent(String runId) {
         return activeRuns.holdIfAbsent(runId, Half.EXPORT, SENT, Map.class, ConcurrentHashMap::new, m -> () -> { });
     }
 
@@ -171,7 +173,8 @@ public class EarlyUpload {
         final RunContext ctx;
         final Path dir;
         final int zstd;
-        final Map<String, Sent> sent = new ConcurrentHashMap<>();
+        final Map<String, SentFile> sent = new ConcurrentHashMap<>();
+        final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
         volatile boolean finishing;
         Future<?> future;
 
@@ -188,12 +191,14 @@ public class EarlyUpload {
                     sendCompleted();
                     Thread.sleep(POLL_MS);
                 }
-            } catch (InterruptedException e) {
+            } catch (InterruptedException | java.io.InterruptedIOException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
                 // a dropped link or a full disk there: the upload stage sends the rest, with its retries
                 runLog.warn(LOG, ctx.runId(), "sending table files during the dump stopped (the upload stage sends the rest): "
                         + e.getMessage());
+            } finally {
+                ended.countDown();
             }
         }
 
@@ -209,10 +214,10 @@ public class EarlyUpload {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.dat*")) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
-                    if (name.startsWith("toc.") || !raw(name) || sent.containsKey(DeliveryFiles.DUMP + "/" + name)) {
+                    if (name.startsWith("toc.") || !ZstdDump.raw(name) || sent.containsKey(DeliveryFiles.DUMP + "/" + name + (zstd > 0 ? Zstd.SUFFIX : ""))) {
                         continue;
                     }
-                    if (!open.contains(f.toAbsolutePath().normalize())) {
+                    if (!open.contains(OpenFiles.real(f))) {
                         closed = f;
                         break;
                     }
@@ -231,18 +236,18 @@ public class EarlyUpload {
 
         /**
          * Sends one file as it grows; with zstd, compressed on its way, the compressed bytes kept
-         * beside it under its name plus .zst (what the delivery holds), the uncompressed file removed.
+         * beside it under its name plus .zst (what the delivery holds). pg_dump's file stays until
+         * the dump has succeeded ({@link #settle}).
          */
         private void send(Path file, String relative) throws Exception {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            GrowingFileStream growing = new GrowingFileStream(file);
             Path kept = zstd > 0 ? file.resolveSibling(file.getFileName() + Zstd.SUFFIX) : file;
-            Path keeping = file.resolveSibling(file.getFileName() + Zstd.SUFFIX + PARTIAL_SUFFIX);
+            Path keeping = file.resolveSibling(file.getFileName() + Zstd.SUFFIX + ZstdDump.PARTIAL_SUFFIX);
             String remote = zstd > 0 ? relative + Zstd.SUFFIX : relative;
             long[] hashed = {0};
-            try (InputStream in = ThrottledInputStream.of(ctx.job().intermediate(), new DigestInputStream(zstd > 0
-                    ? Zstd.compressing(growing, zstd, Files.newOutputStream(keeping, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))
-                    : growing, digest))) {
+            GrowingFileStream[] growing = {null};
+            try (InputStream in = ThrottledInputStream.of(ctx.job().intermediate(), new DigestInputStream(
+                    payload(file, keeping, growing), digest))) {
                 Exchange result = template.send(sftpClient.uri(ctx.jobName()), ex -> {
                     ex.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + remote);
                     ex.getMessage().setBody(new CountingInputStream(in, null, n -> {
@@ -259,43 +264,33 @@ public class EarlyUpload {
             }
             if (zstd > 0) {
                 Files.move(keeping, kept, StandardCopyOption.ATOMIC_MOVE);
-                Files.delete(file);
             }
             // the file's time once it was read to its end after its writer closed it; the seal
             // trusts this checksum only while size and time are still these, and only for what was hashed whole
             long mtime = Files.getLastModifiedTime(kept).toMillis();
             if (Files.size(kept) == hashed[0]) {
-                sent.put(remote, new Sent(hashed[0], mtime, HexFormat.of().formatHex(digest.digest())));
+                sent.put(remote, new SentFile(hashed[0], mtime, HexFormat.of().formatHex(digest.digest()), growing[0].bytesRead()));
+            }
+        }
+
+        /** What goes up of pg_dump's file: it as it grows, or compressed as it grows and kept (zstd). */
+        private InputStream payload(Path file, Path keeping, GrowingFileStream[] growing) throws IOException {
+            growing[0] = new GrowingFileStream(file, () -> finishing);
+            if (zstd == 0) {
+                return growing[0];
+            }
+            try {
+                return Zstd.compressing(growing[0], zstd, Files.newOutputStream(keeping, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+            } catch (IOException | RuntimeException e) {
+                growing[0].close();
+                throw e;
             }
         }
     }
 
-    private static final String PARTIAL_SUFFIX = ".partial";
-
-    /** A file pg_dump wrote, not one this class made from it. */
-    private static boolean raw(String name) {
-        return !name.endsWith(Zstd.SUFFIX) && !name.endsWith(PARTIAL_SUFFIX);
-    }
-
-    /**
-     * pg_dump is done: its data files that did not go up while it wrote them are compressed now
-     * (each on every core), so that the delivery holds every data file compressed, and what an
-     * interrupted send left half-written is removed. The table of contents stays as it is.
-     */
-    public static void compressRest(Path dir, int level) throws IOException {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.dat*")) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(PARTIAL_SUFFIX)) {
-                    Files.delete(f);
-                } else if (raw(name) && !name.startsWith("toc.")) {
-                    Path to = f.resolveSibling(name + Zstd.SUFFIX);
-                    Files.deleteIfExists(to);
-                    Zstd.compress(f, to, level);
-                    Files.delete(f);
-                }
-            }
-        }
+    /** pg_dump has succeeded: the zstd copies of its data files made or checked ({@link ZstdDump#settle}). */
+    public void settle(String runId, Path dir, int level) throws IOException {
+        ZstdDump.settle(sent(runId), dir, level);
     }
 
     /** Removes what earlier dumps of the run delivered: a new dump replaces all of it. */

@@ -5,13 +5,16 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 
 /**
  * A file pg_dump is still writing, read as it grows: at its current end the stream waits until
- * more has been written, and ends only once no other process holds the file open and everything
- * written has been read. pg_dump writes each data file front to back and never opens it again once
- * it has closed it, so what this stream gives is the whole file. Lets the link carry a table's
- * bytes while the table is being dumped instead of after.
+ * more has been written, and ends once no other process holds the file open (or pg_dump has
+ * exited) and everything written has been read. pg_dump writes each data file front to back and
+ * never opens it again once it has closed it, so what this stream gives is normally the whole file;
+ * {@link #bytesRead()} is compared with the file's final size once pg_dump has succeeded, since
+ * what /proc shows may be wrong for a moment (a file just created, not yet in its writer's file
+ * table). Lets the link carry a table's bytes while the table is being dumped instead of after.
  */
 final class GrowingFileStream extends InputStream {
 
@@ -19,11 +22,14 @@ final class GrowingFileStream extends InputStream {
 
     private final Path file;
     private final InputStream in;
+    private final BooleanSupplier writerDone;
     private long read;
     private boolean closedSeen;
 
-    GrowingFileStream(Path file) throws IOException {
-        this.file = file.toAbsolutePath().normalize();
+    /** {@code writerDone}: pg_dump has exited (a third process holding the file open must not keep the stream waiting). */
+    GrowingFileStream(Path file, BooleanSupplier writerDone) throws IOException {
+        this.file = file;
+        this.writerDone = writerDone;
         this.in = Files.newInputStream(file);
     }
 
@@ -50,7 +56,7 @@ final class GrowingFileStream extends InputStream {
                 return -1; // closed before this read found nothing more: the end
             }
             // the writer closes, then this read finds the rest: so only a read after seeing it closed may end
-            closedSeen = !OpenFiles.heldByOthers(file);
+            closedSeen = writerDone.getAsBoolean() || !OpenFiles.heldByOthers(file);
             if (!closedSeen) {
                 try {
                     Thread.sleep(WAIT_MS);

@@ -22,7 +22,9 @@ public final class OpenFiles {
 
     /** Files under {@code dir} that another process holds open (this one's own readers do not count). */
     static Set<Path> under(Path dir) {
-        Path base = dir.toAbsolutePath().normalize();
+        // /proc gives the files' real paths: a staging directory reached through a link must
+        // compare as its real path too, or nothing would ever look open
+        Path base = real(dir);
         Set<Path> open = new HashSet<>();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC,
                 p -> p.getFileName().toString().matches("\\d+") && !p.getFileName().toString().equals(SELF))) {
@@ -48,9 +50,18 @@ public final class OpenFiles {
         return open;
     }
 
-    /** Whether another process holds this (absolute, normalized) file open. */
+    /** Whether another process holds this file open. */
     static boolean heldByOthers(Path file) {
-        return under(file.getParent()).contains(file);
+        return under(file.getParent()).contains(real(file));
+    }
+
+    /** The path as /proc names it: links resolved (as far as it exists). */
+    static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize(); // gone meanwhile
+        }
     }
 
     /** Whether open-file information is available here (Linux). */

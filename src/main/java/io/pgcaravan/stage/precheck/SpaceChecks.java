@@ -21,7 +21,8 @@ public final class SpaceChecks {
         String facts = FileTrees.humanBytes(free) + " free in " + where + " for " + FileTrees.humanBytes(data) + " of table data";
         boolean uncompressed = compression != null && compression == 0;
         if (free < data / 10 || (uncompressed && free < data)) {
-            return PrecheckItem.fail(item, facts + (uncompressed ? ": too little for an uncompressed dump (dump.compression=0)"
+            return PrecheckItem.fail(item, facts + (uncompressed ? ": too little for an uncompressed dump (pg_dump writes it uncompressed"
+                    + " unless dump.compression is above 0)"
                     : ": clearly too little, even for a well compressed dump"));
         }
         if (free < data) {

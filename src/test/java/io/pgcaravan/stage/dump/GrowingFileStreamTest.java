@@ -30,7 +30,7 @@ class GrowingFileStreamTest {
             }
             long start = System.nanoTime();
             byte[] read;
-            GrowingFileStream in = new GrowingFileStream(file);
+            GrowingFileStream in = new GrowingFileStream(file, () -> false);
             try (InputStream s = in) {
                 read = s.readAllBytes();
             }
@@ -49,8 +49,51 @@ class GrowingFileStreamTest {
     @Test
     void aClosedFileIsReadToItsEndAtOnce() throws Exception {
         Path file = Files.writeString(dir.resolve("3392.dat"), "complete");
-        try (InputStream s = new GrowingFileStream(file)) {
+        try (InputStream s = new GrowingFileStream(file, () -> false)) {
             assertThat(new String(s.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("complete");
+        }
+    }
+
+    @Test
+    void endsOnceTheWriterIsDoneEvenIfAnotherProcessHoldsTheFile() throws Exception {
+        Path file = Files.writeString(dir.resolve("3394.dat"), "all of it");
+        // say, a backup agent that keeps the file open
+        Process holder = new ProcessBuilder("sh", "-c", "exec 3<\"$0\"; sleep 30", file.toString()).start();
+        try {
+            while (!OpenFiles.heldByOthers(file)) {
+                Thread.sleep(5);
+            }
+            boolean[] done = {false};
+            new Thread(() -> {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                done[0] = true;
+            }).start();
+            try (InputStream s = new GrowingFileStream(file, () -> done[0])) {
+                assertThat(new String(s.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("all of it");
+            }
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void aFileReachedThroughALinkIsSeenOpen() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("staging"), real);
+        Path file = link.resolve("3395.dat");
+        Process writer = new ProcessBuilder("sh", "-c", "exec 3>\"$0\"; printf 'x' >&3; sleep 30", real.resolve("3395.dat").toString()).start();
+        try {
+            while (!Files.exists(file) || !OpenFiles.heldByOthers(real.resolve("3395.dat"))) {
+                Thread.sleep(5);
+            }
+            assertThat(OpenFiles.heldByOthers(file)).isTrue();
+            assertThat(OpenFiles.under(link)).isNotEmpty();
+        } finally {
+            writer.destroyForcibly().waitFor();
         }
     }
 
@@ -63,7 +106,7 @@ class GrowingFileStreamTest {
                 Thread.sleep(5);
             }
             Thread.currentThread().interrupt();
-            try (InputStream s = new GrowingFileStream(file)) {
+            try (InputStream s = new GrowingFileStream(file, () -> false)) {
                 org.assertj.core.api.Assertions.assertThatThrownBy(s::readAllBytes).isInstanceOf(java.io.InterruptedIOException.class);
             } finally {
                 Thread.interrupted();
