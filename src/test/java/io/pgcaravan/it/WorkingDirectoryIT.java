@@ -81,6 +81,41 @@ class WorkingDirectoryIT {
         assertThat(dir.resolve("routes")).doesNotExist();
     }
 
+    /**
+     * An import half that keeps no private copy (caravan.import.private-copy=false) still restores
+     * a delivery of zstd-compressed table files: from a checked, decompressed copy it makes for
+     * that delivery alone, while the drop directory keeps what was delivered.
+     */
+    @Test
+    void withoutAPrivateCopyAZstdDeliveryIsRestoredFromACheckedCopyAllTheSame() throws Exception {
+        Path dir = HOME.resolve("no-copy");
+        Files.createDirectories(dir.resolve("config"));
+        Files.writeString(dir.resolve("config/application.properties"),
+                configuration("caravan.import.private-copy=false\ncaravan.jobs." + JOB + ".dump.zstd-level=1\n"));
+        Stack.freshJob(JOB, 100_000);
+
+        start(dir);
+        String id = given().port(PORT).auth().preemptive().basic("wd", "wd-pw").contentType("application/json").body("{}")
+                .post("/api/jobs/" + JOB + "/runs").then().statusCode(202).extract().path("id");
+        JsonPath run = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(
+                () -> given().port(PORT).auth().preemptive().basic("wd", "wd-pw").get("/api/runs/" + id)
+                        .then().statusCode(200).extract().jsonPath(),
+                r -> List.of("SUCCEEDED", "FAILED").contains(r.getString("status")));
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(JOB)).as("the independent checker").isEmpty();
+        assertThat(run.getString("stages.find { it.name == 'dump' }.detail")).contains("zstd level 1 as sent");
+        assertThat(run.getString("stages.find { it.name == 'checksum' }.detail")).endsWith("and copied into the work directory");
+        try (var drop = Files.list(DROP.resolve(id).resolve("dump"))) {
+            assertThat(drop.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("toc.")).toList())
+                    .as("the drop directory keeps the delivery as it came").isNotEmpty().allMatch(n -> n.endsWith(".dat.zst"));
+        }
+        try (var copy = Files.list(dir.resolve("data/work").resolve(id).resolve("delivery/dump"))) {
+            assertThat(copy.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("toc.")).toList())
+                    .as("what was restored: decompressed").isNotEmpty().allMatch(n -> n.matches("\\d+\\.dat"));
+        }
+    }
+
     @Test
     void loadsADirectoryOfRoutesOfItsOwnBesideThePackagedOnes() throws Exception {
         Path dir = HOME.resolve("extra");

@@ -113,8 +113,9 @@ public class EarlyUpload {
     }
 
     /**
-     * pg_dump has succeeded: lets the file being sent finish, stops, and tells how many went up
-     * while it ran. The upload stage sends the rest. Never fails: sending early is only a head start.
+     * pg_dump has succeeded: lets the sender send what is left of its data files, and tells how many
+     * went up in the dump stage. The upload stage sends the rest (all of them if sending failed).
+     * Never fails: sending early is only a head start.
      */
     public Optional<String> finish(String runId) throws InterruptedException {
         Sender sender = activeRuns.find(runId).flatMap(r -> r.take(SENDER, Sender.class)).orElse(null);
@@ -175,6 +176,8 @@ public class EarlyUpload {
         final int zstd;
         final Map<String, SentFile> sent = new ConcurrentHashMap<>();
         final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        /** Each file is sent once at most here (one not recorded as sent is the upload stage's). */
+        final java.util.Set<String> tried = new java.util.HashSet<>();
         volatile boolean finishing;
         Future<?> future;
 
@@ -187,9 +190,16 @@ public class EarlyUpload {
 
         void run() {
             try {
-                while (!finishing && !Thread.currentThread().isInterrupted()) {
-                    sendCompleted();
-                    Thread.sleep(POLL_MS);
+                // once pg_dump is done, the files it left unsent go up too before the stage ends:
+                // every one is complete then, and the link stays busy rather than waiting for the upload stage
+                while (!Thread.currentThread().isInterrupted()) {
+                    boolean done = finishing; // (read before looking: a file seen unsent after it is final)
+                    if (!sendCompleted()) {
+                        if (done) {
+                            break;
+                        }
+                        Thread.sleep(POLL_MS);
+                    }
                 }
             } catch (InterruptedException | java.io.InterruptedIOException e) {
                 Thread.currentThread().interrupt();
@@ -203,9 +213,9 @@ public class EarlyUpload {
         }
 
         /** Sends the next file: one pg_dump has closed, else the largest it is writing. */
-        private void sendCompleted() throws Exception {
-            if (finishing || !Files.isDirectory(dir)) {
-                return;
+        private boolean sendCompleted() throws Exception {
+            if (!Files.isDirectory(dir)) {
+                return false;
             }
             var open = OpenFiles.under(dir);
             Path closed = null;
@@ -214,7 +224,7 @@ public class EarlyUpload {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.dat*")) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
-                    if (name.startsWith("toc.") || !ZstdDump.raw(name) || sent.containsKey(DeliveryFiles.DUMP + "/" + name + (zstd > 0 ? Zstd.SUFFIX : ""))) {
+                    if (name.startsWith("toc.") || !ZstdDump.raw(name) || tried.contains(name)) {
                         continue;
                     }
                     if (!open.contains(OpenFiles.real(f))) {
@@ -230,8 +240,10 @@ public class EarlyUpload {
             }
             Path next = closed != null ? closed : growing;
             if (next != null) {
+                tried.add(next.getFileName().toString());
                 send(next, DeliveryFiles.DUMP + "/" + next.getFileName());
             }
+            return next != null;
         }
 
         /**
