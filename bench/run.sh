@@ -8,5 +8,8 @@ cd "$(dirname "$0")/.."
 command -v pgcopydb >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgcopydb >/dev/null
 command -v sftp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null
 command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null
+# the shaped link (--links 100mbit,1gbit): a network namespace, tc and a forwarder (bench/link.py)
+command -v socat >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat >/dev/null
+command -v tc >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
 ./mvnw -B -q package -DskipTests
 exec python3 bench/bench.py "$@"

@@ -52,11 +52,9 @@ class FaultInjectionTest {
         String job = "it-flaky-sftp";
         Stack.freshJob(job, 200_000);
 
-        // 1.5 s into the dump stage, whose sender has part of the dump on the intermediate host by
-        // then (throttled): sending stops there, and the upload stage, which meets the intermediate
-        // host still down, retries until it is back and sends the rest
+        // 1.5 s into the (throttled) upload, part of the dump is on the intermediate host
         String id = Api.startRun(job);
-        JsonPath run = withOutage(id, "dump", 1500, Stack::stopSshd);
+        JsonPath run = withOutage(id, "upload", 1500, Stack::stopSshd);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
