@@ -295,6 +295,7 @@ public interface JobConfig {
          * link is slow and {@link #compression()} is not set (fewer bytes than gzip level 1 for less
          * than a third of its CPU, docs/benchmarks.md), none otherwise.
          */
+        // (levels above 9 cost much memory and CPU for little gain on table data)
         Optional<@Min(0) @Max(9) Integer> zstdLevel();
     }
 

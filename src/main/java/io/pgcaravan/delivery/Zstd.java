@@ -30,8 +30,6 @@ public final class Zstd {
      * data compressed about 3:1 at level 1 in the bench; 4 leaves room for data that compresses better.
      */
     public static final int EXPANSION_ESTIMATE = 4;
-    /** Levels above this cost much memory per worker and CPU for little gain on table data. */
-    public static final int MAX_LEVEL = 9;
     private static final int CHUNK = 1 << 20;
 
     private Zstd() {

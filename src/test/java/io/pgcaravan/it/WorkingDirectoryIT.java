@@ -62,12 +62,7 @@ class WorkingDirectoryIT {
         }
 
         start(dir);
-        String id = given().port(PORT).auth().preemptive().basic("wd", "wd-pw").contentType("application/json").body("{}")
-                .post("/api/jobs/" + JOB + "/runs").then().statusCode(202).extract().path("id");
-        JsonPath run = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(
-                () -> given().port(PORT).auth().preemptive().basic("wd", "wd-pw").get("/api/runs/" + id)
-                        .then().statusCode(200).extract().jsonPath(),
-                r -> List.of("SUCCEEDED", "FAILED").contains(r.getString("status")));
+        JsonPath run = runToEnd();
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
@@ -95,12 +90,8 @@ class WorkingDirectoryIT {
         Stack.freshJob(JOB, 100_000);
 
         start(dir);
-        String id = given().port(PORT).auth().preemptive().basic("wd", "wd-pw").contentType("application/json").body("{}")
-                .post("/api/jobs/" + JOB + "/runs").then().statusCode(202).extract().path("id");
-        JsonPath run = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(
-                () -> given().port(PORT).auth().preemptive().basic("wd", "wd-pw").get("/api/runs/" + id)
-                        .then().statusCode(200).extract().jsonPath(),
-                r -> List.of("SUCCEEDED", "FAILED").contains(r.getString("status")));
+        JsonPath run = runToEnd();
+        String id = run.getString("id");
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(Faithful.differences(JOB)).as("the independent checker").isEmpty();
@@ -137,6 +128,16 @@ class WorkingDirectoryIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(log(dir)).contains("my own route ran beside the packaged ones"));
         // the packaged pipeline is there too: readiness waits for its routes
         assertThat(given().port(PORT).get("/q/health/ready").then().extract().asString()).contains("UP");
+    }
+
+    /** A run of the job started over the API, once it has ended. */
+    private static JsonPath runToEnd() {
+        String id = given().port(PORT).auth().preemptive().basic("wd", "wd-pw").contentType("application/json").body("{}")
+                .post("/api/jobs/" + JOB + "/runs").then().statusCode(202).extract().path("id");
+        return await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(
+                () -> given().port(PORT).auth().preemptive().basic("wd", "wd-pw").get("/api/runs/" + id)
+                        .then().statusCode(200).extract().jsonPath(),
+                r -> List.of("SUCCEEDED", "FAILED").contains(r.getString("status")));
     }
 
     private void start(Path dir) throws Exception {
