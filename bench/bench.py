@@ -61,7 +61,12 @@ def log(msg):
 
 
 def db_name(size):
-    return "bench_" + str(size).replace(".", "_")
+    """bench_1 for the shop dataset of 1 GB, bench_giant_2 for the giant-table one of 2 GB ("g2")."""
+    return "bench_" + str(size).replace(".", "_").replace("g", "giant_")
+
+
+def size_label(size):
+    return f"{size[1:]} GB, one giant table" if str(size).startswith("g") else f"{size} GB"
 
 
 def passfile():
@@ -143,6 +148,10 @@ class Meter:
 def ensure_source(size):
     db = db_name(size)
     marker = f"{GENERATOR} scale={size}"
+    # the giant-table dataset: the shop at a fifth of the size, and events holding ~80% of it
+    # (one table with its primary key and an index; datagen.sql's events rows times ten)
+    giant = str(size).startswith("g")
+    scale, events = (float(size[1:]) * 0.238, 10) if giant else (size, 1)
     have = psql(SRC_PORT, "postgres", f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{db}'")
     if have == marker:
         return db
@@ -150,7 +159,7 @@ def ensure_source(size):
     psql(SRC_PORT, "postgres", f"DROP DATABASE IF EXISTS {db}")
     psql(SRC_PORT, "postgres", f"CREATE DATABASE {db}")
     with Meter() as m:
-        run(["psql", "-X", "-q", "-p", str(SRC_PORT), "-d", db, "-v", f"scale={size}", "-f", str(REPO / "bench/datagen.sql")],
+        run(["psql", "-X", "-q", "-p", str(SRC_PORT), "-d", db, "-v", f"scale={scale}", "-v", f"events={events}", "-f", str(REPO / "bench/datagen.sql")],
             stdout=subprocess.DEVNULL)
     psql(SRC_PORT, "postgres", f"COMMENT ON DATABASE {db} IS '{marker}'")
     log(f"{db}: {psql(SRC_PORT, db, 'SELECT pg_size_pretty(pg_database_size(current_database()))')} in {m.seconds:.0f} s")
@@ -208,13 +217,17 @@ def hand_path(src_db, far):
 
 # --- C: pgcopydb clone -------------------------------------------------------------------------
 
-def pgcopydb(src_db, far):
+SPLIT = "200MB"  # E: pgcopydb's same-table concurrency above this size
+
+
+def pgcopydb(src_db, far, split=None):
     d = WORK / "pgcopydb"
     shutil.rmtree(d, ignore_errors=True)
     with Meter() as total:
         psql(DST_PORT, "postgres", f"CREATE DATABASE {DST_DB}")
         run(["pgcopydb", "clone", "--source", conninfo(SRC_PORT, src_db), "--target", conninfo(DST_PORT, DST_DB, far.dst_host),
-             "--table-jobs", str(CORES), "--index-jobs", str(CORES), "--dir", str(d), "--no-owner"],
+             "--table-jobs", str(CORES), "--index-jobs", str(CORES), "--dir", str(d), "--no-owner",
+             *(["--split-tables-larger-than", split] if split else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)  # on a failure pgcopydb signals its whole process group
     return {"seconds": total.seconds, "cpu": total.cpu, "phases": {}}
@@ -366,18 +379,19 @@ def machine():
 def report(results, rounds, tools, sftp=None):
     out = [f"Run of {dt.datetime.now():%Y-%m-%d %H:%M}, {rounds} rounds ({' '.join(tools)} alternating), "
            f"medians. Machine: {machine()}.", ""]
-    out += ["| size, link | source | A hand path | B pg-caravan | C pgcopydb | D pg_dump \\| psql | B/A | B/C | B/D "
-            "| B per GB | B peak RSS | CPU A / B / C / D |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += ["| size, link | source | A hand path | B pg-caravan | C pgcopydb | D pg_dump \\| psql "
+            f"| E pgcopydb split > {SPLIT} | B/A | B/C | B/D | B/E | B per GB | B peak RSS | CPU A / B / C / D / E |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     nan = float("nan")
     for size, r in results.items():
         med = {t: median([x["seconds"] for x in r[t]]) for t in tools}
         cpu = {t: median([x["cpu"] for x in r[t]]) for t in tools}
         ratio = lambda a, b: f"{med[a] / med[b]:.2f}" if a in med and b in med else "–"
         out.append(f"| {size} | {r['sourceSize']} | {med.get('A', nan):.1f} s | {med.get('B', nan):.1f} s "
-                   f"| {med.get('C', nan):.1f} s | {med.get('D', nan):.1f} s | {ratio('B', 'A')} | {ratio('B', 'C')} "
-                   f"| {ratio('B', 'D')} | {med.get('B', nan) / (r['sourceBytes'] / 1e9):.1f} s "
-                   f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools if t in 'ABCD')} |")
+                   f"| {med.get('C', nan):.1f} s | {med.get('D', nan):.1f} s | {med.get('E', nan):.1f} s "
+                   f"| {ratio('B', 'A')} | {ratio('B', 'C')} | {ratio('B', 'D')} | {ratio('B', 'E')} "
+                   f"| {med.get('B', nan) / (r['sourceBytes'] / 1e9):.1f} s "
+                   f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools if t in 'ABCDE')} |")
     variants = [t for t in tools if t in VARIANTS]
     if variants:
         out += ["", "pg-caravan with a default switched back (medians, same rounds):", "",
@@ -408,9 +422,10 @@ def report(results, rounds, tools, sftp=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="0.3,1,3", help="database sizes in GB, comma-separated")
+    ap.add_argument("--sizes", default="0.3,1,3", help="database sizes in GB, comma-separated; g2: the giant-table dataset of 2 GB")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--tools", default="ABCD", help="which of A (hand path), B (pg-caravan), C (pgcopydb), D (pg_dump | psql)")
+    ap.add_argument("--tools", default="ABCD", help="which of A (hand path), B (pg-caravan), C (pgcopydb), D (pg_dump | psql), "
+                    f"E (pgcopydb splitting tables above {SPLIT})")
     ap.add_argument("--links", default="loopback", help="loopback, 100mbit, 1gbit (comma-separated): where the far side is")
     ap.add_argument("--report", default=str(WORK / "report.md"))
     ap.add_argument("--ablation", nargs="?", const=",".join(VARIANTS), default="",
@@ -418,9 +433,9 @@ def main():
     ap.add_argument("--report-from", help="write the report from an earlier run's results.json (no runs)")
     ap.add_argument("--sftp-mb", type=int, default=512, help="size of the file the SFTP clients upload (0: skip)")
     args = ap.parse_args()
-    sizes = [float(s) if "." in s else int(s) for s in args.sizes.split(",")]
+    sizes = [s if s.startswith("g") else float(s) if "." in s else int(s) for s in args.sizes.split(",")]
     tools = list(args.tools) + [v for v in args.ablation.split(",") if v]
-    unknown = [t for t in tools if t not in ("A", "B", "C", "D") and t not in VARIANTS]
+    unknown = [t for t in tools if t not in ("A", "B", "C", "D", "E") and t not in VARIANTS]
     if unknown:
         ap.error(f"unknown tools or variants: {', '.join(unknown)}")
     links = args.links.split(",")
@@ -440,7 +455,7 @@ def main():
             caravan.start()
         try:
             for link in links:
-                label = f"{size} GB" + ("" if link == "loopback" else f", {link}")
+                label = size_label(size) + ("" if link == "loopback" else f", {link}")
                 far = Far(shaped.up(link) if link != "loopback" else None)
                 r = results[label] = {t: [] for t in tools}
                 r["sourceSize"] = psql(SRC_PORT, src, "SELECT pg_size_pretty(pg_database_size(current_database()))")
@@ -454,7 +469,8 @@ def main():
                                 res = caravan.migrate(src, far, VARIANTS[t][1], VARIANTS[t][2])
                             else:
                                 res = {"A": hand_path, "B": caravan.migrate if caravan else None,
-                                       "C": pgcopydb, "D": dump_to_psql}[t](src, far)
+                                       "C": pgcopydb, "D": dump_to_psql,
+                                       "E": lambda s, f: pgcopydb(s, f, SPLIT)}[t](src, far)
                             r[t].append(res)
                             log(f"{label} round {i + 1} {t}: {res['seconds']:.1f} s, CPU {res['cpu']:.0f}% "
                                 + ", ".join(f"{k} {v:.1f}" for k, v in res["phases"].items()))

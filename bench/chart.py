@@ -9,7 +9,7 @@ import json
 import statistics
 import sys
 
-NAMES = {"A": "A by hand", "B": "B pg-caravan", "C": "C pgcopydb", "D": "D pg_dump | psql"}
+NAMES = {"A": "A by hand", "B": "B pg-caravan", "C": "C pgcopydb", "D": "D pg_dump | psql", "E": "E pgcopydb split"}
 # phases that run inside another one (B's manifest is counted during its dump) are not stacked
 INSIDE = {"manifest"}
 COLOURS = {

@@ -8,6 +8,11 @@ SET maintenance_work_mem = '512MB';
 SELECT setseed(0.42);
 -- rows per unit of scale, so that scale 1 comes to about 1 GB with its indexes
 SELECT :scale * 1.27 AS s \gset
+-- events rows are :s * 1M * :events; the giant-table dataset (bench.py's "g" sizes) sets it high
+\if :{?events}
+\else
+\set events 1
+\endif
 
 CREATE TABLE countries (code char(2) PRIMARY KEY, name text NOT NULL);
 INSERT INTO countries
@@ -39,7 +44,7 @@ SELECT i, initcap(pg_temp.sentence(2)), 'c' || i || '.' || substr(md5(random()::
        jsonb_build_object('tier', (ARRAY['free','plus','pro'])[1 + floor(random() * 3)::int],
                           'newsletter', random() < 0.3, 'score', round((random() * 100)::numeric, 3),
                           'tags', jsonb_build_array(pg_temp.sentence(1), pg_temp.sentence(1)))
-FROM generate_series(1, (250000 * :s)::bigint) i;
+FROM generate_series(1, ceil(250000 * :s)::bigint) i;
 
 CREATE TABLE products (
   id int PRIMARY KEY,
@@ -55,7 +60,7 @@ SELECT i, 'SKU-' || lpad(to_hex(i * 7919), 8, '0'), initcap(pg_temp.sentence(3))
        jsonb_build_object('weight_g', floor(random() * 5000)::int, 'colour', pg_temp.sentence(1),
                           'dims', jsonb_build_array(random() * 100, random() * 100, random() * 100)),
        timestamptz '2018-01-01' + random() * interval '2000 days'
-FROM generate_series(1, (20000 * :s)::int) i;
+FROM generate_series(1, ceil(20000 * :s)::int) i;
 
 CREATE TABLE orders (
   id bigint PRIMARY KEY,
@@ -69,7 +74,7 @@ SELECT i, 1 + floor(random() * 250000 * :s)::bigint, timestamptz '2019-01-01' + 
        (ARRAY['new','paid','shipped','delivered','returned'])[1 + floor(random() * 5)::int],
        round((random() * 2000)::numeric, 2),
        CASE WHEN random() < 0.2 THEN pg_temp.sentence(8) END
-FROM generate_series(1, (1000000 * :s)::bigint) i;
+FROM generate_series(1, ceil(1000000 * :s)::bigint) i;
 
 CREATE TABLE order_items (
   order_id bigint NOT NULL REFERENCES orders,
@@ -82,7 +87,7 @@ CREATE TABLE order_items (
 INSERT INTO order_items
 SELECT o, l, 1 + floor(random() * 20000 * :s)::int, 1 + floor(random() * 5)::int,
        round((random() * 500 + 1)::numeric, 2), round((random() * 0.3)::numeric, 4)
-FROM generate_series(1, (1000000 * :s)::bigint) o, generate_series(1, 3) l;
+FROM generate_series(1, ceil(1000000 * :s)::bigint) o, generate_series(1, 3) l;
 
 CREATE TABLE events (
   id bigint PRIMARY KEY,
@@ -96,7 +101,7 @@ SELECT i, 1 + floor(random() * 250000 * :s)::bigint, timestamptz '2023-01-01' + 
        jsonb_build_object('path', '/' || replace(pg_temp.sentence(2), ' ', '/'), 'ms', floor(random() * 3000)::int,
                           'agent', (ARRAY['firefox','chrome','safari','curl'])[1 + floor(random() * 4)::int],
                           'q', pg_temp.sentence(3), 'session', md5(random()::text))
-FROM generate_series(1, (1000000 * :s)::bigint) i;
+FROM generate_series(1, (1000000 * :s * :events)::bigint) i;
 
 CREATE INDEX customers_email ON customers (email);
 CREATE INDEX customers_country ON customers (country);
