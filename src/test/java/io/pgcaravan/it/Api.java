@@ -79,6 +79,29 @@ public final class Api {
         return last[0];
     }
 
+    /**
+     * Waits until the upload stage has sent a file and still has more than {@code leftBytes} to
+     * send: an outage or a kill then surely lands mid-upload, however much the sender got up
+     * while pg_dump was still writing (a fixed sleep into the stage raced it on a slower machine).
+     */
+    public static JsonPath awaitUploadHalfway(Supplier<JsonPath> fetch, long leftBytes) {
+        JsonPath[] last = new JsonPath[1];
+        String upload = "stages.find { it.name == 'upload' }";
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(25)).until(() -> {
+            last[0] = fetch.get();
+            if (ENDED.contains(last[0].getString("status")) || "DONE".equals(stageStatus(last[0], "upload"))) {
+                throw new AssertionError("the upload ended before it could be interrupted: " + last[0].prettify());
+            }
+            if (!"RUNNING".equals(stageStatus(last[0], "upload")) || last[0].get(upload + ".progress") == null) {
+                return false;
+            }
+            long done = last[0].getLong(upload + ".progress.done");
+            long bytes = last[0].get(upload + ".progress.bytes") == null ? 0L : last[0].getLong(upload + ".progress.bytes");
+            return done >= 1 && last[0].getLong(upload + ".progress.totalBytes") - bytes > leftBytes;
+        });
+        return last[0];
+    }
+
     public static String stageStatus(JsonPath run, String stage) {
         return run.getString("stages.find { it.name == '" + stage + "' }.status");
     }

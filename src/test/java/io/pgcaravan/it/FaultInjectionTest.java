@@ -52,9 +52,13 @@ class FaultInjectionTest {
         String job = "it-flaky-sftp";
         Stack.freshJob(job, 200_000);
 
-        // 1.5 s into the (throttled) upload, part of the dump is on the intermediate host
+        // part of the dump on the intermediate host, over a second of the (throttled) upload left
         String id = Api.startRun(job);
-        JsonPath run = withOutage(id, "upload", 1500, Stack::stopSshd);
+        Api.awaitUploadHalfway(() -> Api.run(id), 1_200_000);
+        Stack.stopSshd();
+        Thread.sleep(3000);
+        Stack.startStack();
+        JsonPath run = Api.awaitFinished(id);
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(Faithful.differences(job)).as("the independent checker").isEmpty();
@@ -302,15 +306,16 @@ class FaultInjectionTest {
 
         String id = Api.startRun(job);
         Api.awaitStageRunning(id, "restore");
-        Thread.sleep(300);
-        assertThat(toolProcesses("pg_restore")).as("pg_restore running").isNotEmpty();
+        // (the stage cleans the destination up first: pg_restore starts a moment later)
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> !toolProcesses("pg_restore").isEmpty());
         Api.operator().post("/api/runs/" + id + "/cancel").then().statusCode(200).body("status", equalTo("CANCELLED"));
         JsonPath run = Api.awaitFinished(id);
 
         assertThat(run.getString("status")).isEqualTo("CANCELLED");
         assertThat(run.getString("error")).startsWith("cancelled by it-operator");
-        Thread.sleep(500);
-        assertThat(toolProcesses("pg_restore")).as("no pg_restore left").isEmpty();
+        // killed with the run, not left behind (SIGTERM takes pg_restore a moment)
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                assertThat(toolProcesses("pg_restore")).as("no pg_restore left").isEmpty());
         assertThat(Api.stageStatus(Api.run(id), "verify")).isEqualTo("PENDING");
         Api.operator().post("/api/runs/" + id + "/cancel").then().statusCode(409)
                 .body("message", containsString("is CANCELLED and cannot be cancelled"));

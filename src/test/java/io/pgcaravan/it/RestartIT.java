@@ -106,7 +106,7 @@ class RestartIT {
 
         start();
         String id = startRun(job);
-        JsonPath before = awaitUploadHalfway(id);
+        JsonPath before = Api.awaitUploadHalfway(() -> run(id), 1_200_000); // over a second left at 1 MB/s
         kill();
         start();
         JsonPath run = awaitFinished(id);
@@ -178,30 +178,6 @@ class RestartIT {
 
     private static JsonPath awaitStageRunning(String id, String stage) {
         return Api.awaitStageRunning(() -> run(id), stage);
-    }
-
-    /**
-     * Waits until the upload stage has sent a file but still has more than a second of sending
-     * left at the job's 1 MB/s: a kill then surely lands mid-upload, however much the sender
-     * got up while pg_dump was still writing (a fixed sleep raced it on a slower machine).
-     */
-    private static JsonPath awaitUploadHalfway(String id) {
-        JsonPath[] last = new JsonPath[1];
-        String upload = "stages.find { it.name == 'upload' }";
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(25)).until(() -> {
-            last[0] = run(id);
-            if (Api.ENDED.contains(last[0].getString("status")) || "DONE".equals(Api.stageStatus(last[0], "upload"))) {
-                throw new AssertionError("the upload ended before it could be interrupted: " + last[0].prettify());
-            }
-            if (!"RUNNING".equals(Api.stageStatus(last[0], "upload")) || last[0].get(upload + ".progress") == null) {
-                return false;
-            }
-            long done = last[0].getLong(upload + ".progress.done");
-            Long bytes = last[0].get(upload + ".progress.bytes") == null ? 0L : last[0].getLong(upload + ".progress.bytes");
-            long total = last[0].getLong(upload + ".progress.totalBytes");
-            return done >= 1 && total - bytes > 1_200_000;
-        });
-        return last[0];
     }
 
     private static JsonPath awaitFinished(String id) {
