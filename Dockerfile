@@ -28,7 +28,8 @@ ENV CARAVAN_DATA_DIR=/var/lib/pg-caravan \
     CARAVAN_IMPORT_DROP_DIR=/var/lib/pg-caravan/drop \
     QUARKUS_HTTP_HOST=0.0.0.0 \
     QUARKUS_HTTP_PORT=8080 \
-    JDK_JAVA_OPTIONS="-Xmx128m -XX:+UseSerialGC"
+    JDK_JAVA_OPTIONS="-Xmx128m -XX:+UseSerialGC" \
+    MALLOC_ARENA_MAX=2
 
 USER 185
 VOLUME ["/var/lib/pg-caravan"]
@@ -38,5 +39,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
 # No shell in between: a shell drops variables whose names are not shell names, such as
 # caravan.jobs.nightly-eu.source.host=... (the only way to name a job holding '-' or '_' from the
 # environment). JVM options go in JDK_JAVA_OPTIONS, which the java launcher reads itself (the
-# ones above are config/jvm.options: a small fixed heap, see docs/benchmarks.md).
+# ones above are config/jvm.options: a small fixed heap, see docs/benchmarks.md). MALLOC_ARENA_MAX=2:
+# two glibc malloc arenas instead of one per thread, 24 MB less resident at 3 GB (docs/benchmarks.md).
 ENTRYPOINT ["java", "-jar", "/app/quarkus-run.jar"]

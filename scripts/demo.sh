@@ -49,7 +49,7 @@ install -d -o "$APP_USER" -g "$APP_USER" -m 0700 "$DATA_DIR"
 mkdir -p data
 # setpriv and env replace themselves: $APP is the app's own process
 setpriv --reuid="$APP_USER" --regid="$APP_USER" --init-groups -- \
-  env -C "$APP_DIR" java @config/jvm.options -Dquarkus.config.locations=config/local-stack.properties \
+  env -C "$APP_DIR" MALLOC_ARENA_MAX=2 java @config/jvm.options -Dquarkus.config.locations=config/local-stack.properties \
   -Dcaravan.data-dir="$DATA_DIR" -jar quarkus-app/quarkus-run.jar > data/demo-app.log 2>&1 &
 APP=$!
 stop_app() { [ $KEEP = 1 ] || kill "$APP" 2>/dev/null || true; }
