@@ -285,7 +285,8 @@ class Caravan:
         self.proc = subprocess.Popen(
             ["java", f"@{REPO / 'config/jvm.options'}", *jvm_opts, f"-Dquarkus.config.locations={REPO / 'config/local-stack.properties'},{self.props}",
              "-jar", str(REPO / "target/quarkus-app/quarkus-run.jar")],
-            cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, MALLOC_ARENA_MAX=os.environ.get("MALLOC_ARENA_MAX", "2")))  # as the Dockerfile ships it
         for _ in range(240):
             try:
                 urllib.request.urlopen(API + "/q/health/ready", timeout=2)
@@ -387,8 +388,9 @@ def report(results, rounds, tools, sftp=None):
         med = {t: median([x["seconds"] for x in r[t]]) for t in tools}
         cpu = {t: median([x["cpu"] for x in r[t]]) for t in tools}
         ratio = lambda a, b: f"{med[a] / med[b]:.2f}" if a in med and b in med else "–"
-        out.append(f"| {size} | {r['sourceSize']} | {med.get('A', nan):.1f} s | {med.get('B', nan):.1f} s "
-                   f"| {med.get('C', nan):.1f} s | {med.get('D', nan):.1f} s | {med.get('E', nan):.1f} s "
+        secs = lambda t: f"{med[t]:.1f} s" if t in med else "–"
+        out.append(f"| {size} | {r['sourceSize']} | {secs('A')} | {secs('B')} "
+                   f"| {secs('C')} | {secs('D')} | {secs('E')} "
                    f"| {ratio('B', 'A')} | {ratio('B', 'C')} | {ratio('B', 'D')} | {ratio('B', 'E')} "
                    f"| {med.get('B', nan) / (r['sourceBytes'] / 1e9):.1f} s "
                    f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools if t in 'ABCDE')} |")
