@@ -268,8 +268,22 @@ wait_ready() {
   return 1
 }
 
+reserve_ports() {
+  # The stack's servers listen on ports inside Linux's ephemeral range (32768-60999): the stack's
+  # own (55432-55434) and the version clusters the tests start later (55412-55417, 55516-55517).
+  # An outgoing connection can take one of those as its local port in the meantime, and the server
+  # then fails to start with "Address already in use" (seen in a full test run). Reserved ports
+  # are never handed out as ephemeral ones. Best effort: a container may not allow it.
+  local want=55400-55599 have
+  have=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null || true)
+  case ",$have," in *",$want,"*) return 0 ;; esac
+  sysctl -qw net.ipv4.ip_local_reserved_ports="${have:+$have,}$want" 2>/dev/null \
+    || log "could not reserve ports $want from the ephemeral range (a server may find its port taken)"
+}
+
 install_packages
 ensure_locales
+reserve_ports
 [ -d "$STACK_DIR/secrets" ] || install -d -m 0700 "$STACK_DIR/secrets"   # 0750 with group caravan below
 chmod 755 "$STACK_DIR"
 ensure_cluster caravan_src "$SRC_PORT" source.password
