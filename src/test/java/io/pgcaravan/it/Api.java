@@ -80,9 +80,11 @@ public final class Api {
     }
 
     /**
-     * Waits until the upload stage has sent a file and still has more than {@code leftBytes} to
-     * send: an outage or a kill then surely lands mid-upload, however much the sender got up
-     * while pg_dump was still writing (a fixed sleep into the stage raced it on a slower machine).
+     * Waits until the upload stage is under way (a file sent, or 64 KB of one) and still has more
+     * than {@code leftBytes} to send: an outage or a kill then surely lands mid-upload, however
+     * much the sender got up while pg_dump was still writing (a fixed sleep into the stage raced
+     * it on a slower machine). The job needs more than one big table: the sender finishes the
+     * one it follows inside the dump stage, so only a second one is sure to be left for the upload.
      */
     public static JsonPath awaitUploadHalfway(Supplier<JsonPath> fetch, long leftBytes) {
         JsonPath[] last = new JsonPath[1];
@@ -97,7 +99,8 @@ public final class Api {
             }
             long done = last[0].getLong(upload + ".progress.done");
             long bytes = last[0].get(upload + ".progress.bytes") == null ? 0L : last[0].getLong(upload + ".progress.bytes");
-            return done >= 1 && last[0].getLong(upload + ".progress.totalBytes") - bytes > leftBytes;
+            Long total = last[0].get(upload + ".progress.totalBytes") == null ? null : last[0].getLong(upload + ".progress.totalBytes");
+            return total != null && (done >= 1 || bytes >= 65_536) && total - bytes > leftBytes;
         });
         return last[0];
     }

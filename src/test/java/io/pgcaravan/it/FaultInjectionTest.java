@@ -51,6 +51,8 @@ class FaultInjectionTest {
     void sshdStoppedDuringTheUploadAndBackWithinTheWindow() throws Exception {
         String job = "it-flaky-sftp";
         Stack.freshJob(job, 200_000);
+        // a second big table: the one the sender follows during the dump is finished there
+        Stack.execSource(StackResource.sourceDb(job), "CREATE TABLE shop.big2 AS SELECT * FROM shop.big");
 
         // part of the dump on the intermediate host, over a second of the (throttled) upload left
         String id = Api.startRun(job);

@@ -103,6 +103,8 @@ class RestartIT {
     void killedDuringTheUploadTheRunResumesWithoutDumpingAgainOrResendingFiles() throws Exception {
         String job = "rs-upload";
         Stack.freshJob(job, 200_000);
+        // a second big table: the one the sender follows during the dump is finished there
+        Stack.execSource(StackResource.sourceDb(job), "CREATE TABLE shop.big2 AS SELECT * FROM shop.big");
 
         start();
         String id = startRun(job);
