@@ -147,15 +147,15 @@ class Meter:
 
 def ensure_source(size):
     db = db_name(size)
-    marker = f"{GENERATOR} scale={size}"
-    # the giant-table dataset: the shop at a fifth of the size, and events holding ~80% of it
-    # (one table with its primary key and an index; datagen.sql's events rows times ten)
+    # the giant-table dataset: the shop at about a quarter of the size, and events holding ~80% of
+    # it (one table with its primary key and an index; datagen.sql's events rows times ten)
     giant = str(size).startswith("g")
     scale, events = (float(size[1:]) * 0.238, 10) if giant else (size, 1)
+    marker = f"{GENERATOR} scale={size}" + (f" (shop scale {scale:g}, events x{events})" if giant else "")
     have = psql(SRC_PORT, "postgres", f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{db}'")
     if have == marker:
         return db
-    log(f"generating source database {db} (about {size} GB), once")
+    log(f"generating source database {db} ({size_label(size)}), once")
     psql(SRC_PORT, "postgres", f"DROP DATABASE IF EXISTS {db}")
     psql(SRC_PORT, "postgres", f"CREATE DATABASE {db}")
     with Meter() as m:
@@ -383,17 +383,16 @@ def report(results, rounds, tools, sftp=None):
     out += ["| size, link | source | A hand path | B pg-caravan | C pgcopydb | D pg_dump \\| psql "
             f"| E pgcopydb split > {SPLIT} | B/A | B/C | B/D | B/E | B per GB | B peak RSS | CPU A / B / C / D / E |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    nan = float("nan")
     for size, r in results.items():
         med = {t: median([x["seconds"] for x in r[t]]) for t in tools}
         cpu = {t: median([x["cpu"] for x in r[t]]) for t in tools}
         ratio = lambda a, b: f"{med[a] / med[b]:.2f}" if a in med and b in med else "–"
         secs = lambda t: f"{med[t]:.1f} s" if t in med else "–"
-        out.append(f"| {size} | {r['sourceSize']} | {secs('A')} | {secs('B')} "
-                   f"| {secs('C')} | {secs('D')} | {secs('E')} "
-                   f"| {ratio('B', 'A')} | {ratio('B', 'C')} | {ratio('B', 'D')} | {ratio('B', 'E')} "
-                   f"| {med.get('B', nan) / (r['sourceBytes'] / 1e9):.1f} s "
-                   f"| {r.get('peakRssMb', 0):.0f} MB | {' / '.join(f'{cpu[t]:.0f}%' for t in tools if t in 'ABCDE')} |")
+        per_gb = f"{med['B'] / (r['sourceBytes'] / 1e9):.1f} s" if "B" in med else "–"
+        rss = f"{r['peakRssMb']:.0f} MB" if r.get("peakRssMb") else "–"
+        cpus = " / ".join(f"{cpu[t]:.0f}%" if t in cpu else "–" for t in "ABCDE")
+        out.append(f"| {size} | {r['sourceSize']} | {secs('A')} | {secs('B')} | {secs('C')} | {secs('D')} | {secs('E')} "
+                   f"| {ratio('B', 'A')} | {ratio('B', 'C')} | {ratio('B', 'D')} | {ratio('B', 'E')} | {per_gb} | {rss} | {cpus} |")
     variants = [t for t in tools if t in VARIANTS]
     if variants:
         out += ["", "pg-caravan with a default switched back (medians, same rounds):", "",

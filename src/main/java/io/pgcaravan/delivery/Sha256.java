@@ -32,8 +32,8 @@ public final class Sha256 {
      * exclusively) and returns the SHA-256 of the copy as written: what is checked is exactly what
      * the copy holds, whatever happens to the original afterwards. The kernel copies
      * (FileChannel.transferTo), then the copy is hashed from the page cache: on its own 1.2 s for a
-     * 1.1 GB table file against 1.7 to 3.1 s for hashing while copying through a buffer, but in a
-     * run, right after that file was written twice (staging, drop directory), 3.3 s against 3.7 s.
+     * 1.1 GB table file against 1.7 to 3.1 s for hashing while copying through a buffer (in a run,
+     * right after that file was written twice, staging and drop directory, 3.5 s against 3.75 s).
      */
     public static String copy(Path file, Path to) throws IOException {
         java.util.Set<java.nio.file.OpenOption> create = java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,

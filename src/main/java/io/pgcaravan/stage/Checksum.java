@@ -27,7 +27,7 @@ import java.util.List;
  * The checksum stage: every file of the delivery has the SHA-256 the export half computed, and
  * the list itself has the SHA-256 the DONE marker holds. Names in the list are checked to stay
  * inside the delivery directory before anything is opened. Each file is copied into the run's work
- * directory as it is hashed (caravan.import.private-copy): the SFTP account owns the files in the
+ * directory and the copy is hashed (caravan.import.private-copy): the SFTP account owns the files in the
  * drop directory and could change one after it was checked; the copy, which only the app can
  * write, is what the later stages read, so what is restored is what was checked.
  */

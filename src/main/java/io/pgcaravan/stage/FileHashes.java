@@ -15,10 +15,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The SHA-256 of each of a delivery's files (copied as it is hashed when a copy is named), on as
- * many threads as there are cores, the largest files first: one file is hashed in order, but a dump
- * of several table files need not wait for each in turn. Measured at 1 GB on 2 cores: the checked
- * copy took the checksum stage from 0.4 to 1.5 s on one thread, 0.9 s on two (docs/benchmarks.md).
+ * The SHA-256 of each of a delivery's files (or, when a copy is named, of that copy once made:
+ * Sha256#copy), on as many threads as there are cores, the largest files first: one file is hashed
+ * in order, but a dump of several table files need not wait for each in turn. Measured at 1 GB on
+ * 2 cores, when the copy was still hashed as it was written: the checked copy took the checksum
+ * stage from 0.4 to 1.5 s on one thread, 0.9 s on two (docs/benchmarks.md).
  */
 final class FileHashes {
 
