@@ -328,6 +328,15 @@ public interface JobConfig {
         Optional<Boolean> noOwner();
 
         /**
+         * In the all-in-one deployment, restore while the delivery is still arriving: the schema
+         * as soon as the table of contents, manifest and roles are in the drop directory, then each
+         * table's data once its file has arrived and matches what the export half sent
+         * (PipelinedRestore). Only into a database the run may throw away, as a parallel restore.
+         */
+        @WithDefault("true")
+        boolean pipelined();
+
+        /**
          * In a parallel restore pg_restore already builds several indexes at once; parallel workers
          * for each build on top only compete with them for the cores (docs/benchmarks.md). Any
          * user may set it, on managed services too.

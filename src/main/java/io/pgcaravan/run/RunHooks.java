@@ -110,6 +110,7 @@ public class RunHooks {
         // the roles' password hashes have no business on the intermediate host once they are on the destination
         Files.deleteIfExists(contexts.of(runId).deliveryDir().resolve(DeliveryFiles.ROLES));
         Files.deleteIfExists(contexts.of(runId).verifiedDir().resolve(DeliveryFiles.ROLES));
+        io.pgcaravan.stage.pipeline.PipelineJournal.of(contexts.of(runId).workDir()).dropPieces();
     }
 
     /** A succeeded run's local staging copy goes: the verified delivery is the copy that counts now. */

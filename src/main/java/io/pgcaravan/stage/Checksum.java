@@ -9,6 +9,7 @@ import io.pgcaravan.work.StageDetail;
 import io.pgcaravan.delivery.Sha256;
 import io.pgcaravan.delivery.Zstd;
 import io.pgcaravan.stage.io.FileTrees;
+import io.pgcaravan.stage.pipeline.PipelineJournal;
 
 import io.pgcaravan.work.RunContext;
 import io.pgcaravan.work.StageFailedException;
@@ -39,9 +40,13 @@ public class Checksum {
     RunContexts contexts;
     @Inject
     io.pgcaravan.work.DeliveryKeys keys;
+    @Inject
+    PipelinedRestore pipelinedRestore;
 
     public void verify(Exchange exchange) throws IOException {
         RunContext ctx = contexts.of(exchange);
+        // nothing the pipelined restore does overlaps this stage: it stops after the step it is in
+        pipelinedRestore.stop(ctx.runId());
         Path dir = ctx.deliveryDir();
         Resend.forgetDamaged(ctx.workDir());
         requireTrusted(ctx);
@@ -81,6 +86,9 @@ public class Checksum {
         if (copying) {
             CheckedCopy.requireRoom(ctx, dir, copy);
         }
+        PipelineJournal pipeline = PipelineJournal.of(ctx.workDir());
+        java.util.Map<String, String> pieces = copying ? pipeline.pieces() : java.util.Map.of();
+        int adopted = 0;
         int number = 0;
         List<String> listed = new ArrayList<>();
         List<String[]> toCheck = new ArrayList<>(); // {name, expected}
@@ -108,6 +116,10 @@ public class Checksum {
                         damaged.add(parts[1]);
                     }
                     listed.add(parts[1]);
+                } else if (file != null && parts[0].equals(pieces.get(parts[1])) && adopt(pipeline, copy, parts[1])) {
+                    // the pipelined restore's copy, made and hashed as it arrived: it is this one
+                    adopted++;
+                    listed.add(parts[1]);
                 } else if (file == null) {
                     problems.add(parts[1] + ": not a file name inside the delivery, refused");
                 } else if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -132,7 +144,7 @@ public class Checksum {
             }
             throw e;
         }
-        int checked = toCheck.size();
+        int checked = toCheck.size() + adopted;
         if (!problems.isEmpty()) {
             if (copying || copied != null) {
                 FileTrees.delete(copy);
@@ -147,11 +159,27 @@ public class Checksum {
             CheckedCopy.decompress(ctx, copy, toCheck);
             // last: a copy with its list is a complete one (see completeCopy)
             Files.write(copy.resolve(DeliveryFiles.CHECKSUMS), list, java.nio.file.StandardOpenOption.CREATE_NEW);
+            pipeline.dropPieces();
         }
         if (ctx.privateCopy()) {
             moved(ctx, listed);
         }
-        exchange.setProperty(StageDetail.PROPERTY, checked + " files verified" + (copying || copied != null ? " and copied into the work directory" : ""));
+        exchange.setProperty(StageDetail.PROPERTY, checked + " files verified" + (copying || copied != null ? " and copied into the work directory" : "")
+                + (adopted > 0 ? " (" + adopted + " as they arrived, for the pipelined restore)" : ""));
+    }
+
+    /**
+     * Takes the pipelined restore's copy of a listed file (its SHA-256 as the list says) into the
+     * checked copy, decompressed as it lies there; false if it is not there.
+     */
+    private static boolean adopt(PipelineJournal pipeline, Path copy, String name) throws IOException {
+        String stored = Zstd.compressed(name) ? Zstd.decompressedName(name) : name;
+        Path piece = inside(pipeline.dir(), stored);
+        if (piece == null || !Files.isRegularFile(piece, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Files.move(piece, CheckedCopy.made(copy, Path.of(stored)), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return true;
     }
 
     /**

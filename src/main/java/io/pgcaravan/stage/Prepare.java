@@ -10,6 +10,7 @@ import io.pgcaravan.delivery.SourceManifest;
 import io.pgcaravan.stage.ownership.Memberships;
 import io.pgcaravan.stage.prepare.RoleMigration;
 import io.pgcaravan.stage.prepare.DatabaseProperties;
+import io.pgcaravan.stage.pipeline.PipelineJournal;
 import io.pgcaravan.pg.PgTools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,6 +65,36 @@ public class Prepare {
     public void prepare(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
         Checksum.requireVerified(ctx);
+        PipelineJournal pipeline = PipelineJournal.of(ctx.workDir());
+        if (pipeline.prepared()) {
+            String list = DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST);
+            if (pipeline.consistentWith(list)) {
+                exchange.setProperty(StageDetail.PROPERTY, "done while the delivery was arriving (restore.pipelined)");
+                return;
+            }
+            // (what the pipeline took is not what the signed list names: whatever it did goes)
+            runLog.warn(LOG, ctx.runId(), "the restore begun while the delivery arrived used pieces the signed checksum list does not name;"
+                    + " preparing again from the checked delivery");
+            if (store.find(ctx.runId()).orElseThrow().destinationDisposable()) {
+                cleanForParallelRestore(ctx);
+            }
+        }
+        exchange.setProperty(StageDetail.PROPERTY, prepare(ctx));
+    }
+
+    /**
+     * The prepare stage's work done by the pipelined restore, from the pieces it took (roles,
+     * manifest, table of contents), before the delivery is complete. A new dump of a run whose
+     * earlier pipeline restored into a database it may throw away starts from a clean one.
+     */
+    String early(RunContext ctx) throws Exception {
+        if (store.find(ctx.runId()).orElseThrow().destinationDisposable()) {
+            cleanForParallelRestore(ctx);
+        }
+        return prepare(ctx);
+    }
+
+    private String prepare(RunContext ctx) throws Exception {
         SourceManifest manifest = manifest(ctx);
         if (config.role() == CaravanConfig.Role.IMPORT) {
             precheck.checkDestination(ctx, manifest); // the export agent could not check this side
@@ -80,10 +111,9 @@ public class Prepare {
             if (!Catalog.databaseExists(maint, dst.database())) {
                 String owner = create(maint, ctx, manifest.source(), map);
                 store.setDestinationCreated(ctx.runId());
-                exchange.setProperty(StageDetail.PROPERTY, roles + "; created database " + dst.database() + " ("
+                return roles + "; created database " + dst.database() + " ("
                         + manifest.source().encoding() + ", collate " + manifest.source().collate() + ", owner " + owner + ")"
-                        + properties(ctx, manifest));
-                return;
+                        + properties(ctx, manifest);
             }
         }
         List<String> existing;
@@ -101,8 +131,8 @@ public class Prepare {
         if (existing.isEmpty()) {
             store.setDestinationWasEmpty(ctx.runId());
         }
-        exchange.setProperty(StageDetail.PROPERTY, roles + "; using existing database " + dst.database()
-                + (existing.isEmpty() ? " (empty)" : " (" + existing.size() + " tables already there)") + properties(ctx, manifest));
+        return roles + "; using existing database " + dst.database()
+                + (existing.isEmpty() ? " (empty)" : " (" + existing.size() + " tables already there)") + properties(ctx, manifest);
     }
 
     /** The source database's comment, ACL, settings and per-role settings on the destination database, from the dump. */

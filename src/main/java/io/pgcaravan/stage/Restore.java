@@ -1,6 +1,8 @@
 package io.pgcaravan.stage;
 
 import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.DeliveryTree;
+import io.pgcaravan.stage.pipeline.PipelineJournal;
 import io.pgcaravan.live.Half;
 
 import io.pgcaravan.work.RunContexts;
@@ -61,7 +63,7 @@ public class Restore {
     /** In the run's work directory once pg_restore has restored the objects and data: a retry gives only the owners and privileges. */
     static final String DATA_RESTORED = "restore.data-restored";
     /** The TOC lines of privileges: grants and default privileges. */
-    private static final Pattern PRIVILEGES = Pattern.compile("^\\d+; \\d+ \\d+ (ACL|DEFAULT ACL) ");
+    static final Pattern PRIVILEGES = Pattern.compile("^\\d+; \\d+ \\d+ (ACL|DEFAULT ACL) ");
 
     /** Sets up pg_restore; false when an earlier attempt restored the objects and data already (only the owners are left to give). */
     public boolean command(Exchange exchange) throws Exception {
@@ -76,6 +78,7 @@ public class Restore {
         List<String> args = new ArrayList<>();
         String detail;
         boolean parallel = false;
+        java.util.Set<String> pipelined = null; // the TABLE DATA restored while the delivery arrived
         List<String> existing = ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE ? prepareTarget.existingTables(ctx) : List.of();
         if (!existing.isEmpty()) {
             // conflicts=ignore: pg_restore goes on past the objects that already exist (exit 1, errors
@@ -88,28 +91,45 @@ public class Restore {
             args.add("--exit-on-error");
             detail = "single transaction";
         } else {
-            prepareTarget.cleanForParallelRestore(ctx);
+            PipelineJournal pipeline = PipelineJournal.of(ctx.workDir());
+            if (pipeline.exists() && pipeline.buildable(DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST))) {
+                // the schema and the data of the tables that arrived first are in: the rest, then the
+                // indexes and constraints; a second attempt at this starts again from a clean database
+                pipelined = pipeline.restoredData();
+                pipeline.note("begin " + PipelineJournal.REST);
+                args.add("--section=data");
+                args.add("--section=post-data");
+            } else {
+                // (a pipelined restore stopped in the middle of a pg_restore is cleaned up as a failed attempt is)
+                prepareTarget.cleanForParallelRestore(ctx);
+            }
             parallel = true;
             args.add("--jobs=" + ctx.options().restoreJobs());
             args.add("--exit-on-error");
             detail = ctx.options().restoreJobs() + " parallel jobs"
                     + (ctx.options().restoreMode() == RestoreMode.AUTO ? " (into a database this run created or found empty)" : "");
+            if (pipelined != null) {
+                long tables = toc.stream().filter(l -> TABLE_DATA.matcher(l).find()).count();
+                detail += ", after the schema and " + pipelined.size() + " of " + tables + " tables' data restored as the delivery arrived";
+            }
         }
         args.add("--no-tablespaces");
         boolean afterwards = ownersAfterwards(ctx);
+        java.util.Set<String> done = pipelined == null ? java.util.Set.of() : pipelined;
+        List<String> entries = toc.stream().filter(l -> !(afterwards && PRIVILEGES.matcher(l).find()) && !restored(l, done)).toList();
+        if (entries.size() < toc.size()) {
+            Path list = ctx.workDir().resolve("restore.list");
+            Files.write(list, entries, StandardCharsets.UTF_8);
+            args.add("--use-list=" + list);
+        }
         if (!afterwards && ctx.options().noOwner()) {
             args.add("--no-owner");
             args.add("--no-privileges");
         } else if (afterwards) {
             args.add("--no-owner");
-            List<String> objects = toc.stream().filter(l -> !PRIVILEGES.matcher(l).find()).toList();
-            if (objects.size() < toc.size()) {
-                Path list = ctx.workDir().resolve("restore.list");
-                Files.write(list, objects, StandardCharsets.UTF_8);
-                args.add("--use-list=" + list);
-            }
-            detail += ctx.options().noOwner() ? ", owned by the login (restore.no-owner), then " + (toc.size() - objects.size())
-                    + " privileges in one transaction" : ", then the owners and " + (toc.size() - objects.size()) + " privileges in one transaction";
+            long privileges = toc.stream().filter(l -> PRIVILEGES.matcher(l).find()).count();
+            detail += ctx.options().noOwner() ? ", owned by the login (restore.no-owner), then " + privileges
+                    + " privileges in one transaction" : ", then the owners and " + privileges + " privileges in one transaction";
         }
         args.addAll(connection(ctx, parallel));
         args.add(dump.toString());
@@ -117,6 +137,14 @@ public class Restore {
         exchange.setProperty(StageDetail.PROPERTY, detail);
         progress.start(ctx.runId(), "restore", toc.size(), "items");
         return true;
+    }
+
+    private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA ");
+
+    /** Whether the TOC line is a table's data the pipelined restore loaded already. */
+    private static boolean restored(String line, java.util.Set<String> ids) {
+        java.util.regex.Matcher m = TABLE_DATA.matcher(line);
+        return m.find() && ids.contains(m.group(1));
     }
 
     /**

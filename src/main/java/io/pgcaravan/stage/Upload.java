@@ -114,11 +114,16 @@ public class Upload {
 
     /** The checksum list, then the DONE marker: the list's SHA-256, signed for this run and job (DeliverySignature). */
     private void seal(String runId, String job, Path staging) throws IOException {
-        List<Path> payload = new ArrayList<>(FileTrees.files(staging, staging.resolve(DeliveryFiles.DUMP)));
+        // in the order they go up: what a restore needs before any table's data first (the roles,
+        // the manifest, the table of contents), so that a pipelined restore can begin
+        List<Path> payload = new ArrayList<>();
         if (Files.exists(staging.resolve(DeliveryFiles.ROLES))) {
             payload.add(Path.of(DeliveryFiles.ROLES));
         }
         payload.add(Path.of(DeliveryFiles.MANIFEST));
+        List<Path> dump = new ArrayList<>(FileTrees.files(staging, staging.resolve(DeliveryFiles.DUMP)));
+        dump.sort(java.util.Comparator.comparing((Path p) -> !p.getFileName().toString().startsWith("toc.")));
+        payload.addAll(dump);
         StringBuilder list = new StringBuilder();
         for (Path p : payload) {
             // files sent while dumping were hashed on their way up (if unchanged since)

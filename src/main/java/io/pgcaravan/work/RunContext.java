@@ -31,6 +31,11 @@ public record RunContext(String runId, String jobName, JobConfig job, RunOptions
         return !verifiedDir.equals(deliveryDir);
     }
 
+    /** The same run, its delivery read from {@code dir} instead (the pipelined restore's pieces, checked as they arrived). */
+    public RunContext readingFrom(Path dir) {
+        return new RunContext(runId, jobName, job, options, stagingDir, deliveryDir, remoteDir, workDir, dir);
+    }
+
     /** The work directory, made (owner only) if it is not there yet. */
     public Path workDirMade() throws java.io.IOException {
         if (!java.nio.file.Files.isDirectory(workDir)) {

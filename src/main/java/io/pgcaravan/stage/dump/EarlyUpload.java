@@ -65,6 +65,7 @@ public class EarlyUpload {
 
     private static final Logger LOG = Logger.getLogger(EarlyUpload.class);
     private static final long POLL_MS = 100;
+    private static final String TOC = "toc.dat";
 
     @Inject
     RunContexts contexts;
@@ -131,6 +132,24 @@ public class EarlyUpload {
         return Optional.of(n + (n == 1 ? " table file" : " table files") + " sent while dumping");
     }
 
+    /**
+     * The import half restores while the delivery arrives (PipelinedRestore): what it needs first
+     * goes first, the roles, the table of contents (pg_dump closes it before the first table's
+     * data) and the manifest once written, each as it is, uncompressed.
+     */
+    public void sendMetadataFirst(String runId) {
+        activeRuns.part(runId, SENDER, Sender.class).ifPresent(s -> s.metadataFirst = true);
+    }
+
+    /**
+     * The SHA-256 of the bytes that went up under {@code relative} (dump/..., roles.sql,
+     * manifest.json) while pg_dump ran, whatever has become of the local file since: what a copy
+     * of that file at the intermediate host must hash to.
+     */
+    public Optional<String> sentChecksum(String runId, String relative) {
+        return activeRuns.part(runId, SENT, Map.class).map(m -> m.get(relative)).map(s -> ((SentFile) s).sha256());
+    }
+
     /** Stops sending (the dump failed or is taken again); what was sent is replaced by the next dump. */
     public void stop(String runId) {
         activeRuns.find(runId).ifPresent(r -> r.release(SENDER));
@@ -178,6 +197,7 @@ public class EarlyUpload {
         /** Each file is sent once at most here (one not recorded as sent is the upload stage's). */
         final java.util.Set<String> tried = new java.util.HashSet<>();
         volatile boolean finishing;
+        volatile boolean metadataFirst;
         Future<?> future;
 
         Sender(RunContext ctx, Path dir, int zstd) {
@@ -208,12 +228,24 @@ public class EarlyUpload {
             }
         }
 
-        /** Sends the next file: one pg_dump has closed, else the largest it is writing. */
+        /** Sends the next file: what a pipelined restore needs first, then one pg_dump has closed, else the largest it is writing. */
         private boolean sendCompleted() throws Exception {
             if (finishing || !Files.isDirectory(dir)) {
                 return false;
             }
             var open = OpenFiles.under(dir);
+            if (metadataFirst) {
+                Path staging = ctx.stagingDir();
+                for (Path f : List.of(staging.resolve(DeliveryFiles.ROLES), dir.resolve(TOC), staging.resolve(DeliveryFiles.MANIFEST))) {
+                    // (the roles and the manifest are written whole under another name and moved into place)
+                    String relative = f.startsWith(dir) ? DeliveryFiles.DUMP + "/" + TOC : f.getFileName().toString();
+                    if (!tried.contains(relative) && Files.isRegularFile(f) && !open.contains(OpenFiles.real(f))) {
+                        tried.add(relative);
+                        send(f, relative, false);
+                        return true;
+                    }
+                }
+            }
             Path closed = null;
             Path growing = null;
             long growingSize = -1;
@@ -237,7 +269,7 @@ public class EarlyUpload {
             Path next = closed != null ? closed : growing;
             if (next != null) {
                 tried.add(next.getFileName().toString());
-                send(next, DeliveryFiles.DUMP + "/" + next.getFileName());
+                send(next, DeliveryFiles.DUMP + "/" + next.getFileName(), zstd > 0);
             }
             return next != null;
         }
@@ -247,15 +279,15 @@ public class EarlyUpload {
          * beside it under its name plus .zst (what the delivery holds). pg_dump's file stays until
          * the dump has succeeded ({@link #settle}).
          */
-        private void send(Path file, String relative) throws Exception {
+        private void send(Path file, String relative, boolean compress) throws Exception {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            Path kept = zstd > 0 ? file.resolveSibling(file.getFileName() + Zstd.SUFFIX) : file;
+            Path kept = compress ? file.resolveSibling(file.getFileName() + Zstd.SUFFIX) : file;
             Path keeping = file.resolveSibling(file.getFileName() + Zstd.SUFFIX + ZstdDump.PARTIAL_SUFFIX);
-            String remote = zstd > 0 ? relative + Zstd.SUFFIX : relative;
+            String remote = compress ? relative + Zstd.SUFFIX : relative;
             long[] hashed = {0};
             GrowingFileStream[] growing = {null};
             try (InputStream in = ThrottledInputStream.of(ctx.job().intermediate(), new DigestInputStream(
-                    payload(file, keeping, growing), digest))) {
+                    payload(file, keeping, growing, compress), digest))) {
                 Exchange result = template.send(sftpClient.uri(ctx.jobName()), ex -> {
                     ex.getMessage().setHeader(Exchange.FILE_NAME, ctx.remoteDir() + "/" + remote);
                     ex.getMessage().setBody(new CountingInputStream(in, null, n -> {
@@ -270,7 +302,7 @@ public class EarlyUpload {
                 Files.deleteIfExists(keeping); // the dump stage compresses the file when pg_dump is done
                 throw e;
             }
-            if (zstd > 0) {
+            if (compress) {
                 Files.move(keeping, kept, StandardCopyOption.ATOMIC_MOVE);
             }
             // the file's time once it was read to its end after its writer closed it; the seal
@@ -282,9 +314,9 @@ public class EarlyUpload {
         }
 
         /** What goes up of pg_dump's file: it as it grows, or compressed as it grows and kept (zstd). */
-        private InputStream payload(Path file, Path keeping, GrowingFileStream[] growing) throws IOException {
+        private InputStream payload(Path file, Path keeping, GrowingFileStream[] growing, boolean compress) throws IOException {
             growing[0] = new GrowingFileStream(file, () -> finishing);
-            if (zstd == 0) {
+            if (!compress) {
                 return growing[0];
             }
             try {

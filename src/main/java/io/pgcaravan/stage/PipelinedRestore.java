@@ -1,0 +1,375 @@
+package io.pgcaravan.stage;
+
+import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.JobConfig;
+import io.pgcaravan.config.JobConfig.DumpFormat;
+import io.pgcaravan.config.JobConfig.RestoreMode;
+import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.DeliveryTree;
+import io.pgcaravan.delivery.DumpSequences;
+import io.pgcaravan.delivery.Sha256;
+import io.pgcaravan.delivery.Zstd;
+import io.pgcaravan.exec.ToolCommand;
+import io.pgcaravan.exec.ToolExecutor;
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
+import io.pgcaravan.pg.ConnInfo;
+import io.pgcaravan.pg.PassFiles;
+import io.pgcaravan.pg.PgTools;
+import io.pgcaravan.stage.dump.EarlyUpload;
+import io.pgcaravan.stage.pipeline.PipelineJournal;
+import io.pgcaravan.store.RunStore;
+import io.pgcaravan.track.RunLog;
+import io.pgcaravan.work.RunContext;
+import io.pgcaravan.work.RunContexts;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.component.exec.ExecCommand;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The restore while the delivery is still arriving (restore.pipelined), in the all-in-one
+ * deployment: as soon as the roles, the manifest and the table of contents are in the drop
+ * directory it does what the prepare stage does and restores the schema (pre-data); then each
+ * table's data once its file has arrived, in batches of what has arrived, on the restore's jobs.
+ * The indexes, constraints, sequences, large objects, owners and privileges are the restore
+ * stage's, after the DONE marker: it restores only what is left ({@link PipelineJournal}).
+ * <p>
+ * Each piece is copied from the drop directory into the run's work directory and hashed on the
+ * way; only a copy that hashes to what the export half sent (the SHA-256 it computed while
+ * sending, or its checksum list once sealed) is restored — the SFTP account can write the drop
+ * directory, this process's memory it cannot. pg_dump's staging files are never read here: what is
+ * restored is what crossed the link. The checksum stage later takes these copies over, if the
+ * signed list names them with the same SHA-256; if not, the restore starts again from a clean
+ * database. Only into a database the run may throw away (as a parallel restore), so that a kill in
+ * the middle is cleaned up as a failed parallel restore is.
+ * <p>
+ * Longer than 250 lines because the worker's steps (take a piece, prepare, the schema, the batches)
+ * share its state and the start / stop protocol around the checksum stage; apart, each would
+ * reach into the others.
+ */
+@ApplicationScoped
+@Named("pipelinedRestore")
+public class PipelinedRestore {
+
+    private static final Logger LOG = Logger.getLogger(PipelinedRestore.class);
+    private static final long POLL_MS = 200;
+    private static final String PART = "pipelined-restore";
+    private static final String TOC = DeliveryFiles.DUMP + "/toc.dat";
+    private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA ");
+    private static final Pattern DATA_FILE = Pattern.compile("(\\d+)\\.dat(\\.gz)?(" + Pattern.quote(Zstd.SUFFIX) + ")?");
+
+    @Inject
+    RunContexts contexts;
+    @Inject
+    CaravanConfig config;
+    @Inject
+    EarlyUpload earlyUpload;
+    @Inject
+    Prepare prepare;
+    @Inject
+    RunStore store;
+    @Inject
+    PgTools tools;
+    @Inject
+    PassFiles passFiles;
+    @Inject
+    ToolExecutor executor;
+    @Inject
+    RunLog runLog;
+    @Inject
+    ActiveRuns activeRuns;
+
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pipelined-restore");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The dump route's step, once the early upload has started: begins restoring as the delivery arrives, where it may. */
+    public void start(Exchange exchange) throws Exception {
+        RunContext ctx = contexts.of(exchange);
+        stop(ctx.runId());
+        if (!eligible(ctx)) {
+            return;
+        }
+        PipelineJournal journal = PipelineJournal.of(ctx.workDirMade());
+        journal.reset();
+        earlyUpload.sendMetadataFirst(ctx.runId());
+        Worker worker = new Worker(ctx, journal);
+        worker.future = threads.submit(worker::run);
+        activeRuns.hold(ctx.runId(), Half.IMPORT, PART, worker, worker::halt);
+    }
+
+    /**
+     * The restore may begin before the delivery is complete only where both halves are this
+     * process (the export half's SHA-256s are at hand), into a checked copy, as a parallel restore
+     * would be (not into what conflicts=ignore keeps, nor where the job wants one transaction).
+     */
+    private boolean eligible(RunContext ctx) {
+        return config.role() == CaravanConfig.Role.ALL && ctx.job().restore().pipelined()
+                && ctx.options().dumpFormat() == DumpFormat.DIRECTORY && ctx.privateCopy()
+                && ctx.job().conflicts() != JobConfig.ConflictMode.IGNORE
+                && ctx.options().restoreMode() != RestoreMode.SINGLE_TRANSACTION;
+    }
+
+    /**
+     * Before the checksum stage reads the delivery: the pipeline stops after the step it is in
+     * (a pg_restore running ends as it would), so that nothing it does overlaps the stages.
+     */
+    public void stop(String runId) {
+        activeRuns.find(runId).flatMap(r -> r.take(PART, Worker.class)).ifPresent(Worker::finish);
+    }
+
+    /** A piece that is not what the export half sent, or a delivery holding what is refused: nothing more is restored early. */
+    private static final class Refused extends Exception {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    private final class Worker {
+        final RunContext ctx;
+        final PipelineJournal journal;
+        final CountDownLatch ended = new CountDownLatch(1);
+        final Map<String, String> listed = new HashMap<>();
+        final Set<String> taken = new HashSet<>();
+        volatile boolean stopping;
+        Future<?> future;
+
+        Worker(RunContext ctx, PipelineJournal journal) {
+            this.ctx = ctx;
+            this.journal = journal;
+        }
+
+        void run() {
+            try {
+                work();
+            } catch (InterruptedException | java.io.InterruptedIOException e) {
+                Thread.currentThread().interrupt();
+            } catch (Refused e) {
+                runLog.warn(LOG, ctx.runId(), "restoring while the delivery arrives stopped: " + e.getMessage()
+                        + " (the checksum and restore stages deal with the whole delivery)");
+            } catch (Exception e) {
+                runLog.warn(LOG, ctx.runId(), "restoring while the delivery arrives stopped (the restore stage restores the rest): "
+                        + e.getMessage());
+            } finally {
+                ended.countDown();
+            }
+        }
+
+        private void work() throws Exception {
+            List<String> first = new ArrayList<>();
+            if (Files.exists(ctx.stagingDir().resolve(DeliveryFiles.ROLES))) {
+                first.add(DeliveryFiles.ROLES);
+            }
+            first.add(DeliveryFiles.MANIFEST);
+            first.add(TOC);
+            while (!taken.containsAll(first)) {
+                for (String name : first) {
+                    take(name);
+                }
+                if (!taken.containsAll(first) && !pause()) {
+                    return;
+                }
+            }
+            // what the prepare stage does, from the pieces taken (it skips then, see Prepare)
+            String prepared = prepare.early(ctx.readingFrom(journal.dir()));
+            journal.note("prepared");
+            if (stopping) {
+                return;
+            }
+            if (!store.find(ctx.runId()).orElseThrow().destinationDisposable()) {
+                runLog.info(LOG, ctx.runId(), "prepared while the delivery arrives (" + prepared + "); not restoring before it is complete: "
+                        + "the destination database held tables of its own");
+                return;
+            }
+            Path dump = journal.dir().resolve(DeliveryFiles.DUMP);
+            List<String> toc = DumpSequences.toc(tools.path("pg_restore"), dump, journal.dir());
+            Path objects = journal.dir().resolve("objects.list");
+            Files.write(objects, toc.stream().filter(l -> !Restore.PRIVILEGES.matcher(l).find()).toList(), StandardCharsets.UTF_8);
+            runLog.info(LOG, ctx.runId(), "restoring the schema while the data is still arriving (" + prepared + ")");
+            step("pre-data", List.of("--section=pre-data", "--use-list=" + objects), 1);
+
+            Map<String, String> data = new LinkedHashMap<>(); // dump id -> its TOC line
+            for (String l : toc) {
+                Matcher m = TABLE_DATA.matcher(l);
+                if (m.find()) {
+                    data.put(m.group(1), l);
+                }
+            }
+            Set<String> restored = new HashSet<>();
+            int batch = 0;
+            while (!stopping && restored.size() < data.size()) {
+                List<String> ready = new ArrayList<>();
+                for (String name : arrived()) {
+                    Matcher m = DATA_FILE.matcher(name.substring(DeliveryFiles.DUMP.length() + 1));
+                    if (m.matches() && data.containsKey(m.group(1)) && !restored.contains(m.group(1)) && take(name)) {
+                        ready.add(m.group(1));
+                    }
+                }
+                if (ready.isEmpty()) {
+                    if (!pause()) {
+                        return;
+                    }
+                    continue;
+                }
+                Path list = journal.dir().resolve("data-" + (++batch) + ".list");
+                Files.write(list, data.entrySet().stream().filter(e -> ready.contains(e.getKey())).map(Map.Entry::getValue).toList(),
+                        StandardCharsets.UTF_8);
+                List<String> ids = data.keySet().stream().filter(ready::contains).toList();
+                step("data " + String.join(" ", ids), List.of("--section=data", "--use-list=" + list), ctx.options().restoreJobs());
+                restored.addAll(ids);
+                runLog.info(LOG, ctx.runId(), String.format("restored the data of %d tables as they arrived (%d of %d)", ids.size(),
+                        restored.size(), data.size()));
+            }
+        }
+
+        /** One pg_restore, begun and ended in the journal. */
+        private void step(String step, List<String> options, int jobs) throws Exception {
+            List<String> args = new ArrayList<>();
+            if (jobs > 1) {
+                args.add("--jobs=" + jobs);
+            }
+            args.addAll(List.of("--exit-on-error", "--no-tablespaces", "--no-owner", "--no-password", "--verbose"));
+            args.addAll(options);
+            JobConfig.DatabaseEndpoint dst = ctx.job().destination();
+            args.add("--dbname=" + ConnInfo.of(dst, dst.database(), passFiles.forRun(ctx.runId(), Half.IMPORT, ctx.job()),
+                    Restore.settings(ctx.job(), true)));
+            args.add(journal.dir().resolve(DeliveryFiles.DUMP).toString());
+            journal.note("begin " + step);
+            executor.execute(new ToolCommand(new ExecCommand(tools.path("pg_restore"), args, null, Long.MAX_VALUE, null, null, null,
+                    false, LoggingLevel.DEBUG), ctx.runId(), "restore"));
+            journal.note("end " + step);
+        }
+
+        /** The dump's files in the drop directory under their final names (the SFTP client renames a file once it is whole). */
+        private List<String> arrived() throws IOException {
+            Path dir = ctx.deliveryDir().resolve(DeliveryFiles.DUMP);
+            List<String> names = new ArrayList<>();
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return names;
+            }
+            try (var files = Files.newDirectoryStream(dir)) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    if (!name.startsWith(".")) {
+                        names.add(DeliveryFiles.DUMP + "/" + name);
+                    }
+                }
+            }
+            names.sort(null);
+            return names;
+        }
+
+        /**
+         * Takes one piece, if it has arrived and the export half's SHA-256 of it is known: copied
+         * into the pipeline's directory, hashed on the way, decompressed (zstd) once it matches.
+         */
+        private boolean take(String name) throws IOException, Refused {
+            if (taken.contains(name)) {
+                return true;
+            }
+            Path delivery = ctx.deliveryDir();
+            Path file = delivery.resolve(name);
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            String expected = expected(name);
+            if (expected == null) {
+                return false; // still on its way (or sent by the upload stage, whose list is not written yet)
+            }
+            List<String> problems = DeliveryTree.problems(delivery.getParent(), delivery);
+            if (!problems.isEmpty()) {
+                throw new Refused("the delivery holds what is refused: " + String.join("; ", problems));
+            }
+            Path copy = journal.dir().resolve(name);
+            Files.createDirectories(copy.getParent());
+            String sha = Sha256.copy(file, copy);
+            if (!sha.equals(expected)) {
+                Files.deleteIfExists(copy);
+                throw new Refused(name + " in the drop directory is not what the export half sent");
+            }
+            if (Zstd.compressed(name)) {
+                Zstd.decompress(copy, copy.resolveSibling(Zstd.decompressedName(copy.getFileName().toString())));
+                Files.delete(copy);
+            }
+            journal.checked(name, sha);
+            taken.add(name);
+            return true;
+        }
+
+        /** What the export half sent under the name: the SHA-256 computed while sending it, else its sealed list's. */
+        private String expected(String name) throws IOException {
+            String sent = earlyUpload.sentChecksum(ctx.runId(), name).orElse(null);
+            if (sent != null) {
+                return sent;
+            }
+            Path list = ctx.stagingDir().resolve(DeliveryFiles.CHECKSUMS);
+            if (listed.isEmpty() && Files.isRegularFile(list) && Files.exists(ctx.stagingDir().resolve(DeliveryFiles.DONE))) {
+                for (String l : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+                    String[] parts = l.split(" {2}", 2);
+                    if (parts.length == 2) {
+                        listed.put(parts[1], parts[0]);
+                    }
+                }
+            }
+            return listed.get(name);
+        }
+
+        /** Waits for more to arrive: false once told to stop, or once the export half has left the run (nothing more comes). */
+        private boolean pause() throws InterruptedException {
+            if (stopping || !activeRuns.working(ctx.runId(), Half.EXPORT)) {
+                return false;
+            }
+            Thread.sleep(POLL_MS);
+            return !stopping;
+        }
+
+        /** Stops after the step under way and waits for it. */
+        void finish() {
+            stopping = true;
+            await();
+        }
+
+        /** The run is cancelled or its half left: stops now (a pg_restore running is stopped with the run's tools). */
+        void halt() {
+            stopping = true;
+            future.cancel(true);
+            await();
+        }
+
+        private void await() {
+            try {
+                if (!ended.await(10, TimeUnit.MINUTES)) {
+                    LOG.warnf("[%s] the restore while the delivery arrives has not stopped after 10 minutes", ctx.runId());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
