@@ -30,6 +30,13 @@ class RestartIT {
 
     private Process app;
     private int starts;
+    /** The test's name: each start's log is {@code <test>-<n>.log}. */
+    private String test;
+
+    @org.junit.jupiter.api.BeforeEach
+    void name(org.junit.jupiter.api.TestInfo info) {
+        test = info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("app");
+    }
 
     @BeforeAll
     static void configure() throws Exception {
@@ -47,6 +54,8 @@ class RestartIT {
                 .append("caravan.retry.enforce-ranges=false\ncaravan.retry.initial-delay-ms=200\ncaravan.retry.max-delay-ms=1000\n");
         job(p, "rs-dump", "custom", 0);
         job(p, "rs-upload", "directory", 1_000_000);
+        job(p, "rs-pipe", "directory", 1_000_000);
+        job(p, "rs-piece", "directory", 1_000_000);
         job(p, "rs-bad", "custom", 0);
         p.append("caravan.jobs.rs-bad.source.password-file=\ncaravan.jobs.rs-bad.source.password=wrong\n");
         Files.writeString(HOME.resolve("app.properties"), p);
@@ -121,6 +130,91 @@ class RestartIT {
     }
 
     @Test
+    void killedInTheMiddleOfAPipelinedRestoreTheResumedRunIsExact() throws Exception {
+        String job = "rs-pipe";
+        pipelineSource(job);
+
+        start();
+        String id = startRun(job);
+        Path journal = HOME.resolve("data/work").resolve(id).resolve("pipeline/journal");
+        // a table's data being restored while the rest of the delivery is still on its way
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            JsonPath r = run(id);
+            if ("DONE".equals(Api.stageStatus(r, "upload")) || !"RUNNING".equals(r.getString("status"))) {
+                throw new AssertionError("the delivery was complete before a pipelined pg_restore was seen: " + r.prettify());
+            }
+            return Files.exists(journal) && Files.readString(journal).contains("begin data");
+        });
+        kill();
+        start();
+        JsonPath run = awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("stages.find { it.name == 'prepare' }.detail")).contains("restore.pipelined");
+        assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
+        assertExact(job);
+    }
+
+    @Test
+    void aPieceDamagedInTheDropDirectoryIsNotRestoredEarlyAndTheResumedRunIsExact() throws Exception {
+        String job = "rs-piece";
+        pipelineSource(job);
+
+        start();
+        String id = startRun(job);
+        Path dump = DROP.resolve(id).resolve("dump");
+        Path[] damaged = {null};
+        // a table file changed while it is still arriving under its temporary name: the pipeline
+        // sees it only once it is renamed, already damaged (an account that can write the drop directory can do this)
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            if (!Files.isDirectory(dump)) {
+                return false;
+            }
+            try (var files = Files.list(dump)) {
+                damaged[0] = files.filter(f -> f.getFileName().toString().matches("\\.part-\\d+\\.dat.*"))
+                        .filter(f -> f.toFile().length() > 65_536).findFirst().orElse(null);
+            }
+            return damaged[0] != null;
+        });
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(damaged[0].toFile(), "rw")) {
+            f.seek(1000);
+            int b = f.read();
+            f.seek(1000);
+            f.write(b ^ 0xff);
+        }
+        damaged[0] = damaged[0].resolveSibling(damaged[0].getFileName().toString().substring(".part-".length()));
+        JsonPath failed = Api.awaitStatus(() -> run(id), java.util.Set.of("FAILED", "SUCCEEDED"));
+        assertThat(failed.getString("status")).as(failed.prettify()).isEqualTo("FAILED");
+        assertThat(failed.getString("error")).contains(damaged[0].getFileName().toString()).contains("SHA-256 mismatch");
+        assertThat(log(starts)).contains("dump/" + damaged[0].getFileName() + " in the drop directory is not what the export half sent: not restored before the delivery is complete");
+
+        given().auth().preemptive().basic("it", "restart-pw").post("/api/runs/" + id + "/resume").then().statusCode(202);
+        JsonPath run = awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("stages.find { it.name == 'restore' }.detail")).contains("restored as the delivery arrived");
+        assertExact(job);
+    }
+
+    /** The sample with two big tables: the upload at 1 MB/s lasts long enough to restore while it goes on. */
+    private static void pipelineSource(String job) throws Exception {
+        Stack.freshJob(job, 100_000);
+        Stack.execSource(StackResource.sourceDb(job), "CREATE TABLE shop.big2 AS SELECT * FROM shop.big");
+        Stack.execSource(StackResource.sourceDb(job), "CREATE INDEX ON shop.big2 (id)");
+    }
+
+    /** The independent checker: both clusters read directly, nothing of the product's verification trusted. */
+    private static void assertExact(String job) throws Exception {
+        io.pgcaravan.check.IndependentChecker.Side source = new io.pgcaravan.check.IndependentChecker.Side(Stack.SOURCE_PORT, Stack.ADMIN,
+                Stack.sourcePassword(), StackResource.sourceDb(job));
+        io.pgcaravan.check.IndependentChecker.Side destination = new io.pgcaravan.check.IndependentChecker.Side(Stack.DESTINATION_PORT,
+                Stack.ADMIN, Stack.destinationPassword(), StackResource.destinationDb(job));
+        assertThat(io.pgcaravan.check.IndependentChecker.differences(source, destination,
+                new io.pgcaravan.check.IndependentChecker.Allow(java.util.Set.of(Stack.ADMIN, "postgres", Stack.PROVIDER), false, java.util.Map.of())))
+                .isEmpty();
+    }
+
+    @Test
     void oneShotModeRunsTheJobAndExitsWithItsOutcome() throws Exception {
         Stack.freshJob("rs-dump");
         Process ok = launch("-Dcaravan.one-shot.job=rs-dump");
@@ -140,7 +234,7 @@ class RestartIT {
         List<String> cmd = new java.util.ArrayList<>(List.of("java", "@config/jvm.options", "-Dquarkus.config.locations=" + HOME.resolve("app.properties")));
         cmd.addAll(List.of(properties));
         cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toString()));
-        app = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(HOME.resolve("app-" + starts + ".log").toFile()).start();
+        app = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(HOME.resolve(test + "-" + starts + ".log").toFile()).start();
         return app;
     }
 
@@ -166,7 +260,7 @@ class RestartIT {
     }
 
     private String log(int start) throws IOException {
-        return Files.readString(HOME.resolve("app-" + start + ".log"));
+        return Files.readString(HOME.resolve(test + "-" + start + ".log"));
     }
 
     private static String startRun(String job) {
