@@ -58,8 +58,17 @@ public class PassFiles {
      * restore the import half is running.
      */
     public Path forRun(String runId, Half half, JobConfig job) {
-        return activeRuns.holdIfAbsent(runId, half, "passfile-" + half.name().toLowerCase(), Path.class,
+        return activeRuns.holdIfAbsent(runId, half, part(half), Path.class,
                 () -> write(runId + "." + half.name().toLowerCase(), job), f -> () -> delete(f));
+    }
+
+    /** Deletes a half's passfile before the half leaves the run (made for work done ahead of it). */
+    public void release(String runId, Half half) {
+        activeRuns.find(runId).ifPresent(r -> r.release(part(half)));
+    }
+
+    private static String part(Half half) {
+        return "passfile-" + half.name().toLowerCase();
     }
 
     private static void delete(Path f) {

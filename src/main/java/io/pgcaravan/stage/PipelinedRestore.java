@@ -179,6 +179,13 @@ public class PipelinedRestore {
                 runLog.warn(LOG, ctx.runId(), "restoring while the delivery arrives stopped (the restore stage restores the rest): "
                         + e.getMessage());
             } finally {
+                // (stop() took it out already, unless it ended on its own)
+                activeRuns.part(ctx.runId(), PART, Worker.class).filter(w -> w == this)
+                        .ifPresent(w -> activeRuns.find(ctx.runId()).ifPresent(r -> r.take(PART, Worker.class)));
+                if (!activeRuns.working(ctx.runId(), Half.IMPORT)) {
+                    // the import half's passfile was made for this thread: the half makes its own when it comes
+                    passFiles.release(ctx.runId(), Half.IMPORT);
+                }
                 ended.countDown();
             }
         }
@@ -200,7 +207,7 @@ public class PipelinedRestore {
             }
             // what the prepare stage does, from the pieces taken (it skips then, see Prepare)
             String prepared = prepare.early(ctx.readingFrom(journal.dir()));
-            journal.note("prepared");
+            journal.prepared(prepared);
             if (stopping) {
                 return;
             }

@@ -69,7 +69,7 @@ public class Prepare {
         if (pipeline.prepared()) {
             String list = DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), DeliveryFiles.MAX_LIST);
             if (pipeline.consistentWith(list)) {
-                exchange.setProperty(StageDetail.PROPERTY, "done while the delivery was arriving (restore.pipelined)");
+                exchange.setProperty(StageDetail.PROPERTY, pipeline.preparedDetail() + " (done while the delivery was arriving, restore.pipelined)");
                 return;
             }
             // (what the pipeline took is not what the signed list names: whatever it did goes)

@@ -335,6 +335,14 @@ public class EarlyUpload {
 
     /** Removes what earlier dumps of the run delivered: a new dump replaces all of it. */
     public void clearRemote(RunContext ctx, ChannelSftp sftp) throws SftpException {
+        try {
+            // sent early too now (for a pipelined restore): an earlier dump's must not pass for this one's
+            sftp.rm(ctx.remoteDir() + "/" + DeliveryFiles.MANIFEST);
+        } catch (SftpException e) {
+            if (e.id != ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                throw e;
+            }
+        }
         String dumpDir = ctx.remoteDir() + "/" + DeliveryFiles.DUMP;
         List<ChannelSftp.LsEntry> entries;
         try {

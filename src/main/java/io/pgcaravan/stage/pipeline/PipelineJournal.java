@@ -41,6 +41,7 @@ public final class PipelineJournal {
     private static final String PIECES = DeliveryFiles.CHECKSUMS;
     private static final String JOURNAL = "journal";
     static final String PREPARED = "prepared";
+    private static final String PREPARED_DETAIL = "prepared.detail";
     static final String PRE_DATA = "pre-data";
     static final String DATA = "data ";
     /** The restore stage's restore of what the pipeline left: begun, it is not built on again. */
@@ -77,6 +78,18 @@ public final class PipelineJournal {
     /** A piece taken: its copy here is what the export half sent. */
     public void checked(String name, String sha256) throws IOException {
         append(PIECES, sha256 + "  " + name);
+    }
+
+    /** What the prepare stage's work done here did (its detail, for the stage to show), then the journal's line. */
+    public void prepared(String detail) throws IOException {
+        Files.writeString(dir.resolve(PREPARED_DETAIL), detail, StandardCharsets.UTF_8);
+        note(PREPARED);
+    }
+
+    /** The prepare stage's detail as the pipeline's prepare left it. */
+    public String preparedDetail() throws IOException {
+        Path f = dir.resolve(PREPARED_DETAIL);
+        return Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) ? Files.readString(f, StandardCharsets.UTF_8) : "";
     }
 
     public void note(String line) throws IOException {
@@ -170,7 +183,7 @@ public final class PipelineJournal {
         try (var files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 String name = p.getFileName().toString();
-                if (!name.equals(JOURNAL) && !name.equals(PIECES)) {
+                if (!name.equals(JOURNAL) && !name.equals(PIECES) && !name.equals(PREPARED_DETAIL)) {
                     FileTrees.delete(p);
                 }
             }
