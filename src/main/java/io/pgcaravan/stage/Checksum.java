@@ -40,13 +40,9 @@ public class Checksum {
     RunContexts contexts;
     @Inject
     io.pgcaravan.work.DeliveryKeys keys;
-    @Inject
-    PipelinedRestore pipelinedRestore;
 
     public void verify(Exchange exchange) throws IOException {
         RunContext ctx = contexts.of(exchange);
-        // nothing the pipelined restore does overlaps this stage: it stops after the step it is in
-        pipelinedRestore.stop(ctx.runId());
         Path dir = ctx.deliveryDir();
         Resend.forgetDamaged(ctx.workDir());
         requireTrusted(ctx);

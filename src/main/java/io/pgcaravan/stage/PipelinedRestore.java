@@ -136,6 +136,11 @@ public class PipelinedRestore {
                 && ctx.options().restoreMode() != RestoreMode.SINGLE_TRANSACTION;
     }
 
+    /** The import route's step before the checksum stage (see {@link #stop(String)}). */
+    public void stopBeforeChecksum(Exchange exchange) {
+        stop(contexts.of(exchange).runId());
+    }
+
     /**
      * Before the checksum stage reads the delivery: the pipeline stops after the step it is in
      * (a pg_restore running ends as it would), so that nothing it does overlaps the stages.

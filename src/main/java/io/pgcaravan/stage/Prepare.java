@@ -40,6 +40,10 @@ import java.util.List;
  * source's encoding, collation and ctype) unless it exists; an existing one must not hold any of
  * the tables about to be restored. Also cleans up after a failed parallel restore before it is
  * retried, but only in a database this run may throw away.
+ * <p>
+ * Longer than 250 lines because the stage, its early run for the pipelined restore and the
+ * clean-up before a parallel restore is retried share the manifest, the role map and the
+ * database's creation; apart, each would reach into the others.
  */
 @ApplicationScoped
 @Named("prepare")

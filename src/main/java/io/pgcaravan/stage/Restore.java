@@ -42,7 +42,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
-/** The restore stage: pg_restore, atomic (single transaction) or parallel; then the statistics. */
+/**
+ * The restore stage: pg_restore, atomic (single transaction) or parallel, or what a pipelined
+ * restore left; then the owners and privileges, then the statistics.
+ * <p>
+ * Longer than 250 lines because which restore runs (one transaction, parallel, the rest of a
+ * pipelined one) decides its flags, its list and the owners step after it, all from one TOC.
+ */
 @ApplicationScoped
 @Named("restore")
 public class Restore {
