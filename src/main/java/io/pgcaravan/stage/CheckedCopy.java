@@ -47,9 +47,11 @@ final class CheckedCopy {
     /**
      * The checked copy needs the delivery's size in the work directory: said before a byte is
      * copied, rather than a full disk half-way through (retried as any other failure: space may be freed).
+     * {@code there}: bytes of it the work directory holds already (the pipelined restore's pieces, moved in).
      */
-    static void requireRoom(RunContext ctx, Path dir, Path copy) throws IOException {
-        long needed = FileTrees.sizeOrZero(dir);
+    static void requireRoom(RunContext ctx, Path dir, Path copy, long there) throws IOException {
+        long needed = -there;
+        needed += FileTrees.sizeOrZero(dir);
         Path dump = dir.resolve(DeliveryFiles.DUMP);
         if (Files.isDirectory(dump, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             try (var files = Files.newDirectoryStream(dump, "*" + Zstd.SUFFIX)) {

@@ -80,7 +80,8 @@ public class Checksum {
                     + " (caravan.delivery.key-file must be the same file on both halves)");
         }
         if (copying) {
-            CheckedCopy.requireRoom(ctx, dir, copy);
+            // (what the pipelined restore copied already is moved into the copy, not copied again)
+            CheckedCopy.requireRoom(ctx, dir, copy, FileTrees.sizeOrZero(PipelineJournal.of(ctx.workDir()).dir()));
         }
         PipelineJournal pipeline = PipelineJournal.of(ctx.workDir());
         java.util.Map<String, String> pieces = copying ? pipeline.pieces() : java.util.Map.of();

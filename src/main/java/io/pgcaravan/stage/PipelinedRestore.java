@@ -112,7 +112,8 @@ public class PipelinedRestore {
     /** The dump route's step, once the early upload has started: begins restoring as the delivery arrives, where it may. */
     public void start(Exchange exchange) throws Exception {
         RunContext ctx = contexts.of(exchange);
-        stop(ctx.runId());
+        // an earlier dump's worker goes at once (a retried dump holds the source's snapshot and freeze meanwhile)
+        activeRuns.find(ctx.runId()).flatMap(r -> r.take(PART, Worker.class)).ifPresent(Worker::halt);
         if (!eligible(ctx)) {
             return;
         }
@@ -132,7 +133,8 @@ public class PipelinedRestore {
     private boolean eligible(RunContext ctx) {
         return config.role() == CaravanConfig.Role.ALL && ctx.job().restore().pipelined()
                 && ctx.options().dumpFormat() == DumpFormat.DIRECTORY && ctx.privateCopy()
-                && ctx.job().conflicts() != JobConfig.ConflictMode.IGNORE
+                // (not conflicts=replace: its drop of the existing database waits for a complete, checked delivery)
+                && ctx.job().conflicts() == JobConfig.ConflictMode.FAIL
                 && ctx.options().restoreMode() != RestoreMode.SINGLE_TRANSACTION;
     }
 
@@ -225,6 +227,9 @@ public class PipelinedRestore {
             List<String> toc = DumpSequences.toc(tools.path("pg_restore"), dump, journal.dir());
             Path objects = journal.dir().resolve("objects.list");
             Files.write(objects, toc.stream().filter(l -> !Restore.PRIVILEGES.matcher(l).find()).toList(), StandardCharsets.UTF_8);
+            if (stopping) {
+                return;
+            }
             runLog.info(LOG, ctx.runId(), "restoring the schema while the data is still arriving (" + prepared + ")");
             step("pre-data", List.of("--section=pre-data", "--use-list=" + objects), 1);
 
@@ -250,6 +255,9 @@ public class PipelinedRestore {
                         return;
                     }
                     continue;
+                }
+                if (stopping) {
+                    return; // (what was taken is the stages' now)
                 }
                 Path list = journal.dir().resolve("data-" + (++batch) + ".list");
                 Files.write(list, data.entrySet().stream().filter(e -> ready.contains(e.getKey())).map(Map.Entry::getValue).toList(),
@@ -373,26 +381,33 @@ public class PipelinedRestore {
             return !stopping;
         }
 
-        /** Stops after the step under way and waits for it. */
+        /**
+         * Stops after the step under way and waits for it: a table's COPY is work the restore needs
+         * anyway. One still running after an hour is stopped (the restore stage then starts again clean).
+         */
         void finish() {
             stopping = true;
-            await();
+            if (!await(60)) {
+                runLog.warn(LOG, ctx.runId(), "the restore begun while the delivery arrived has not finished its step after an hour: stopping it");
+                halt();
+            }
         }
 
-        /** The run is cancelled or its half left: stops now (a pg_restore running is stopped with the run's tools). */
+        /** The run is cancelled, its half left or the dump is taken again: stops now (its pg_restore with it). */
         void halt() {
             stopping = true;
             future.cancel(true);
-            await();
+            if (!await(1)) {
+                LOG.warnf("[%s] the restore begun while the delivery arrived did not stop within a minute", ctx.runId());
+            }
         }
 
-        private void await() {
+        private boolean await(long minutes) {
             try {
-                if (!ended.await(10, TimeUnit.MINUTES)) {
-                    LOG.warnf("[%s] the restore while the delivery arrives has not stopped after 10 minutes", ctx.runId());
-                }
+                return ended.await(minutes, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return false;
             }
         }
     }

@@ -198,6 +198,7 @@ public class EarlyUpload {
         final java.util.Set<String> tried = new java.util.HashSet<>();
         volatile boolean finishing;
         volatile boolean metadataFirst;
+        final long startedMillis = System.currentTimeMillis();
         Future<?> future;
 
         Sender(RunContext ctx, Path dir, int zstd) {
@@ -239,7 +240,10 @@ public class EarlyUpload {
                 for (Path f : List.of(staging.resolve(DeliveryFiles.ROLES), dir.resolve(TOC), staging.resolve(DeliveryFiles.MANIFEST))) {
                     // (the roles and the manifest are written whole under another name and moved into place)
                     String relative = f.startsWith(dir) ? DeliveryFiles.DUMP + "/" + TOC : f.getFileName().toString();
-                    if (!tried.contains(relative) && Files.isRegularFile(f) && !open.contains(OpenFiles.real(f))) {
+                    // (a manifest from before this dump is not this dump's: the manifest stage writes it anew)
+                    boolean current = !f.getFileName().toString().equals(DeliveryFiles.MANIFEST)
+                            || Files.isRegularFile(f) && Files.getLastModifiedTime(f).toMillis() >= startedMillis;
+                    if (!tried.contains(relative) && current && Files.isRegularFile(f) && !open.contains(OpenFiles.real(f))) {
                         tried.add(relative);
                         send(f, relative, false);
                         return true;
