@@ -57,7 +57,9 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * Longer than 250 lines because the sender thread, the records of what it sent that the seal
  * trusts, and the start / finish / stop protocol around pg_dump share one state: apart, each would
- * reach into the other (what zstd adds lives in {@link ZstdDump}).
+ * reach into the other (what zstd adds lives in {@link ZstdDump}). The same records give a
+ * pipelined restore the SHA-256 each early piece must have, and the order it needs (the roles,
+ * the table of contents and the manifest first) is the sender's.
  */
 @ApplicationScoped
 @Named("earlyUpload")

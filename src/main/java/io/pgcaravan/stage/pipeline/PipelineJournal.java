@@ -127,13 +127,8 @@ public final class PipelineJournal {
     }
 
     /** Whether the schema (pre-data) was restored. */
-    public boolean schemaRestored() throws IOException {
+    private boolean schemaRestored() throws IOException {
         return lines().contains("end " + PRE_DATA);
-    }
-
-    /** Whether any pg_restore was begun (the destination holds what it did). */
-    public boolean restoredAnything() throws IOException {
-        return lines().stream().anyMatch(l -> l.startsWith("begin "));
     }
 
     /** Every pg_restore begun exited 0. */
