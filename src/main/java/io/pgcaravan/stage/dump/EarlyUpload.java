@@ -58,8 +58,8 @@ import java.util.concurrent.TimeUnit;
  * Longer than 250 lines because the sender thread, the records of what it sent that the seal
  * trusts, and the start / finish / stop protocol around pg_dump share one state: apart, each would
  * reach into the other (what zstd adds lives in {@link ZstdDump}). The same records give a
- * pipelined restore the SHA-256 each early piece must have, and the order it needs (the roles,
- * the table of contents and the manifest first) is the sender's.
+ * pipelined restore the SHA-256 each early piece must have; what it needs first (the roles, the
+ * table of contents and the manifest) goes beside the table files ({@link MetadataSender}).
  */
 @ApplicationScoped
 @Named("earlyUpload")
@@ -67,7 +67,6 @@ public class EarlyUpload {
 
     private static final Logger LOG = Logger.getLogger(EarlyUpload.class);
     private static final long POLL_MS = 100;
-    private static final String TOC = "toc.dat";
 
     @Inject
     RunContexts contexts;
@@ -124,9 +123,18 @@ public class EarlyUpload {
         if (sender == null) {
             return Optional.empty();
         }
-        sender.finishing = true;
+        synchronized (sender) {
+            sender.finishing = true;
+            if (sender.metadata != null) {
+                sender.metadata.finishing = true;
+            }
+        }
         try {
             sender.future.get();
+            if (sender.metadataFuture != null) {
+                // (the upload stage must not send a file this one is still writing there)
+                sender.metadataFuture.get();
+            }
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
             // logged by the sender
         }
@@ -135,12 +143,35 @@ public class EarlyUpload {
     }
 
     /**
-     * The import half restores while the delivery arrives (PipelinedRestore): what it needs first
-     * goes first, the roles, the table of contents (pg_dump closes it before the first table's
-     * data) and the manifest once written, each as it is, uncompressed.
+     * The import half restores while the delivery arrives (PipelinedRestore): what it needs first,
+     * the roles, the table of contents (pg_dump closes it before the first table's data) and the
+     * manifest once written, goes on a session of its own beside the table files, each as it is,
+     * uncompressed, rather than behind the table file being followed as it grows.
      */
     public void sendMetadataFirst(String runId) {
-        activeRuns.part(runId, SENDER, Sender.class).ifPresent(s -> s.metadataFirst = true);
+        activeRuns.part(runId, SENDER, Sender.class).ifPresent(s -> {
+            synchronized (s) {
+                if (s.metadata != null || s.finishing) {
+                    return;
+                }
+                s.metadata = new MetadataSender(s.ctx, s.dir, s.sent, n -> metrics.uploaded(s.ctx.jobName(), n), s.startedMillis);
+                s.metadataFuture = threads.submit(() -> {
+                    try {
+                        long began = System.currentTimeMillis();
+                        if (s.metadata.run()) {
+                            runLog.info(LOG, s.ctx.runId(), String.format("the roles, table of contents and manifest went up ahead of the "
+                                    + "table files, %.1f s after the dump began", (System.currentTimeMillis() - began) / 1000.0));
+                        }
+                    } catch (InterruptedException | java.io.InterruptedIOException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (Exception e) {
+                        runLog.warn(LOG, s.ctx.runId(), "sending the roles, table of contents and manifest ahead stopped "
+                                + "(the upload stage sends them): " + e.getMessage());
+                    }
+                    return null;
+                });
+            }
+        });
     }
 
     /**
@@ -158,6 +189,12 @@ public class EarlyUpload {
     }
 
     private static void cancel(Sender sender) {
+        synchronized (sender) {
+            sender.finishing = true;
+            if (sender.metadataFuture != null) {
+                sender.metadataFuture.cancel(true);
+            }
+        }
         sender.future.cancel(true);
         try {
             // (get() of a cancelled future returns at once: wait for the thread itself, which may
@@ -199,7 +236,9 @@ public class EarlyUpload {
         /** Each file is sent once at most here (one not recorded as sent is the upload stage's). */
         final java.util.Set<String> tried = new java.util.HashSet<>();
         volatile boolean finishing;
-        volatile boolean metadataFirst;
+        /** The roles, TOC and manifest on a session of their own, for a pipelined restore (null: with the rest). */
+        volatile MetadataSender metadata;
+        Future<?> metadataFuture;
         final long startedMillis = System.currentTimeMillis();
         Future<?> future;
 
@@ -231,27 +270,12 @@ public class EarlyUpload {
             }
         }
 
-        /** Sends the next file: what a pipelined restore needs first, then one pg_dump has closed, else the largest it is writing. */
+        /** Sends the next file: one pg_dump has closed, else the largest it is writing. */
         private boolean sendCompleted() throws Exception {
             if (finishing || !Files.isDirectory(dir)) {
                 return false;
             }
             var open = OpenFiles.under(dir);
-            if (metadataFirst) {
-                Path staging = ctx.stagingDir();
-                for (Path f : List.of(staging.resolve(DeliveryFiles.ROLES), dir.resolve(TOC), staging.resolve(DeliveryFiles.MANIFEST))) {
-                    // (the roles and the manifest are written whole under another name and moved into place)
-                    String relative = f.startsWith(dir) ? DeliveryFiles.DUMP + "/" + TOC : f.getFileName().toString();
-                    // (a manifest from before this dump is not this dump's: the manifest stage writes it anew)
-                    boolean current = !f.getFileName().toString().equals(DeliveryFiles.MANIFEST)
-                            || Files.isRegularFile(f) && Files.getLastModifiedTime(f).toMillis() >= startedMillis;
-                    if (!tried.contains(relative) && current && Files.isRegularFile(f) && !open.contains(OpenFiles.real(f))) {
-                        tried.add(relative);
-                        send(f, relative, false);
-                        return true;
-                    }
-                }
-            }
             Path closed = null;
             Path growing = null;
             long growingSize = -1;
