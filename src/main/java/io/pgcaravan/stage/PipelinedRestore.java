@@ -11,6 +11,7 @@ import io.pgcaravan.delivery.Sha256;
 import io.pgcaravan.delivery.Zstd;
 import io.pgcaravan.exec.ToolCommand;
 import io.pgcaravan.exec.ToolExecutor;
+import io.pgcaravan.exec.ToolRuns;
 import io.pgcaravan.live.ActiveRuns;
 import io.pgcaravan.live.Half;
 import io.pgcaravan.pg.ConnInfo;
@@ -18,6 +19,7 @@ import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.stage.dump.EarlyUpload;
 import io.pgcaravan.stage.pipeline.PipelineJournal;
+import io.pgcaravan.stage.pipeline.PostDataPlan;
 import io.pgcaravan.store.RunStore;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.work.RunContext;
@@ -80,6 +82,7 @@ public class PipelinedRestore {
     private static final String PART = "pipelined-restore";
     private static final String TOC = DeliveryFiles.DUMP + "/toc.dat";
     private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA ");
+    private static final Pattern ENTRY_ID = Pattern.compile("^(\\d+); ");
     private static final Pattern DATA_FILE = Pattern.compile("(\\d+)\\.dat(\\.gz)?(" + Pattern.quote(Zstd.SUFFIX) + ")?");
 
     @Inject
@@ -240,7 +243,9 @@ public class PipelinedRestore {
                     data.put(m.group(1), l);
                 }
             }
+            PostDataPlan plan = postDataPlan(objects, dump);
             Set<String> restored = new HashSet<>();
+            Set<String> built = new HashSet<>();
             int batch = 0;
             while (!stopping && restored.size() < data.size()) {
                 List<String> ready = new ArrayList<>();
@@ -259,15 +264,50 @@ public class PipelinedRestore {
                 if (stopping) {
                     return; // (what was taken is the stages' now)
                 }
-                Path list = journal.dir().resolve("data-" + (++batch) + ".list");
-                Files.write(list, data.entrySet().stream().filter(e -> ready.contains(e.getKey())).map(Map.Entry::getValue).toList(),
-                        StandardCharsets.UTF_8);
                 List<String> ids = data.keySet().stream().filter(ready::contains).toList();
-                step("data " + String.join(" ", ids), List.of("--section=data", "--use-list=" + list), ctx.options().restoreJobs());
+                Set<String> loaded = new HashSet<>(restored);
+                loaded.addAll(ids);
+                // the indexes and keys of what is in by then, built by the same pg_restore right after each table's data
+                Map<String, String> post = plan.ready(loaded, built);
+                List<String> lines = new ArrayList<>(data.entrySet().stream().filter(e -> ready.contains(e.getKey())).map(Map.Entry::getValue).toList());
+                lines.addAll(post.values());
+                Path list = journal.dir().resolve("data-" + (++batch) + ".list");
+                Files.write(list, lines, StandardCharsets.UTF_8);
+                step("data " + String.join(" ", ids) + (post.isEmpty() ? "" : " " + PipelineJournal.POST + String.join(" ", post.keySet())),
+                        List.of("--section=data", "--section=post-data", "--use-list=" + list), ctx.options().restoreJobs());
                 restored.addAll(ids);
-                runLog.info(LOG, ctx.runId(), String.format("restored the data of %d tables as they arrived (%d of %d)", ids.size(),
-                        restored.size(), data.size()));
+                built.addAll(post.keySet());
+                runLog.info(LOG, ctx.runId(), String.format("restored the data of %d tables as they arrived (%d of %d), "
+                        + "with %d of %d indexes and keys", ids.size(), restored.size(), data.size(), built.size(), plan.size()));
             }
+        }
+
+        /**
+         * Which indexes and keys may be built with their tables' data: from pg_restore's list of
+         * the schema section and its verbose script of the post-data section (what each entry
+         * depends on), both from the table of contents alone.
+         */
+        private PostDataPlan postDataPlan(Path objects, Path dump) throws IOException, InterruptedException {
+            Path pre = journal.dir().resolve("pre-data.list");
+            Path script = journal.dir().resolve("post-data.sql");
+            String pgRestore = tools.path("pg_restore");
+            ToolRuns.run(List.of(pgRestore, "--list", "--section=pre-data", "--use-list=" + objects, "--file=" + pre, dump.toString()), 10);
+            ToolRuns.run(List.of(pgRestore, "--verbose", "--section=post-data", "--use-list=" + objects, "--file=" + script, dump.toString()), 10);
+            Set<String> preData = new HashSet<>();
+            for (String l : Files.readAllLines(pre, StandardCharsets.UTF_8)) {
+                Matcher m = ENTRY_ID.matcher(l);
+                if (m.find()) {
+                    preData.add(m.group(1));
+                }
+            }
+            PostDataPlan plan;
+            try (var lines = Files.lines(script, StandardCharsets.UTF_8)) {
+                // (only the comment lines matter: the statements are not kept)
+                plan = PostDataPlan.of(Files.readAllLines(objects, StandardCharsets.UTF_8), preData,
+                        lines.filter(l -> l.startsWith("-- ")).toList());
+            }
+            Files.deleteIfExists(script);
+            return plan;
         }
 
         /** One pg_restore, begun and ended in the journal. */

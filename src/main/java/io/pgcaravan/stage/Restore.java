@@ -85,6 +85,7 @@ public class Restore {
         String detail;
         boolean parallel = false;
         java.util.Set<String> pipelined = null; // the TABLE DATA restored while the delivery arrived
+        java.util.Set<String> built = java.util.Set.of(); // the indexes and keys built with it
         List<String> existing = ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE ? prepareTarget.existingTables(ctx) : List.of();
         if (!existing.isEmpty()) {
             // conflicts=ignore: pg_restore goes on past the objects that already exist (exit 1, errors
@@ -102,6 +103,7 @@ public class Restore {
                 // the schema and the data of the tables that arrived first are in: the rest, then the
                 // indexes and constraints; a second attempt at this starts again from a clean database
                 pipelined = pipeline.restoredData();
+                built = pipeline.restoredPost();
                 pipeline.note("begin " + PipelineJournal.REST);
                 args.add("--section=data");
                 args.add("--section=post-data");
@@ -116,12 +118,16 @@ public class Restore {
                     + (ctx.options().restoreMode() == RestoreMode.AUTO ? " (into a database this run created or found empty)" : "");
             if (pipelined != null) {
                 long tables = toc.stream().filter(l -> TABLE_DATA.matcher(l).find()).count();
-                detail += ", after the schema and " + pipelined.size() + " of " + tables + " tables' data restored as the delivery arrived";
+                detail += ", after the schema and " + pipelined.size() + " of " + tables + " tables' data"
+                        + (built.isEmpty() ? "" : " with " + built.size() + " indexes and keys") + " restored as the delivery arrived";
             }
         }
         args.add("--no-tablespaces");
         boolean afterwards = ownersAfterwards(ctx);
-        java.util.Set<String> done = pipelined == null ? java.util.Set.of() : pipelined;
+        java.util.Set<String> done = new java.util.HashSet<>(built);
+        if (pipelined != null) {
+            done.addAll(pipelined);
+        }
         List<String> entries = toc.stream().filter(l -> !(afterwards && PRIVILEGES.matcher(l).find()) && !restored(l, done)).toList();
         if (entries.size() < toc.size()) {
             Path list = ctx.workDir().resolve("restore.list");
@@ -146,10 +152,11 @@ public class Restore {
     }
 
     private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA ");
+    private static final Pattern ENTRY = Pattern.compile("^(\\d+); \\d+ \\d+ (TABLE DATA|INDEX|CONSTRAINT|FK CONSTRAINT) ");
 
-    /** Whether the TOC line is a table's data the pipelined restore loaded already. */
+    /** Whether the TOC line is a table's data the pipelined restore loaded already, or an index or key it built. */
     private static boolean restored(String line, java.util.Set<String> ids) {
-        java.util.regex.Matcher m = TABLE_DATA.matcher(line);
+        java.util.regex.Matcher m = ENTRY.matcher(line);
         return m.find() && ids.contains(m.group(1));
     }
 

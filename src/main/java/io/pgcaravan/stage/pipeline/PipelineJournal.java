@@ -26,7 +26,8 @@ import java.util.TreeSet;
  * <li>{@code sha256}: each piece of the delivery it took, in sha256sum's format, appended once its
  * copy here hashed to what the export half sent (the copies lie beside it, zstd files decompressed);</li>
  * <li>{@code journal}: {@code prepared}, then each pg_restore as {@code begin ...} before it starts
- * and {@code end ...} once it exited 0 ({@code pre-data}, {@code data <dump ids>}).</li>
+ * and {@code end ...} once it exited 0 ({@code pre-data}, {@code data <dump ids>[ post <dump ids>]}:
+ * tables' data, with the indexes and constraints built right after it).</li>
  * </ul>
  * A restore the stages may build on is one whose every begun step ended and whose every piece the
  * signed checksum list names with the same SHA-256: then the restore stage restores only what is
@@ -44,6 +45,8 @@ public final class PipelineJournal {
     private static final String PREPARED_DETAIL = "prepared.detail";
     static final String PRE_DATA = "pre-data";
     static final String DATA = "data ";
+    /** After a step's TABLE DATA ids: the indexes and constraints built in the same pg_restore. */
+    public static final String POST = "post ";
     /** The restore stage's restore of what the pipeline left: begun, it is not built on again. */
     public static final String REST = "rest";
 
@@ -147,10 +150,24 @@ public final class PipelineJournal {
 
     /** The dump ids of the TABLE DATA entries restored. */
     public Set<String> restoredData() throws IOException {
+        return restored(false);
+    }
+
+    /** The dump ids of the indexes and constraints built with their tables' data ({@link PostDataPlan}). */
+    public Set<String> restoredPost() throws IOException {
+        return restored(true);
+    }
+
+    /** A step's line: {@code data <ids>[ post <ids>]}. */
+    private Set<String> restored(boolean post) throws IOException {
         Set<String> ids = new TreeSet<>();
         for (String l : lines()) {
             if (l.startsWith("end " + DATA)) {
-                ids.addAll(List.of(l.substring(4 + DATA.length()).split(" ")));
+                String[] parts = l.substring(4 + DATA.length()).split(" " + POST, 2);
+                String part = post ? parts.length == 2 ? parts[1] : "" : parts[0];
+                if (!part.isBlank()) {
+                    ids.addAll(List.of(part.strip().split(" ")));
+                }
             }
         }
         return ids;
