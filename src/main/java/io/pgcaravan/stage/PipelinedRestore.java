@@ -20,6 +20,7 @@ import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.stage.dump.EarlyUpload;
 import io.pgcaravan.stage.pipeline.PipelineJournal;
 import io.pgcaravan.stage.pipeline.PostDataPlan;
+import io.pgcaravan.stage.pipeline.RestoreLanes;
 import io.pgcaravan.store.RunStore;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.work.RunContext;
@@ -79,6 +80,8 @@ public class PipelinedRestore {
 
     private static final Logger LOG = Logger.getLogger(PipelinedRestore.class);
     private static final long POLL_MS = 200;
+    /** A lane takes small tables together up to this much data (one pg_restore each would cost more than it loads). */
+    private static final long LANE_BYTES = 64L << 20;
     private static final String PART = "pipelined-restore";
     private static final String TOC = DeliveryFiles.DUMP + "/toc.dat";
     private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA ");
@@ -169,6 +172,8 @@ public class PipelinedRestore {
         final Set<String> taken = new HashSet<>();
         /** Pieces that did not hash to what was sent: never restored here. */
         final Set<String> refused = new HashSet<>();
+        /** The size of each table's data file taken, by its TABLE DATA id. */
+        final Map<String, Long> sizes = new HashMap<>();
         volatile boolean stopping;
         Future<?> future;
 
@@ -246,40 +251,84 @@ public class PipelinedRestore {
             PostDataPlan plan = postDataPlan(objects, dump);
             Set<String> restored = new HashSet<>();
             Set<String> built = new HashSet<>();
-            int batch = 0;
-            while (!stopping && restored.size() < data.size()) {
-                List<String> ready = new ArrayList<>();
-                for (String name : arrived()) {
-                    Matcher m = DATA_FILE.matcher(name.substring(DeliveryFiles.DUMP.length() + 1));
-                    if (m.matches() && data.containsKey(m.group(1)) && !restored.contains(m.group(1)) && take(name)) {
-                        ready.add(m.group(1));
+            List<String> queue = new ArrayList<>(); // taken, waiting for a lane, as they arrived
+            Set<String> started = new HashSet<>();
+            int[] lists = {0};
+            try (RestoreLanes lanes = new RestoreLanes(ctx.options().restoreJobs())) {
+                while (true) {
+                    for (RestoreLanes.Work w : lanes.collect()) {
+                        restored.addAll(w.data());
+                        built.addAll(w.post());
+                        runLog.info(LOG, ctx.runId(), String.format("restored %s as they arrived (%d of %d tables' data, %d of %d indexes and keys)",
+                                w.data().isEmpty() ? w.post().size() + " foreign keys" : "the data of " + w.data().size() + " tables",
+                                restored.size(), data.size(), built.size(), plan.size()));
                     }
-                }
-                if (ready.isEmpty()) {
-                    if (!pause()) {
+                    if (stopping) {
+                        lanes.drain(); // (a table's COPY or index under way is work the restore needs anyway)
+                        lanes.collect();
                         return;
                     }
-                    continue;
+                    for (String name : arrived()) {
+                        Matcher m = DATA_FILE.matcher(name.substring(DeliveryFiles.DUMP.length() + 1));
+                        if (m.matches() && data.containsKey(m.group(1)) && !started.contains(m.group(1)) && !queue.contains(m.group(1))
+                                && take(name)) {
+                            queue.add(m.group(1));
+                        }
+                    }
+                    boolean more = false;
+                    while (lanes.free() && !queue.isEmpty() && !stopping) {
+                        Set<String> batch = batch(queue);
+                        started.addAll(batch);
+                        Set<String> loaded = new HashSet<>(restored);
+                        loaded.addAll(batch);
+                        // its indexes and keys, built by the same pg_restore right after its data
+                        Map<String, String> post = plan.ready(loaded, built, lanes.busy(), false);
+                        List<String> lines = new ArrayList<>(data.entrySet().stream().filter(e -> batch.contains(e.getKey())).map(Map.Entry::getValue).toList());
+                        lines.addAll(post.values());
+                        String step = "data " + String.join(" ", data.keySet().stream().filter(batch::contains).toList())
+                                + (post.isEmpty() ? "" : " " + PipelineJournal.POST + String.join(" ", post.keySet()));
+                        Path list = writeList(lists, lines);
+                        lanes.start(new RestoreLanes.Work(batch, post.keySet(), false),
+                                () -> step(step, List.of("--section=data", "--section=post-data", "--use-list=" + list), 1));
+                        more = true;
+                    }
+                    if (lanes.free() && !lanes.foreignKeysRunning() && !stopping) {
+                        Map<String, String> keys = plan.ready(restored, built, lanes.busy(), true);
+                        if (!keys.isEmpty()) {
+                            Path list = writeList(lists, List.copyOf(keys.values()));
+                            lanes.start(new RestoreLanes.Work(Set.of(), keys.keySet(), true), () -> step(PipelineJournal.POST
+                                    + String.join(" ", keys.keySet()), List.of("--section=post-data", "--use-list=" + list), 1));
+                            more = true;
+                        }
+                    }
+                    if (more) {
+                        continue;
+                    }
+                    if (!lanes.idle() || !queue.isEmpty()) {
+                        lanes.awaitAny(POLL_MS);
+                    } else if (restored.size() == data.size() || !pause()) {
+                        return; // all in, or nothing more comes (or told to stop)
+                    }
                 }
-                if (stopping) {
-                    return; // (what was taken is the stages' now)
-                }
-                List<String> ids = data.keySet().stream().filter(ready::contains).toList();
-                Set<String> loaded = new HashSet<>(restored);
-                loaded.addAll(ids);
-                // the indexes and keys of what is in by then, built by the same pg_restore right after each table's data
-                Map<String, String> post = plan.ready(loaded, built);
-                List<String> lines = new ArrayList<>(data.entrySet().stream().filter(e -> ready.contains(e.getKey())).map(Map.Entry::getValue).toList());
-                lines.addAll(post.values());
-                Path list = journal.dir().resolve("data-" + (++batch) + ".list");
-                Files.write(list, lines, StandardCharsets.UTF_8);
-                step("data " + String.join(" ", ids) + (post.isEmpty() ? "" : " " + PipelineJournal.POST + String.join(" ", post.keySet())),
-                        List.of("--section=data", "--section=post-data", "--use-list=" + list), ctx.options().restoreJobs());
-                restored.addAll(ids);
-                built.addAll(post.keySet());
-                runLog.info(LOG, ctx.runId(), String.format("restored the data of %d tables as they arrived (%d of %d), "
-                        + "with %d of %d indexes and keys", ids.size(), restored.size(), data.size(), built.size(), plan.size()));
             }
+        }
+
+        /** The next lane's tables: as they arrived, small ones together up to {@link #LANE_BYTES}, a big one alone. */
+        private Set<String> batch(List<String> queue) throws IOException {
+            Set<String> batch = new java.util.LinkedHashSet<>();
+            long bytes = 0;
+            while (!queue.isEmpty() && (batch.isEmpty() || bytes < LANE_BYTES)) {
+                String id = queue.remove(0);
+                batch.add(id);
+                bytes += sizes.getOrDefault(id, 0L);
+            }
+            return batch;
+        }
+
+        private Path writeList(int[] lists, List<String> lines) throws IOException {
+            Path list = journal.dir().resolve("data-" + (++lists[0]) + ".list");
+            Files.write(list, lines, StandardCharsets.UTF_8);
+            return list;
         }
 
         /**
@@ -387,10 +436,15 @@ public class PipelinedRestore {
             }
             if (Zstd.compressed(name)) {
                 // (the compressed copy goes once decompressed)
-                Zstd.decompress(copy, copy.resolveSibling(Zstd.decompressedName(copy.getFileName().toString())));
+                copy = copy.resolveSibling(Zstd.decompressedName(copy.getFileName().toString()));
+                Zstd.decompress(journal.dir().resolve(name), copy);
             }
             journal.checked(name, sha);
             taken.add(name);
+            Matcher m = DATA_FILE.matcher(copy.getFileName().toString());
+            if (m.matches()) {
+                sizes.put(m.group(1), Files.size(copy)); // (as sent: a lane's share of the work, roughly)
+            }
             return true;
         }
 

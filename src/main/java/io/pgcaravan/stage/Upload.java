@@ -122,7 +122,14 @@ public class Upload {
         }
         payload.add(Path.of(DeliveryFiles.MANIFEST));
         List<Path> dump = new ArrayList<>(FileTrees.files(staging, staging.resolve(DeliveryFiles.DUMP)));
-        dump.sort(java.util.Comparator.comparing((Path p) -> !p.getFileName().toString().startsWith("toc.")));
+        // then the largest table first: a pipelined restore loads it while the smaller ones cross
+        // the link, and what is left to restore after the last byte is a small table, not the largest
+        java.util.Map<Path, Long> sizes = new java.util.HashMap<>();
+        for (Path p : dump) {
+            sizes.put(p, Files.size(staging.resolve(p)));
+        }
+        dump.sort(java.util.Comparator.comparing((Path p) -> !p.getFileName().toString().startsWith("toc."))
+                .thenComparing(sizes::get, java.util.Comparator.reverseOrder()).thenComparing(Path::toString));
         payload.addAll(dump);
         StringBuilder list = new StringBuilder();
         for (Path p : payload) {

@@ -46,7 +46,11 @@ final class MetadataSender {
         this.startedMillis = startedMillis;
     }
 
-    /** Until the three are sent, or pg_dump is done (the upload stage sends what is left then); true once all are sent. */
+    /**
+     * Until the three are sent; once pg_dump is done, what is whole by then (the dump stage waits
+     * for the manifest before it ends) and no more: the upload stage sends what is left. True once
+     * all are sent.
+     */
     boolean run() throws Exception {
         List<String> left = new ArrayList<>(List.of(DeliveryFiles.ROLES, DeliveryFiles.DUMP + "/toc.dat", DeliveryFiles.MANIFEST));
         if (!Files.exists(ctx.stagingDir().resolve(DeliveryFiles.ROLES))) {
@@ -54,8 +58,11 @@ final class MetadataSender {
         }
         SftpClient.Open open = null;
         try {
-            while (!left.isEmpty() && !finishing && !Thread.currentThread().isInterrupted()) {
+            while (!left.isEmpty() && !Thread.currentThread().isInterrupted()) {
                 String next = left.stream().filter(this::whole).findFirst().orElse(null);
+                if (next == null && finishing) {
+                    break;
+                }
                 if (next == null) {
                     Thread.sleep(POLL_MS);
                     continue;

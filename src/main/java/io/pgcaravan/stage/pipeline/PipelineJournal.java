@@ -27,7 +27,8 @@ import java.util.TreeSet;
  * copy here hashed to what the export half sent (the copies lie beside it, zstd files decompressed);</li>
  * <li>{@code journal}: {@code prepared}, then each pg_restore as {@code begin ...} before it starts
  * and {@code end ...} once it exited 0 ({@code pre-data}, {@code data <dump ids>[ post <dump ids>]}:
- * tables' data, with the indexes and constraints built right after it).</li>
+ * tables' data, with the indexes and constraints built right after it; {@code post <dump ids>}:
+ * foreign keys).</li>
  * </ul>
  * A restore the stages may build on is one whose every begun step ended and whose every piece the
  * signed checksum list names with the same SHA-256: then the restore stage restores only what is
@@ -158,16 +159,19 @@ public final class PipelineJournal {
         return restored(true);
     }
 
-    /** A step's line: {@code data <ids>[ post <ids>]}. */
+    /** A step's line: {@code data <ids>[ post <ids>]}, or {@code post <ids>} (foreign keys). */
     private Set<String> restored(boolean post) throws IOException {
         Set<String> ids = new TreeSet<>();
         for (String l : lines()) {
+            String part = null;
             if (l.startsWith("end " + DATA)) {
                 String[] parts = l.substring(4 + DATA.length()).split(" " + POST, 2);
-                String part = post ? parts.length == 2 ? parts[1] : "" : parts[0];
-                if (!part.isBlank()) {
-                    ids.addAll(List.of(part.strip().split(" ")));
-                }
+                part = post ? parts.length == 2 ? parts[1] : null : parts[0];
+            } else if (post && l.startsWith("end " + POST)) {
+                part = l.substring(4 + POST.length());
+            }
+            if (part != null && !part.isBlank()) {
+                ids.addAll(List.of(part.strip().split(" ")));
             }
         }
         return ids;

@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  * table is loaded, a foreign key once both of its tables are loaded and the key it references is
  * built. What each entry depends on is pg_dump's own record, as pg_restore prints it in a verbose
  * script ({@code -- TOC entry N} and {@code -- Dependencies: ...}); pg_restore runs an entry
- * chosen here after the TABLE DATA of the same call it depends on, as in any parallel restore.
+ * chosen here after the TABLE DATA of the same call it depends on (the list's order). Foreign keys
+ * are chosen apart: one pg_restore of them at a time, so that two of them, each locking both of
+ * its tables, never wait for each other.
  * <p>
  * Only INDEX, CONSTRAINT and FK CONSTRAINT entries, and only those whose every dependency is the
  * schema already restored, a table whose data is in (or in the same call), or another entry
@@ -39,7 +41,7 @@ public final class PostDataPlan {
     /** A table's dump id to its TABLE DATA's. */
     private final Map<String, String> dataOf = new HashMap<>();
 
-    private record Entry(String line, List<String> dependencies) {
+    private record Entry(String line, List<String> dependencies, boolean foreignKey) {
     }
 
     private PostDataPlan(Set<String> schema) {
@@ -85,7 +87,7 @@ public final class PostDataPlan {
                 String line = lines.get(id);
                 Matcher m = line == null ? null : LINE.matcher(line);
                 if (m != null && m.matches() && EARLY.stream().anyMatch(m.group(3)::startsWith) && !m.group(3).startsWith("INDEX ATTACH ")) {
-                    plan.early.put(id, new Entry(line, List.of(d.group(1).strip().split(" "))));
+                    plan.early.put(id, new Entry(line, List.of(d.group(1).strip().split(" ")), m.group(3).startsWith("FK CONSTRAINT ")));
                 }
             }
             id = null; // (the dependencies come right after their entry's line, or not at all)
@@ -94,17 +96,19 @@ public final class PostDataPlan {
     }
 
     /**
-     * The TOC lines of the entries that may be restored now, with (after) the data of
-     * {@code loading}: those not done yet whose every dependency is met, given {@code loaded} (the
-     * TABLE DATA ids restored before or in this call) and {@code built} (the entries built before).
+     * The TOC lines of the entries that may be restored now: the indexes and keys (or with
+     * {@code foreignKeys}, only the foreign keys) not built and not {@code busy} elsewhere, whose
+     * every dependency is met, given {@code loaded} (the TABLE DATA ids restored before, or in the
+     * same pg_restore) and {@code built} (the entries built before).
      */
-    public Map<String, String> ready(Set<String> loaded, Set<String> built) {
+    public Map<String, String> ready(Set<String> loaded, Set<String> built, Set<String> busy, boolean foreignKeys) {
         Set<String> chosen = new HashSet<>();
         boolean more = true;
-        while (more) { // (a foreign key may follow the key it references, chosen in the same pass)
+        while (more) { // (an entry may follow another chosen in the same pass)
             more = false;
             for (Map.Entry<String, Entry> e : early.entrySet()) {
-                if (!built.contains(e.getKey()) && !chosen.contains(e.getKey())
+                if (e.getValue().foreignKey() == foreignKeys && !built.contains(e.getKey()) && !busy.contains(e.getKey())
+                        && !chosen.contains(e.getKey())
                         && e.getValue().dependencies().stream().allMatch(dep -> met(dep, loaded, built, chosen))) {
                     chosen.add(e.getKey());
                     more = true;

@@ -61,19 +61,24 @@ class PostDataPlanTest {
 
     @Test
     void aTablesIndexesGoWithItsDataAndAForeignKeyWaitsForBothEndsAndTheKeyItReferences() {
+        Set<String> none = Set.of();
         // nothing loaded: only the index on the partitioned parent, which holds no data of its own
-        assertEquals(Set.of("3250"), plan.ready(Set.of(), Set.of()).keySet());
-        // orders in: its key and index, not its foreign key (customers is not in)
-        assertEquals(Set.of("3232", "3229", "3250"), plan.ready(Set.of("3389"), Set.of()).keySet());
-        // then customers: its key, and the foreign key after it in the same call
-        assertEquals(List.of("3225", "3240"), List.copyOf(plan.ready(Set.of("3389", "3387"), Set.of("3232", "3229", "3250")).keySet()));
-        // the foreign key alone, once its referenced key was built before
-        assertEquals(Set.of("3240"), plan.ready(Set.of("3389", "3387"), Set.of("3232", "3229", "3250", "3225")).keySet());
+        assertEquals(Set.of("3250"), plan.ready(none, none, none, false).keySet());
+        // orders in: its key and index
+        assertEquals(Set.of("3232", "3229", "3250"), plan.ready(Set.of("3389"), none, none, false).keySet());
+        // not what is being built elsewhere
+        assertEquals(Set.of("3229"), plan.ready(Set.of("3389"), none, Set.of("3232", "3250"), false).keySet());
+        // the foreign key not before customers is in and its key built
+        assertTrue(plan.ready(Set.of("3389"), Set.of("3232", "3229", "3250"), none, true).isEmpty());
+        assertTrue(plan.ready(Set.of("3389", "3387"), Set.of("3232", "3229", "3250"), none, true).isEmpty());
+        assertEquals(Set.of("3240"), plan.ready(Set.of("3389", "3387"), Set.of("3232", "3229", "3250", "3225"), none, true).keySet());
+        // foreign keys only with foreign keys
+        assertEquals(Set.of("3225"), plan.ready(Set.of("3389", "3387"), Set.of("3232", "3229", "3250"), none, false).keySet());
         // nothing is built twice
-        assertTrue(plan.ready(Set.of("3389", "3387", "3392"), Set.of("3232", "3229", "3250", "3225", "3240", "3251")).isEmpty());
+        assertTrue(plan.ready(Set.of("3389", "3387", "3392"), Set.of("3232", "3229", "3250", "3225", "3240", "3251"), none, false).isEmpty());
         // the lines are the TOC's
         assertEquals("3251; 1259 90321 INDEX public measurements_2026_at caravan_admin",
-                plan.ready(Set.of("3392"), Set.of("3250")).get("3251"));
+                plan.ready(Set.of("3392"), Set.of("3250"), none, false).get("3251"));
     }
 
     @Test
