@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,7 +41,8 @@ GENERATOR = "pg-caravan bench datagen v3"
 CORES = os.cpu_count() or 1
 
 # --ablation: pg-caravan with one default after the other switched back, each a run override
-# (job "<db>_plain" is the job without the parallel restore's session setting)
+# (job "<db>_plain" is the job without the parallel restore's session setting, "_nopipe" without the
+# pipelined restore)
 VARIANTS = {
     "B0": ("before: custom format, gzip 6, 1 job, single-transaction restore",
            "", {"dumpFormat": "custom", "dumpCompression": 6, "restoreMode": "single-transaction"}),
@@ -53,6 +55,7 @@ VARIANTS = {
     "B4": ("as B but with the server's parallel workers per index build", "_plain", {}),
     "B5": ("as B but 4 restore jobs", "", {"restoreJobs": 4}),
     "B6": ("as B but gzip level 1 by pg_dump (no zstd on the way up)", "", {"dumpCompression": 1}),
+    "B7": ("as B but without the pipelined restore (restore.pipelined=false)", "_nopipe", {}),
 }
 
 
@@ -129,18 +132,50 @@ def cpu_times():
     return sum(v[:8]), idle
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def pid_from(path):
+    try:
+        return int(Path(path).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def tree_ticks(pid):
+    """A process's CPU time with that of the children it has reaped (a postmaster's backends, an sshd's sessions)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0
+    return sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+
+
+def part_ticks():
+    """CPU ticks so far of the servers every tool shares: each cluster's postmaster, the sshds (the rest is the tool's)."""
+    parts = {"source": pid_from("/var/lib/postgresql/15/caravan_src/postmaster.pid"),
+             "destination": pid_from("/var/lib/postgresql/15/caravan_dst/postmaster.pid"),
+             "sshd": [pid_from(STACK / "sshd/sshd.pid"), pid_from(WORK / "wan-sshd.pid")]}
+    return {k: sum(tree_ticks(p) for p in (v if isinstance(v, list) else [v]) if p) for k, v in parts.items()}
+
+
 class Meter:
-    """Wall time and the machine's CPU use (share of all cores busy) over a block."""
+    """Wall time and the machine's CPU use (share of all cores busy) over a block, and CPU seconds by part."""
 
     def __enter__(self):
         self.t0 = time.monotonic()
         self.c0 = cpu_times()
+        self.p0 = part_ticks()
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.monotonic() - self.t0
         total, idle = (a - b for a, b in zip(cpu_times(), self.c0))
         self.cpu = 100.0 * (total - idle) / total if total else 0.0
+        p1 = part_ticks()
+        self.parts = {k: (p1[k] - self.p0[k]) / TICK for k in p1}
+        # the machine's busy time less the servers': the tool itself (its children, the link's forwarders)
+        self.parts["tool"] = max(0.0, (total - idle) / TICK - sum(self.parts.values()))
 
 
 # --- the source databases ----------------------------------------------------------------------
@@ -211,7 +246,7 @@ def hand_path(src_db, far):
             if counts != expected:
                 raise RuntimeError(f"hand path: counts differ {expected} vs {counts}")
         phases["count"] = m.seconds
-    return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases,
+    return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases, "cpuParts": total.parts,
             "bytes": dump.stat().st_size}
 
 
@@ -230,7 +265,7 @@ def pgcopydb(src_db, far, split=None):
              *(["--split-tables-larger-than", split] if split else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)  # on a failure pgcopydb signals its whole process group
-    return {"seconds": total.seconds, "cpu": total.cpu, "phases": {}}
+    return {"seconds": total.seconds, "cpu": total.cpu, "phases": {}, "cpuParts": total.parts}
 
 
 # --- D: pg_dump | psql, the guides' online path ----------------------------------------------------
@@ -245,7 +280,7 @@ def dump_to_psql(src_db, far):
         dump.stdout.close()
         if dump.wait() or load.returncode:
             raise RuntimeError(f"pg_dump | psql: exit {dump.returncode} / {load.returncode}")
-    return {"seconds": total.seconds, "cpu": total.cpu, "phases": {}}
+    return {"seconds": total.seconds, "cpu": total.cpu, "phases": {}, "cpuParts": total.parts}
 
 
 # --- B: pg-caravan -----------------------------------------------------------------------------
@@ -259,10 +294,12 @@ class Caravan:
         props = WORK / "bench.properties"
         lines = ["config_ordinal=270", "quarkus.http.port=8089", f"caravan.data-dir={WORK / 'app'}"]
         links = ("", "_wan") if wan_known_hosts else ("",)
-        for size, suffix, far in ((s, x, w) for s in sizes for x in ("", "_plain") for w in links):
+        for size, suffix, far in ((s, x, w) for s in sizes for x in ("", "_plain", "_nopipe") for w in links):
             job = f"caravan.jobs.{db_name(size)}{suffix}{far}"
             if suffix == "_plain":
                 lines += [f"{job}.restore.settings.max_parallel_maintenance_workers=default"]
+            if suffix == "_nopipe":
+                lines += [f"{job}.restore.pipelined=false"]
             if far:  # the intermediate host across the shaped link
                 lines += [f"{job}.intermediate.host={NS_IP}", f"{job}.intermediate.known-hosts={wan_known_hosts}"]
             lines += [f"{job}.{k}={v}" for k, v in {
@@ -329,7 +366,7 @@ class Caravan:
             raise RuntimeError(f"pg-caravan run {run_id} {view['status']}: {view.get('error')}")
         phases = {s["name"]: (s.get("durationMs") or 0) / 1000 for s in view["stages"]}
         details = {s["name"]: s.get("detail") for s in view["stages"]}
-        return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases, "details": details,
+        return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases, "details": details, "cpuParts": total.parts,
                 "run": run_id, "runSeconds": (view.get("durationMs") or 0) / 1000}
 
 
@@ -422,6 +459,8 @@ def report(results, rounds, tools, sftp=None):
 
 
 def main():
+    # a TERM runs the clean-up (the shaped link's namespace, sshd and forwarders; the app) as Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="0.3,1,3", help="database sizes in GB, comma-separated; g2: the giant-table dataset of 2 GB")
     ap.add_argument("--rounds", type=int, default=3)
@@ -473,7 +512,8 @@ def main():
                                        "C": pgcopydb, "D": dump_to_psql,
                                        "E": lambda s, f: pgcopydb(s, f, SPLIT)}[t](src, far)
                             r[t].append(res)
-                            log(f"{label} round {i + 1} {t}: {res['seconds']:.1f} s, CPU {res['cpu']:.0f}% "
+                            log(f"{label} round {i + 1} {t}: {res['seconds']:.1f} s, CPU {res['cpu']:.0f}% ("
+                                + ", ".join(f"{k} {v:.1f}" for k, v in res.get("cpuParts", {}).items()) + " CPU-s) "
                                 + ", ".join(f"{k} {v:.1f}" for k, v in res["phases"].items()))
                 finally:
                     shaped.down()

@@ -90,5 +90,7 @@ class ShapedLink:
             except subprocess.TimeoutExpired:
                 p.kill()
         self.procs = []
+        # and what a harness killed before its own clean-up left behind (they would hold the ports)
+        sh("pkill", "-f", f"bind={NS_IP}|bind={HOST_IP}|ListenAddress={NS_IP}", check=False)
         sh("ip", "link", "del", HOST_IF, check=False)
         sh("ip", "netns", "del", NS, check=False)
