@@ -158,7 +158,8 @@ public class PipelinedRestore {
      * it stops after the step it is in (a pg_restore running ends as it would).
      */
     public void stop(String runId) {
-        activeRuns.find(runId).flatMap(r -> r.take(PART, Worker.class)).ifPresent(Worker::finish);
+        // (the part stays held meanwhile, so that a cancel still halts it; the worker lets go of it as it ends)
+        activeRuns.part(runId, PART, Worker.class).ifPresent(Worker::finish);
     }
 
     /** A piece that is not what the export half sent, or a delivery holding what is refused: nothing more is restored early. */
@@ -264,61 +265,69 @@ public class PipelinedRestore {
             int[] lists = {0};
             loading = true;
             try (RestoreLanes lanes = new RestoreLanes(ctx.options().restoreJobs())) {
-                while (true) {
-                    for (RestoreLanes.Work w : lanes.collect()) {
-                        restored.addAll(w.data());
-                        built.addAll(w.post());
-                        runLog.info(LOG, ctx.runId(), String.format("restored %s as they arrived (%d of %d tables' data, %d of %d indexes and keys)",
-                                w.data().isEmpty() ? w.post().size() + (w.post().size() == 1 ? " foreign key" : " foreign keys")
-                                        : "the data of " + w.data().size() + (w.data().size() == 1 ? " table" : " tables"),
-                                restored.size(), data.size(), built.size(), plan.size()));
-                    }
-                    if (stopping) {
-                        lanes.drain(); // (a table's COPY or index under way is work the restore needs anyway)
-                        lanes.collect();
-                        return;
-                    }
-                    for (String name : arrived()) {
-                        Matcher m = DATA_FILE.matcher(name.substring(DeliveryFiles.DUMP.length() + 1));
-                        if (m.matches() && data.containsKey(m.group(1)) && !started.contains(m.group(1)) && !queue.contains(m.group(1))
-                                && take(name)) {
-                            queue.add(m.group(1));
+                try {
+                    while (true) {
+                        for (RestoreLanes.Work w : lanes.collect()) {
+                            restored.addAll(w.data());
+                            built.addAll(w.post());
+                            int n = w.data().isEmpty() ? w.post().size() : w.data().size();
+                            runLog.info(LOG, ctx.runId(), String.format("restored %s as %s arrived (%d of %d tables' data, %d of %d indexes and keys)",
+                                    (w.data().isEmpty() ? n + " foreign key" : "the data of " + n + " table") + (n == 1 ? "" : "s"),
+                                    n == 1 ? "it" : "they", restored.size(), data.size(), built.size(), plan.size()));
                         }
-                    }
-                    boolean more = false;
-                    while (lanes.free() && !queue.isEmpty() && !stopping) {
-                        Set<String> batch = batch(queue);
-                        started.addAll(batch);
-                        Set<String> loaded = new HashSet<>(restored);
-                        loaded.addAll(batch);
-                        // its indexes and keys, built by the same pg_restore right after its data
-                        Map<String, String> post = plan.ready(loaded, built, lanes.busy(), false);
-                        List<String> lines = new ArrayList<>(data.entrySet().stream().filter(e -> batch.contains(e.getKey())).map(Map.Entry::getValue).toList());
-                        lines.addAll(post.values());
-                        String step = "data " + String.join(" ", data.keySet().stream().filter(batch::contains).toList())
-                                + (post.isEmpty() ? "" : " " + PipelineJournal.POST + String.join(" ", post.keySet()));
-                        Path list = writeList(lists, lines);
-                        lanes.start(new RestoreLanes.Work(batch, post.keySet(), false),
-                                () -> step(step, List.of("--section=data", "--section=post-data", "--use-list=" + list), 1));
-                        more = true;
-                    }
-                    if (lanes.free() && !lanes.foreignKeysRunning() && !stopping) {
-                        Map<String, String> keys = plan.ready(restored, built, lanes.busy(), true);
-                        if (!keys.isEmpty()) {
-                            Path list = writeList(lists, List.copyOf(keys.values()));
-                            lanes.start(new RestoreLanes.Work(Set.of(), keys.keySet(), true), () -> step(PipelineJournal.POST
-                                    + String.join(" ", keys.keySet()), List.of("--section=post-data", "--use-list=" + list), 1));
+                        if (stopping) {
+                            lanes.drain(); // (a table's COPY or index under way is work the restore needs anyway)
+                            lanes.collect();
+                            return;
+                        }
+                        for (String name : arrived()) {
+                            Matcher m = DATA_FILE.matcher(name.substring(DeliveryFiles.DUMP.length() + 1));
+                            if (m.matches() && data.containsKey(m.group(1)) && !started.contains(m.group(1)) && !queue.contains(m.group(1))
+                                    && take(name)) {
+                                queue.add(m.group(1));
+                            }
+                        }
+                        boolean more = false;
+                        while (lanes.free() && !queue.isEmpty() && !stopping) {
+                            Set<String> batch = batch(queue);
+                            started.addAll(batch);
+                            Set<String> loaded = new HashSet<>(restored);
+                            loaded.addAll(batch);
+                            // its indexes and keys, built by the same pg_restore right after its data
+                            Map<String, String> post = plan.ready(loaded, built, lanes.busy(), false);
+                            List<String> lines = new ArrayList<>(data.entrySet().stream().filter(e -> batch.contains(e.getKey())).map(Map.Entry::getValue).toList());
+                            lines.addAll(post.values());
+                            String step = "data " + String.join(" ", data.keySet().stream().filter(batch::contains).toList())
+                                    + (post.isEmpty() ? "" : " " + PipelineJournal.POST + String.join(" ", post.keySet()));
+                            Path list = writeList(lists, lines);
+                            lanes.start(new RestoreLanes.Work(batch, post.keySet(), false),
+                                    () -> step(step, List.of("--section=data", "--section=post-data", "--use-list=" + list), 1));
                             more = true;
                         }
+                        if (lanes.free() && !lanes.foreignKeysRunning() && !stopping) {
+                            Map<String, String> keys = plan.ready(restored, built, lanes.busy(), true);
+                            if (!keys.isEmpty()) {
+                                Path list = writeList(lists, List.copyOf(keys.values()));
+                                lanes.start(new RestoreLanes.Work(Set.of(), keys.keySet(), true), () -> step(PipelineJournal.POST
+                                        + String.join(" ", keys.keySet()), List.of("--section=post-data", "--use-list=" + list), 1));
+                                more = true;
+                            }
+                        }
+                        if (more) {
+                            continue;
+                        }
+                        if (!lanes.idle() || !queue.isEmpty()) {
+                            lanes.awaitAny(POLL_MS);
+                        } else if (restored.size() == data.size() || !pause()) {
+                            return; // all in, or nothing more comes (or told to stop)
+                        }
                     }
-                    if (more) {
-                        continue;
-                    }
-                    if (!lanes.idle() || !queue.isEmpty()) {
-                        lanes.awaitAny(POLL_MS);
-                    } else if (restored.size() == data.size() || !pause()) {
-                        return; // all in, or nothing more comes (or told to stop)
-                    }
+                } catch (InterruptedException | java.io.InterruptedIOException e) {
+                    throw e;
+                } catch (Exception e) {
+                    // (a refused delivery, a failed copy): the steps under way end as they would, so what they did stays usable
+                    lanes.drain();
+                    throw e;
                 }
             }
         }
@@ -498,10 +507,19 @@ public class PipelinedRestore {
             if (!loading) {
                 stopping = true;
             }
-            if (!await(60)) {
-                runLog.warn(LOG, ctx.runId(), "the restore begun while the delivery arrived has not finished after an hour: stopping it");
-                halt();
+            if (await(60)) {
+                return;
             }
+            if (!stopping) {
+                stopping = true; // no more lanes: the restore stage restores the rest
+                runLog.info(LOG, ctx.runId(), "the restore begun while the delivery arrived is still going after an hour: "
+                        + "it finishes the steps under way and leaves the rest to the restore stage");
+                if (await(60)) {
+                    return;
+                }
+            }
+            runLog.warn(LOG, ctx.runId(), "the restore begun while the delivery arrived has not finished its step after an hour: stopping it");
+            halt();
         }
 
         /** The run is cancelled, its half left or the dump is taken again: stops now (its pg_restore with it). */

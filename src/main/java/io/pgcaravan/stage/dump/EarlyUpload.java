@@ -167,6 +167,8 @@ public class EarlyUpload {
                     } catch (Exception e) {
                         runLog.warn(LOG, s.ctx.runId(), "sending the roles, table of contents and manifest ahead stopped "
                                 + "(the upload stage sends them): " + e.getMessage());
+                    } finally {
+                        s.metadataEnded.countDown();
                     }
                     return null;
                 });
@@ -198,8 +200,12 @@ public class EarlyUpload {
         sender.future.cancel(true);
         try {
             // (get() of a cancelled future returns at once: wait for the thread itself, which may
-            // still be writing in the dump directory a retry is about to clear)
+            // still be writing in the dump directory a retry is about to clear; and for the
+            // metadata's, which must not rename a file into place after a retry withdrew it)
             sender.ended.await(30, TimeUnit.SECONDS);
+            if (sender.metadata != null) {
+                sender.metadataEnded.await(30, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -239,6 +245,7 @@ public class EarlyUpload {
         /** The roles, TOC and manifest on a session of their own, for a pipelined restore (null: with the rest). */
         volatile MetadataSender metadata;
         Future<?> metadataFuture;
+        final java.util.concurrent.CountDownLatch metadataEnded = new java.util.concurrent.CountDownLatch(1);
         final long startedMillis = System.currentTimeMillis();
         Future<?> future;
 

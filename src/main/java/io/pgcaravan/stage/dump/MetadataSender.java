@@ -111,6 +111,8 @@ final class MetadataSender {
         String temp = dir + "/" + SftpClient.TEMP_PREFIX + target.substring(target.lastIndexOf('/') + 1);
         boolean group = ctx.job().intermediate().groupAccess();
         mkdirs(sftp, dir, group ? 0770 : 0700);
+        // whatever lies under the temporary name goes first (a link there would be written through)
+        remove(sftp, temp);
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
         long size = Files.size(file);
         long mtime = Files.getLastModifiedTime(file).toMillis();
@@ -120,18 +122,22 @@ final class MetadataSender {
             sftp.put(in, temp, ChannelSftp.OVERWRITE);
         }
         sftp.chmod(group ? 0640 : 0600, temp);
-        try {
-            sftp.rm(target);
-        } catch (SftpException e) {
-            if (e.id != ChannelSftp.SSH_FX_NO_SUCH_FILE) {
-                throw e;
-            }
-        }
+        remove(sftp, target);
         sftp.rename(temp, target);
         uploaded.accept(read[0]);
         // trusted only for what was hashed whole, as it was before reading (else the upload stage sends it again)
         if (read[0] == size && Files.size(file) == size && Files.getLastModifiedTime(file).toMillis() == mtime) {
             sent.put(relative, new SentFile(size, mtime, HexFormat.of().formatHex(digest.digest()), size));
+        }
+    }
+
+    private static void remove(ChannelSftp sftp, String path) throws SftpException {
+        try {
+            sftp.rm(path);
+        } catch (SftpException e) {
+            if (e.id != ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                throw e;
+            }
         }
     }
 

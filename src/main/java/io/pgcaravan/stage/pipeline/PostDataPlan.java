@@ -40,6 +40,8 @@ public final class PostDataPlan {
     private final Set<String> schema;
     /** A table's dump id to its TABLE DATA's. */
     private final Map<String, String> dataOf = new HashMap<>();
+    /** Every table's dump id. */
+    private final Set<String> tables = new HashSet<>();
 
     private record Entry(String line, List<String> dependencies, boolean foreignKey) {
     }
@@ -71,6 +73,7 @@ public final class PostDataPlan {
             }
         }
         tableByOid.forEach((oid, table) -> {
+            plan.tables.add(table);
             if (dataByOid.containsKey(oid)) {
                 plan.dataOf.put(table, dataByOid.get(oid));
             }
@@ -109,7 +112,7 @@ public final class PostDataPlan {
             for (Map.Entry<String, Entry> e : early.entrySet()) {
                 if (e.getValue().foreignKey() == foreignKeys && !built.contains(e.getKey()) && !busy.contains(e.getKey())
                         && !chosen.contains(e.getKey())
-                        && e.getValue().dependencies().stream().allMatch(dep -> met(dep, loaded, built, chosen))) {
+                        && e.getValue().dependencies().stream().allMatch(dep -> met(dep, foreignKeys, loaded, built, chosen))) {
                     chosen.add(e.getKey());
                     more = true;
                 }
@@ -124,9 +127,14 @@ public final class PostDataPlan {
         return out;
     }
 
-    private boolean met(String dep, Set<String> loaded, Set<String> built, Set<String> chosen) {
+    private boolean met(String dep, boolean foreignKey, Set<String> loaded, Set<String> built, Set<String> chosen) {
         if (dataOf.containsKey(dep)) {
             return loaded.contains(dataOf.get(dep)); // a table: its data
+        }
+        if (foreignKey && tables.contains(dep)) {
+            // a table without data of its own (a partitioned one: pg_dump adds its foreign keys
+            // without ONLY, checked in every partition): not before the restore stage
+            return false;
         }
         return built.contains(dep) || chosen.contains(dep) || schema.contains(dep) && !early.containsKey(dep);
     }

@@ -29,7 +29,8 @@ class PostDataPlanTest {
             "3250; 1259 90320 INDEX public measurements_at caravan_admin",
             "3251; 1259 90321 INDEX public measurements_2026_at caravan_admin",
             "3252; 0 0 INDEX ATTACH public measurements_2026_at caravan_admin",
-            "3260; 2620 90330 TRIGGER public orders orders_audit caravan_admin");
+            "3260; 2620 90330 TRIGGER public orders orders_audit caravan_admin",
+            "3270; 2606 90340 FK CONSTRAINT public measurements measurements_customer_fkey caravan_admin");
 
     private static final Set<String> PRE = Set.of("217", "219", "230", "231");
 
@@ -47,6 +48,7 @@ class PostDataPlanTest {
             "-- TOC entry 3251 (class 1259 OID 90321)", "-- Dependencies: 231",
             "-- TOC entry 3252 (class 0 OID 0)", "-- Dependencies: 3250 3251",
             "-- TOC entry 3260 (class 2620 OID 90330)", "-- Dependencies: 219",
+            "-- TOC entry 3270 (class 2606 OID 90340)", "-- Dependencies: 230 217 3225",
             // an entry without dependencies (none printed) is not taken early
             "-- TOC entry 3299 (class 1259 OID 90999)", "-- Name: odd; Type: INDEX; Schema: public; Owner: caravan_admin");
 
@@ -55,8 +57,8 @@ class PostDataPlanTest {
     @Test
     void onlyIndexesAndKeysWithTheirDependenciesAreTakenEarly() {
         // not the partition's index attachment, nor the trigger, nor an entry whose dependencies are not printed
-        assertEquals(List.of("3225", "3232", "3229", "3240", "3250", "3251"), plan.ids());
-        assertEquals(6, plan.size());
+        assertEquals(List.of("3225", "3232", "3229", "3240", "3250", "3251", "3270"), plan.ids());
+        assertEquals(7, plan.size());
     }
 
     @Test
@@ -72,10 +74,13 @@ class PostDataPlanTest {
         assertTrue(plan.ready(Set.of("3389"), Set.of("3232", "3229", "3250"), none, true).isEmpty());
         assertTrue(plan.ready(Set.of("3389", "3387"), Set.of("3232", "3229", "3250"), none, true).isEmpty());
         assertEquals(Set.of("3240"), plan.ready(Set.of("3389", "3387"), Set.of("3232", "3229", "3250", "3225"), none, true).keySet());
+        // not the foreign key of the partitioned table: pg_dump adds it to every partition at once
+        assertEquals(Set.of("3240"), plan.ready(Set.of("3389", "3387", "3392"), Set.of("3232", "3229", "3250", "3225", "3251"), none, true).keySet());
         // foreign keys only with foreign keys
         assertEquals(Set.of("3225"), plan.ready(Set.of("3389", "3387"), Set.of("3232", "3229", "3250"), none, false).keySet());
         // nothing is built twice
         assertTrue(plan.ready(Set.of("3389", "3387", "3392"), Set.of("3232", "3229", "3250", "3225", "3240", "3251"), none, false).isEmpty());
+        assertTrue(plan.ready(Set.of("3389", "3387", "3392"), Set.of("3232", "3229", "3250", "3225", "3240", "3251"), none, true).isEmpty());
         // the lines are the TOC's
         assertEquals("3251; 1259 90321 INDEX public measurements_2026_at caravan_admin",
                 plan.ready(Set.of("3392"), Set.of("3250"), none, false).get("3251"));
