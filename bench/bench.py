@@ -364,7 +364,15 @@ class Caravan:
                 time.sleep(0.1)
         if view["status"] != "SUCCEEDED":
             raise RuntimeError(f"pg-caravan run {run_id} {view['status']}: {view.get('error')}")
-        phases = {s["name"]: (s.get("durationMs") or 0) / 1000 for s in view["stages"]}
+        phases = {}
+        for s in view["stages"]:
+            phases[s["name"]] = (s.get("durationMs") or 0) / 1000
+            if s["name"] == "upload":
+                # the pipelined restore finishing what has arrived, between the upload and the checksum stage
+                after = next((x for x in view["stages"] if x["name"] == "checksum"), None)
+                if after and s.get("finishedAt") and after.get("startedAt"):
+                    phases["early restore"] = max(0.0, (dt.datetime.fromisoformat(after["startedAt"])
+                                                        - dt.datetime.fromisoformat(s["finishedAt"])).total_seconds())
         details = {s["name"]: s.get("detail") for s in view["stages"]}
         return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases, "details": details, "cpuParts": total.parts,
                 "run": run_id, "runSeconds": (view.get("durationMs") or 0) / 1000}

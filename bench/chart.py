@@ -13,7 +13,7 @@ NAMES = {"A": "A by hand", "B": "B pg-caravan", "C": "C pgcopydb", "D": "D pg_du
 # phases that run inside another one (B's manifest is counted during its dump) are not stacked
 INSIDE = {"manifest"}
 COLOURS = {
-    "dump": "#4e79a7", "copy": "#f28e2b", "upload": "#f28e2b", "restore": "#59a14f", "count": "#b07aa1",
+    "dump": "#4e79a7", "copy": "#f28e2b", "upload": "#f28e2b", "restore": "#59a14f", "early restore": "#8cd17d", "count": "#b07aa1",
     "verify": "#b07aa1", "checksum": "#edc948", "precheck": "#bab0ac", "roles": "#bab0ac", "prepare": "#bab0ac",
     "report": "#bab0ac", "whole run": "#9c755f", "other": "#d7d7d7",
 }
