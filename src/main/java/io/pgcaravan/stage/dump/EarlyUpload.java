@@ -138,7 +138,8 @@ public class EarlyUpload {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
             // logged by the sender
         }
-        int n = sender.sent.size();
+        // (the table files only: the roles, TOC and manifest sent ahead are in the same record)
+        int n = (int) sender.sent.keySet().stream().filter(k -> k.startsWith(DeliveryFiles.DUMP + "/") && !k.endsWith("/toc.dat")).count();
         return Optional.of(n + (n == 1 ? " table file" : " table files") + " sent while dumping");
     }
 

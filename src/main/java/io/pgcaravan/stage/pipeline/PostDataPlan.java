@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * built. What each entry depends on is pg_dump's own record, as pg_restore prints it in a verbose
  * script ({@code -- TOC entry N} and {@code -- Dependencies: ...}); pg_restore runs an entry
  * chosen here after the TABLE DATA of the same call it depends on (the list's order). Foreign keys
- * are chosen apart: one pg_restore of them at a time, so that two of them, each locking both of
- * its tables, never wait for each other.
+ * are chosen apart, in lanes that share no table ({@link RestoreLanes}), so that two of them, each
+ * locking both of its tables, never wait for each other.
  * <p>
  * Only INDEX, CONSTRAINT and FK CONSTRAINT entries, and only those whose every dependency is the
  * schema already restored, a table whose data is in (or in the same call), or another entry
@@ -137,6 +137,16 @@ public final class PostDataPlan {
             return false;
         }
         return built.contains(dep) || chosen.contains(dep) || schema.contains(dep) && !early.containsKey(dep);
+    }
+
+    /** The tables an entry depends on (a foreign key: both of its tables). */
+    public Set<String> tablesOf(String id) {
+        Entry e = early.get(id);
+        Set<String> out = new HashSet<>();
+        if (e != null) {
+            e.dependencies().stream().filter(tables::contains).forEach(out::add);
+        }
+        return out;
     }
 
     /** How many entries may go early at all. */

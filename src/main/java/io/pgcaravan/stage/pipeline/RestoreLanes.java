@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * Up to the restore's number of jobs pg_restore calls of a pipelined restore at once, each its own
  * lane: a table that arrives goes into the next free lane while the others still load or index
  * theirs (one pg_restore -j N per round waited for its slowest table, the other jobs idle behind
- * it). At most one lane builds foreign keys at a time: each locks both of its tables, and two such
- * could wait for each other.
+ * it). Lanes building foreign keys at once share no table: each foreign key locks both of its
+ * tables, and two of them on a table in common could wait for each other.
  */
 public final class RestoreLanes implements AutoCloseable {
 
@@ -26,8 +26,11 @@ public final class RestoreLanes implements AutoCloseable {
         void run() throws Exception;
     }
 
-    /** A lane's work: the TABLE DATA ids it loads, the index and key ids it builds. */
-    public record Work(Set<String> data, Set<String> post, boolean foreignKeys) {
+    /**
+     * A lane's work: the TABLE DATA ids it loads, the index and key ids it builds, and the tables
+     * its foreign keys lock (each locks both of its tables against the others' foreign keys).
+     */
+    public record Work(Set<String> data, Set<String> post, Set<String> locks) {
     }
 
     private record Lane(Work work, Future<?> future) {
@@ -56,8 +59,15 @@ public final class RestoreLanes implements AutoCloseable {
         return running.isEmpty();
     }
 
-    public boolean foreignKeysRunning() {
-        return running.stream().anyMatch(l -> l.work().foreignKeys());
+    public int freeLanes() {
+        return size - running.size();
+    }
+
+    /** The tables the running lanes' foreign keys lock: another lane's foreign keys stay off them. */
+    public Set<String> locked() {
+        Set<String> ids = new HashSet<>();
+        running.forEach(l -> ids.addAll(l.work().locks()));
+        return ids;
     }
 
     /** The index and key ids the running lanes build. */

@@ -19,11 +19,12 @@ class RestoreLanesTest {
         CountDownLatch release = new CountDownLatch(1);
         try (RestoreLanes lanes = new RestoreLanes(2)) {
             assertThat(lanes.idle()).isTrue();
-            lanes.start(new RestoreLanes.Work(Set.of("10"), Set.of("20", "21"), false), () -> release.await(10, TimeUnit.SECONDS));
+            lanes.start(new RestoreLanes.Work(Set.of("10"), Set.of("20", "21"), Set.of()), () -> release.await(10, TimeUnit.SECONDS));
             assertThat(lanes.free()).isTrue();
-            lanes.start(new RestoreLanes.Work(Set.of(), Set.of("30"), true), () -> release.await(10, TimeUnit.SECONDS));
+            lanes.start(new RestoreLanes.Work(Set.of(), Set.of("30"), Set.of("1", "2")), () -> release.await(10, TimeUnit.SECONDS));
             assertThat(lanes.free()).isFalse();
-            assertThat(lanes.foreignKeysRunning()).isTrue();
+            assertThat(lanes.locked()).containsExactlyInAnyOrder("1", "2");
+            assertThat(lanes.freeLanes()).isZero();
             assertThat(lanes.busy()).containsExactlyInAnyOrder("20", "21", "30");
             assertThat(lanes.collect()).isEmpty();
 
@@ -34,6 +35,7 @@ class RestoreLanesTest {
             assertThat(done).extracting(RestoreLanes.Work::post).containsExactlyInAnyOrder(Set.of("20", "21"), Set.of("30"));
             assertThat(lanes.idle()).isTrue();
             assertThat(lanes.busy()).isEmpty();
+            assertThat(lanes.locked()).isEmpty();
         }
     }
 
@@ -42,10 +44,10 @@ class RestoreLanesTest {
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean otherEnded = new AtomicBoolean();
         try (RestoreLanes lanes = new RestoreLanes(2)) {
-            lanes.start(new RestoreLanes.Work(Set.of("10"), Set.of(), false), () -> {
+            lanes.start(new RestoreLanes.Work(Set.of("10"), Set.of(), Set.of()), () -> {
                 throw new java.io.IOException("pg_restore exited 1");
             });
-            lanes.start(new RestoreLanes.Work(Set.of("11"), Set.of(), false), () -> {
+            lanes.start(new RestoreLanes.Work(Set.of("11"), Set.of(), Set.of()), () -> {
                 release.await(10, TimeUnit.SECONDS);
                 Thread.sleep(200);
                 otherEnded.set(true);
