@@ -304,30 +304,17 @@ public class PipelinedRestore {
                                     () -> step(step, List.of("--section=data", "--section=post-data", "--use-list=" + list), 1));
                             more = true;
                         }
-                        // the foreign keys that are ready, shared out over the free lanes, no table in two lanes
-                        Map<String, String> ready = plan.ready(restored, built, lanes.busy(), true);
-                        List<String> keys = List.copyOf(ready.keySet());
-                        int share = lanes.free() ? (keys.size() + lanes.freeLanes() - 1) / lanes.freeLanes() : 0;
-                        Set<String> grouped = new HashSet<>();
-                        while (lanes.free() && !stopping && share > 0) {
-                            Set<String> locked = lanes.locked();
-                            Set<String> group = new java.util.LinkedHashSet<>();
-                            Set<String> locks = new HashSet<>();
-                            for (String k : keys) {
-                                if (group.size() < share && !grouped.contains(k) && java.util.Collections.disjoint(plan.tablesOf(k), locked)) {
-                                    group.add(k);
-                                    locks.addAll(plan.tablesOf(k));
-                                    locked.addAll(plan.tablesOf(k));
-                                }
+                        if (lanes.free() && !stopping) {
+                            // the foreign keys that are ready, shared out over the free lanes, no table in two lanes
+                            Map<String, String> ready = plan.ready(restored, built, lanes.busy(), true);
+                            for (Set<String> group : plan.shareForeignKeys(List.copyOf(ready.keySet()), lanes.locked(), lanes.freeLanes())) {
+                                Set<String> locks = new HashSet<>();
+                                group.forEach(k -> locks.addAll(plan.tablesOf(k)));
+                                Path list = writeList(lists, group.stream().map(ready::get).toList());
+                                lanes.start(new RestoreLanes.Work(Set.of(), group, locks), () -> step(PipelineJournal.POST
+                                        + String.join(" ", group), List.of("--section=post-data", "--use-list=" + list), 1));
+                                more = true;
                             }
-                            if (group.isEmpty()) {
-                                break;
-                            }
-                            grouped.addAll(group);
-                            Path list = writeList(lists, group.stream().map(ready::get).toList());
-                            lanes.start(new RestoreLanes.Work(Set.of(), group, locks), () -> step(PipelineJournal.POST
-                                    + String.join(" ", group), List.of("--section=post-data", "--use-list=" + list), 1));
-                            more = true;
                         }
                         if (more) {
                             continue;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -137,6 +138,51 @@ public final class PostDataPlan {
             return false;
         }
         return built.contains(dep) || chosen.contains(dep) || schema.contains(dep) && !early.containsKey(dep);
+    }
+
+    /**
+     * Ready foreign keys shared out over {@code lanes} free lanes: a foreign key goes with the group
+     * that already has one of its tables (one lane's foreign keys run one after the other), else
+     * into a lane of its own while there is one, else to the smallest group. Each locks both of its
+     * tables, so no table is in two groups nor in one a running lane has {@code locked}: two lanes
+     * holding one table each could wait for each other. What would join two groups waits.
+     */
+    public List<Set<String>> shareForeignKeys(List<String> keys, Set<String> locked, int lanes) {
+        List<Set<String>> groups = new ArrayList<>();
+        List<Set<String>> tablesOfGroups = new ArrayList<>();
+        if (lanes <= 0) {
+            return groups;
+        }
+        for (String k : keys) {
+            Set<String> t = tablesOf(k);
+            if (!java.util.Collections.disjoint(t, locked)) {
+                continue;
+            }
+            List<Integer> sharing = new ArrayList<>();
+            for (int g = 0; g < groups.size(); g++) {
+                if (!java.util.Collections.disjoint(t, tablesOfGroups.get(g))) {
+                    sharing.add(g);
+                }
+            }
+            int g;
+            if (sharing.size() > 1) {
+                continue;
+            } else if (sharing.size() == 1) {
+                g = sharing.get(0);
+            } else if (groups.size() < lanes) {
+                groups.add(new LinkedHashSet<>());
+                tablesOfGroups.add(new HashSet<>());
+                g = groups.size() - 1;
+            } else {
+                g = 0;
+                for (int i = 1; i < groups.size(); i++) {
+                    g = groups.get(i).size() < groups.get(g).size() ? i : g;
+                }
+            }
+            groups.get(g).add(k);
+            tablesOfGroups.get(g).addAll(t);
+        }
+        return groups;
     }
 
     /** The tables an entry depends on (a foreign key: both of its tables). */

@@ -87,6 +87,28 @@ class PostDataPlanTest {
     }
 
     @Test
+    void readyForeignKeysAreSharedOverTheLanesWithNoTableInTwo() {
+        // three foreign keys: a->b, c->d, b->c (ids as the TOC's; tables 1..4)
+        List<String> toc = List.of("1; 1259 1 TABLE public a o", "2; 1259 2 TABLE public b o", "3; 1259 3 TABLE public c o",
+                "4; 1259 4 TABLE public d o", "11; 2606 11 FK CONSTRAINT public a a_fk o", "12; 2606 12 FK CONSTRAINT public c c_fk o",
+                "13; 2606 13 FK CONSTRAINT public b b_fk o");
+        PostDataPlan fks = PostDataPlan.of(toc, Set.of("1", "2", "3", "4"), List.of(
+                "-- TOC entry 11 (class 2606 OID 11)", "-- Dependencies: 1 2",
+                "-- TOC entry 12 (class 2606 OID 12)", "-- Dependencies: 3 4",
+                "-- TOC entry 13 (class 2606 OID 13)", "-- Dependencies: 2 3"));
+        assertEquals(Set.of("1", "2"), fks.tablesOf("11"));
+        // two lanes: a->b and c->d side by side; b->c shares a table with each, so it waits
+        assertEquals(List.of(Set.of("11"), Set.of("12")), fks.shareForeignKeys(List.of("11", "12", "13"), Set.of(), 2));
+        // one lane: all three, one after the other
+        assertEquals(List.of(Set.of("11", "12", "13")), fks.shareForeignKeys(List.of("11", "12", "13"), Set.of(), 1));
+        // nothing on a table a running lane locks
+        assertEquals(List.of(Set.of("12")), fks.shareForeignKeys(List.of("11", "12"), Set.of("2"), 2));
+        assertTrue(fks.shareForeignKeys(List.of("11"), Set.of(), 0).isEmpty());
+        // b->c first: a->b and c->d each share a table with it, so all go in its lane
+        assertEquals(List.of(Set.of("13", "11", "12")), fks.shareForeignKeys(List.of("13", "11", "12"), Set.of(), 2));
+    }
+
+    @Test
     void theJournalTellsTheDataFromTheIndexesBuiltWithIt(@TempDir Path work) throws Exception {
         PipelineJournal journal = PipelineJournal.of(work);
         journal.reset();
