@@ -48,8 +48,21 @@ public final class Api {
         return awaitStatus(() -> run(id), ENDED);
     }
 
+    /**
+     * Polls a run until it has one of the statuses. A delivery placed in the drop directory becomes
+     * a run only once the import half has seen its DONE marker: until then the id is unknown (404).
+     */
     public static JsonPath awaitStatus(String id, Set<String> statuses) {
-        return awaitStatus(() -> run(id), statuses);
+        JsonPath[] last = new JsonPath[1];
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            var response = operator().get("/api/runs/" + id).then().extract();
+            if (response.statusCode() == 404) {
+                return false;
+            }
+            last[0] = response.jsonPath();
+            return response.statusCode() == 200 && statuses.contains(last[0].getString("status"));
+        });
+        return last[0];
     }
 
     /** Polls a run (through whichever client fetches it) until it has one of the statuses. */
