@@ -297,6 +297,17 @@ public interface JobConfig {
          */
         // (levels above 9 cost much memory and CPU for little gain on table data)
         Optional<@Min(0) @Max(9) Integer> zstdLevel();
+
+        /**
+         * A table larger than this on disk (pg_relation_size: 1G, 200M; 0: never) travels in pieces
+         * of about this size, as pgcopydb's {@code --split-tables-larger-than} splits one: each a
+         * COPY of a range of its pages in the dump's snapshot, written beside pg_dump's files (which
+         * leave that table's data out), dumped, sent and restored in parallel. One table cannot go
+         * faster than one pg_dump job and one COPY otherwise. Directory format, a source of
+         * PostgreSQL 14 or later (a page range is read alone there), and a parallel restore only.
+         */
+        @WithDefault("1G")
+        io.quarkus.runtime.configuration.MemorySize splitTablesLargerThan();
     }
 
     interface Restore {

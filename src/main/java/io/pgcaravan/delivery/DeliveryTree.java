@@ -42,21 +42,40 @@ public final class DeliveryTree {
             out.add(delivery.getFileName() + ": the delivery is a " + kind(own) + ", not a directory");
             return out;
         }
-        try (Stream<Path> walk = Files.walk(dir)) { // Files.walk does not follow links unless told to
-            for (Path p : walk.toList()) {
-                if (p.equals(dir)) {
-                    continue;
-                }
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                String name = dir.relativize(p).toString();
-                if (a.isSymbolicLink() || a.isOther()) {
-                    out.add(name + ": a " + kind(a) + ", which a delivery may not hold");
-                } else if (a.isRegularFile() && links(p) > 1) {
-                    out.add(name + ": a file with " + links(p) + " links (a hard link to a file elsewhere?), which a delivery may not hold");
-                }
+        inspect(dir, dir, out);
+        return out;
+    }
+
+    /**
+     * Every entry under {@code at}, never through a link. An entry gone between the listing and
+     * the look at it (a file arriving is renamed from its temporary name) is nothing to read:
+     * Files.walk would fail on it instead.
+     */
+    private static void inspect(Path dir, Path at, List<String> out) throws IOException {
+        List<Path> entries = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> list = Files.newDirectoryStream(at)) {
+            list.forEach(entries::add);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        for (Path p : entries) {
+            BasicFileAttributes a;
+            long links;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                links = a.isRegularFile() ? links(p) : 1;
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue;
+            }
+            String name = dir.relativize(p).toString();
+            if (a.isSymbolicLink() || a.isOther()) {
+                out.add(name + ": a " + kind(a) + ", which a delivery may not hold");
+            } else if (a.isRegularFile() && links > 1) {
+                out.add(name + ": a file with " + links + " links (a hard link to a file elsewhere?), which a delivery may not hold");
+            } else if (a.isDirectory()) {
+                inspect(dir, p, out);
             }
         }
-        return out;
     }
 
     /**

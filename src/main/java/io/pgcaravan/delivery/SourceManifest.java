@@ -25,10 +25,16 @@ public record SourceManifest(
         List<Inventory.DbObject> objects,
         long largeObjects,
         List<String> extensions,
-        Map<String, String> extensionVersions) {
+        Map<String, String> extensionVersions,
+        List<TablePieces> pieces) {
 
-    /** 3: the extensions' versions; 4: the source's superusers. */
-    public static final int FORMAT_VERSION = 4;
+    /** 3: the extensions' versions; 4: the source's superusers; 5: the tables in pieces. */
+    public static final int FORMAT_VERSION = 5;
+
+    /** The tables in pieces (none in a manifest written before there were pieces). */
+    public List<TablePieces> piecesOrNone() {
+        return pieces == null ? List.of() : pieces;
+    }
 
     /**
      * The source database, with what it takes to create the destination database like it, and

@@ -76,6 +76,11 @@ public final class ObjectSelection {
         return args;
     }
 
+    /** A table's exact name as a pg_dump pattern. */
+    public static String pattern(String schema, String table) {
+        return quote(schema) + "." + quote(table);
+    }
+
     /** A name as a pg_dump pattern that matches exactly it: double-quoted, wildcards literal. */
     static String quote(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";

@@ -7,6 +7,8 @@ import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
 import io.pgcaravan.stage.dump.EarlyUpload;
+import io.pgcaravan.stage.dump.PieceDump;
+import io.pgcaravan.delivery.TablePieces;
 import io.pgcaravan.stage.dump.Snapshots;
 import io.pgcaravan.stage.io.FileTrees;
 import io.pgcaravan.stage.io.Staging;
@@ -76,6 +78,8 @@ public class Dump {
     RunLog runLog;
     @Inject
     EarlyUpload earlyUpload;
+    @Inject
+    PieceDump pieceDump;
 
     /**
      * Before pg_dump: the staging directory cleared of what an interrupted attempt left, the earlier
@@ -124,7 +128,12 @@ public class Dump {
                 // exact names from the catalog, so the dump holds exactly what the manifest counts
                 args.addAll(selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)));
             }
-            progress.start(ctx.runId(), "dump", selection.tables(Catalog.tables(c)).size(), "tables")
+            List<Catalog.Table> inScope = selection.tables(Catalog.tables(c));
+            List<TablePieces> pieces = pieceDump.plan(ctx, c, inScope);
+            args.addAll(PieceDump.pgDumpArgs(pieces));
+            exchange.setProperty(PieceDump.PROPERTY, pieces);
+            exchange.setProperty(PieceDump.SNAPSHOT, snapshots.id(ctx.runId()).orElseThrow());
+            progress.start(ctx.runId(), "dump", inScope.size(), "tables")
                     .measureBytesWith(() -> FileTrees.sizeOrZero(partial));
         }
         Path passfile = passFiles.forRun(ctx.runId(), Half.EXPORT, ctx.job());
@@ -185,6 +194,10 @@ public class Dump {
         long bytes = FileTrees.size(dump);
         metrics.dumped(ctx.jobName(), bytes);
         Integer level = exchange.getProperty(COMPRESSION, Integer.class);
+        List<?> pieces = exchange.getProperty(PieceDump.PROPERTY, List.of(), List.class);
+        if (!pieces.isEmpty()) {
+            early += ", " + pieces.size() + (pieces.size() == 1 ? " table" : " tables") + " in pieces";
+        }
         exchange.setProperty(StageDetail.PROPERTY, FileTrees.humanBytes(bytes) + (level == null ? ""
                 : ", " + new Compression(level, zstd).described()) + ", " + ctx.options().dumpJobs() + " jobs" + early);
     }

@@ -99,7 +99,8 @@ public class Manifest {
             manifest = new SourceManifest(SourceManifest.FORMAT_VERSION, ctx.runId(), ctx.jobName(), OffsetDateTime.now(ZoneOffset.UTC),
                     source, ctx.options().dumpFormat().name().toLowerCase(), ctx.options(), snapshot, tables,
                     Inventory.read(c, selection), selection.dumpsLargeObjects() ? SourceInspection.largeObjects(c) : 0,
-                    SourceInspection.extensions(c), SourceInspection.extensionVersions(c));
+                    SourceInspection.extensions(c), SourceInspection.extensionVersions(c),
+                    List.copyOf(exchange.getProperty(io.pgcaravan.stage.dump.PieceDump.PROPERTY, List.of(), List.class)));
         }
         // a new manifest needs a new checksum list and DONE marker
         Files.deleteIfExists(ctx.stagingDir().resolve(DeliveryFiles.CHECKSUMS));

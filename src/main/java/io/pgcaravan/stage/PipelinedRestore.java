@@ -18,6 +18,8 @@ import io.pgcaravan.pg.ConnInfo;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.stage.dump.EarlyUpload;
+import io.pgcaravan.delivery.TablePieces;
+import io.pgcaravan.stage.pipeline.PieceLoad;
 import io.pgcaravan.stage.pipeline.PipelineJournal;
 import io.pgcaravan.stage.pipeline.PostDataPlan;
 import io.pgcaravan.stage.pipeline.RestoreLanes;
@@ -89,6 +91,10 @@ public class PipelinedRestore {
     private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA ");
     private static final Pattern ENTRY_ID = Pattern.compile("^(\\d+); ");
     private static final Pattern DATA_FILE = Pattern.compile("(\\d+)\\.dat(\\.gz)?(" + Pattern.quote(Zstd.SUFFIX) + ")?");
+    /** A lane's work id for one piece of a table in pieces (beside TABLE DATA ids). */
+    private static final String PIECE = "piece:";
+    /** What stands for a table in pieces' data among the loaded, once every piece is in. */
+    private static final String PIECES_OF = "pieces-of-";
 
     @Inject
     RunContexts contexts;
@@ -258,22 +264,51 @@ public class PipelinedRestore {
                 }
             }
             PostDataPlan plan = postDataPlan(objects, dump);
+            // the tables in pieces: their indexes and keys wait for every piece
+            Map<String, TablePieces> pieces;
+            try {
+                List<TablePieces> inPieces = PieceLoad.checked(prepare.manifest(ctx.readingFrom(journal.dir())).piecesOrNone());
+                for (TablePieces t : inPieces) {
+                    if (!plan.dataAs(t.oid(), PIECES_OF + t.oid())) {
+                        throw new IOException(t.display() + " travels in pieces but the dump has no such table");
+                    }
+                }
+                pieces = PieceLoad.byFile(inPieces);
+            } catch (IOException e) {
+                throw new Refused(e.getMessage());
+            }
+            int tables = data.size() + (int) pieces.values().stream().distinct().count();
+            Set<String> piecesLoaded = new HashSet<>();
+            List<String> pieceQueue = new ArrayList<>();
             Set<String> restored = new HashSet<>();
             Set<String> built = new HashSet<>();
             List<String> queue = new ArrayList<>(); // taken, waiting for a lane, as they arrived
             Set<String> started = new HashSet<>();
             int[] lists = {0};
+            boolean lastLook = false;
             loading = true;
             try (RestoreLanes lanes = new RestoreLanes(ctx.options().restoreJobs())) {
                 try {
                     while (true) {
                         for (RestoreLanes.Work w : lanes.collect()) {
+                            if (w.data().size() == 1 && w.data().iterator().next().startsWith(PIECE)) {
+                                String file = w.data().iterator().next().substring(PIECE.length());
+                                piecesLoaded.add(file);
+                                TablePieces t = pieces.get(file);
+                                boolean all = t.pieces().stream().allMatch(p -> piecesLoaded.contains(p.file()));
+                                if (all) {
+                                    restored.add(PIECES_OF + t.oid());
+                                }
+                                runLog.info(LOG, ctx.runId(), String.format("loaded %s of %s as it arrived%s", file, t.display(),
+                                        all ? ": all " + t.pieces().size() + " pieces in (" + restored.size() + " of " + tables + " tables' data)" : ""));
+                                continue;
+                            }
                             restored.addAll(w.data());
                             built.addAll(w.post());
                             int n = w.data().isEmpty() ? w.post().size() : w.data().size();
                             runLog.info(LOG, ctx.runId(), String.format("restored %s as %s arrived (%d of %d tables' data, %d of %d indexes and keys)",
                                     (w.data().isEmpty() ? n + " foreign key" : "the data of " + n + " table") + (n == 1 ? "" : "s"),
-                                    n == 1 ? "it" : "they", restored.size(), data.size(), built.size(), plan.size()));
+                                    n == 1 ? "it" : "they", restored.size(), tables, built.size(), plan.size()));
                         }
                         if (stopping) {
                             lanes.drain(); // (a table's COPY or index under way is work the restore needs anyway)
@@ -281,13 +316,26 @@ public class PipelinedRestore {
                             return;
                         }
                         for (String name : arrived()) {
-                            Matcher m = DATA_FILE.matcher(name.substring(DeliveryFiles.DUMP.length() + 1));
+                            String base = name.substring(DeliveryFiles.DUMP.length() + 1);
+                            String plain = Zstd.compressed(name) ? Zstd.decompressedName(base) : base;
+                            if (pieces.containsKey(plain) && !piecesLoaded.contains(plain) && !pieceQueue.contains(plain)
+                                    && !started.contains(PIECE + plain) && take(name)) {
+                                pieceQueue.add(plain);
+                            }
+                            Matcher m = DATA_FILE.matcher(base);
                             if (m.matches() && data.containsKey(m.group(1)) && !started.contains(m.group(1)) && !queue.contains(m.group(1))
                                     && take(name)) {
                                 queue.add(m.group(1));
                             }
                         }
                         boolean more = false;
+                        // a piece first: the table in pieces and then its indexes are what the restore waits for last
+                        while (lanes.free() && !pieceQueue.isEmpty() && !stopping) {
+                            String file = pieceQueue.remove(0);
+                            started.add(PIECE + file);
+                            lanes.start(new RestoreLanes.Work(Set.of(PIECE + file), Set.of(), Set.of()), () -> piece(file, pieces.get(file)));
+                            more = true;
+                        }
                         while (lanes.free() && !queue.isEmpty() && !stopping) {
                             Set<String> batch = batch(queue);
                             started.addAll(batch);
@@ -303,6 +351,17 @@ public class PipelinedRestore {
                             lanes.start(new RestoreLanes.Work(batch, post.keySet(), Set.of()),
                                     () -> step(step, List.of("--section=data", "--section=post-data", "--use-list=" + list), 1));
                             more = true;
+                        }
+                        if (lanes.free() && !stopping) {
+                            // indexes and keys whose table came in pieces (or that became ready late): a lane of them, on the restore's jobs
+                            Map<String, String> late = plan.ready(restored, built, lanes.busy(), false);
+                            if (!late.isEmpty()) {
+                                Path list = writeList(lists, List.copyOf(late.values()));
+                                int jobs = Math.min(late.size(), ctx.options().restoreJobs());
+                                lanes.start(new RestoreLanes.Work(Set.of(), late.keySet(), Set.of()), () -> step(PipelineJournal.POST
+                                        + String.join(" ", late.keySet()), List.of("--section=post-data", "--use-list=" + list), jobs));
+                                more = true;
+                            }
                         }
                         if (lanes.free() && !stopping) {
                             // the foreign keys that are ready, shared out over the free lanes, no table in two lanes
@@ -321,8 +380,15 @@ public class PipelinedRestore {
                         }
                         if (!lanes.idle() || !queue.isEmpty()) {
                             lanes.awaitAny(POLL_MS);
-                        } else if (restored.size() == data.size() || !pause()) {
-                            return; // all in, or nothing more comes (or told to stop)
+                        } else if (restored.size() == tables) {
+                            return; // all in
+                        } else if (!pause()) {
+                            if (lastLook || stopping) {
+                                return; // nothing more comes (or told to stop)
+                            }
+                            // the export half has sealed the delivery as it left: what the upload stage sent
+                            // is known by the sealed list now, and is restored here rather than left
+                            lastLook = true;
                         }
                     }
                 } catch (InterruptedException | java.io.InterruptedIOException e) {
@@ -379,6 +445,13 @@ public class PipelinedRestore {
             }
             Files.deleteIfExists(script);
             return plan;
+        }
+
+        /** One piece's COPY, begun and ended in the journal. */
+        private void piece(String file, TablePieces table) throws Exception {
+            journal.note("begin " + PipelineJournal.PIECE + file);
+            PieceLoad.load(ctx.job().destination(), Restore.settings(ctx.job(), true), table, file, PieceLoad.dumpDir(journal.dir()));
+            journal.note("end " + PipelineJournal.PIECE + file);
         }
 
         /** One pg_restore, begun and ended in the journal. */

@@ -219,7 +219,7 @@ public class Prepare {
         }
     }
 
-    private SourceManifest manifest(RunContext ctx) throws java.io.IOException {
+    SourceManifest manifest(RunContext ctx) throws java.io.IOException {
         return json.readValue(DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.MANIFEST), DeliveryFiles.MAX_MANIFEST), SourceManifest.class);
     }
 

@@ -3,6 +3,12 @@ package io.pgcaravan.stage;
 import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.delivery.DeliveryTree;
 import io.pgcaravan.stage.pipeline.PipelineJournal;
+import io.pgcaravan.stage.pipeline.PieceLoad;
+import io.pgcaravan.delivery.TablePieces;
+import io.pgcaravan.exec.ToolCommand;
+import io.pgcaravan.exec.ToolExecutor;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.component.exec.ExecCommand;
 import io.pgcaravan.live.Half;
 
 import io.pgcaravan.work.RunContexts;
@@ -65,6 +71,8 @@ public class Restore {
     Progress progress;
     @Inject
     RunStore store;
+    @Inject
+    ToolExecutor executor;
 
     /** In the run's work directory once pg_restore has restored the objects and data: a retry gives only the owners and privileges. */
     static final String DATA_RESTORED = "restore.data-restored";
@@ -87,6 +95,16 @@ public class Restore {
         java.util.Set<String> pipelined = null; // the TABLE DATA restored while the delivery arrived
         java.util.Set<String> built = java.util.Set.of(); // the indexes and keys built with it
         List<String> existing = ctx.job().conflicts() == JobConfig.ConflictMode.IGNORE ? prepareTarget.existingTables(ctx) : List.of();
+        Map<String, TablePieces> pieces = PieceLoad.byFile(PieceLoad.checked(prepareTarget.manifest(ctx).piecesOrNone()));
+        if (!pieces.isEmpty() && (!existing.isEmpty() || mode(ctx) == RestoreMode.SINGLE_TRANSACTION)) {
+            // (the export half splits no table for such a job: this one changed, or its destination did)
+            throw new IllegalStateException("the delivery carries " + pieces.values().stream().distinct().count()
+                    + " tables in pieces (dump.split-tables-larger-than), which only a parallel restore into a database this run "
+                    + "created or found empty loads, and this restore would be " + (existing.isEmpty() ? "in one transaction"
+                    : "into existing tables (conflicts=ignore)") + ": nothing was restored; dump again with "
+                    + "dump.split-tables-larger-than=0, or set restore.mode=parallel");
+        }
+        boolean schemaFirst = false; // the schema restored here before the pieces, then the data and the rest
         if (!existing.isEmpty()) {
             // conflicts=ignore: pg_restore goes on past the objects that already exist (exit 1, errors
             // logged) and loads their rows; the verification tells whether the result matches
@@ -104,12 +122,14 @@ public class Restore {
                 // indexes and constraints; a second attempt at this starts again from a clean database
                 pipelined = pipeline.restoredData();
                 built = pipeline.restoredPost();
+                pieces.keySet().removeAll(pipeline.restoredPieces());
                 pipeline.note("begin " + PipelineJournal.REST);
                 args.add("--section=data");
                 args.add("--section=post-data");
             } else {
                 // (a pipelined restore stopped in the middle of a pg_restore is cleaned up as a failed attempt is)
                 prepareTarget.cleanForParallelRestore(ctx);
+                schemaFirst = !pieces.isEmpty();
             }
             parallel = true;
             args.add("--jobs=" + ctx.options().restoreJobs());
@@ -145,10 +165,36 @@ public class Restore {
         }
         args.addAll(connection(ctx, parallel));
         args.add(dump.toString());
+        if (!pieces.isEmpty()) {
+            detail += loadPieces(ctx, args, pieces, schemaFirst);
+            if (schemaFirst) {
+                args.add(args.size() - 1, "--section=data");
+                args.add(args.size() - 1, "--section=post-data");
+            }
+        }
         ToolCall.set(exchange.getMessage(), tools.path("pg_restore"), args);
         exchange.setProperty(StageDetail.PROPERTY, detail);
         progress.start(ctx.runId(), "restore", toc.size(), "items");
         return true;
+    }
+
+    /**
+     * The pieces of the tables in pieces not loaded yet, loaded on the restore's jobs before
+     * pg_restore loads the other tables' data and builds the indexes: into the schema a pipelined
+     * restore restored, or ({@code schemaFirst}) into the schema pg_restore restores first here.
+     */
+    private String loadPieces(RunContext ctx, List<String> args, Map<String, TablePieces> pieces, boolean schemaFirst) throws Exception {
+        if (schemaFirst) {
+            List<String> pre = new ArrayList<>(args);
+            pre.add(pre.size() - 1, "--section=pre-data");
+            executor.execute(new ToolCommand(new ExecCommand(tools.path("pg_restore"), pre, null, Long.MAX_VALUE, null, null, null,
+                    false, LoggingLevel.DEBUG), ctx.runId(), "restore"));
+        }
+        long began = System.nanoTime();
+        long rows = PieceLoad.loadAll(ctx.job().destination(), settings(ctx.job(), true), pieces,
+                PieceLoad.dumpDir(ctx.verifiedDir()), ctx.options().restoreJobs());
+        return String.format(", %d pieces of %d tables in pieces loaded (%d rows, %.1f s)%s", pieces.size(),
+                pieces.values().stream().distinct().count(), rows, (System.nanoTime() - began) / 1e9, schemaFirst ? " after the schema" : "");
     }
 
     private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA ");

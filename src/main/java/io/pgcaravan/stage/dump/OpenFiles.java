@@ -20,12 +20,31 @@ public final class OpenFiles {
 
     private static final String SELF = Long.toString(ProcessHandle.current().pid());
 
-    /** Files under {@code dir} that another process holds open (this one's own readers do not count). */
+    /** Files this process writes (PieceDump): they count as open, though /proc shows this process's files as its readers' too. */
+    private static final Set<Path> WRITING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** This process writes the file ({@code true}) or has closed it. */
+    static void writing(Path file, boolean open) {
+        Path p = file.toAbsolutePath().normalize();
+        if (open) {
+            WRITING.add(p);
+        } else {
+            WRITING.remove(p);
+        }
+    }
+
+    /** Files under {@code dir} that another process holds open (this one's own readers do not count), or this one writes. */
     static Set<Path> under(Path dir) {
         // /proc gives the files' real paths: a staging directory reached through a link must
         // compare as its real path too, or nothing would ever look open
         Path base = real(dir);
         Set<Path> open = new HashSet<>();
+        for (Path w : WRITING) {
+            Path r = real(w);
+            if (r.startsWith(base)) {
+                open.add(r);
+            }
+        }
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC,
                 p -> p.getFileName().toString().matches("\\d+") && !p.getFileName().toString().equals(SELF))) {
             for (Path proc : procs) {

@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * <li>{@code journal}: {@code prepared}, then each pg_restore as {@code begin ...} before it starts
  * and {@code end ...} once it exited 0 ({@code pre-data}, {@code data <dump ids>[ post <dump ids>]}:
  * tables' data, with the indexes and constraints built right after it; {@code post <dump ids>}:
- * foreign keys).</li>
+ * foreign keys; {@code piece <file>}: a piece of a table in pieces, one COPY).</li>
  * </ul>
  * A restore the stages may build on is one whose every begun step ended and whose every piece the
  * signed checksum list names with the same SHA-256: then the restore stage restores only what is
@@ -48,6 +48,8 @@ public final class PipelineJournal {
     static final String DATA = "data ";
     /** After a step's TABLE DATA ids: the indexes and constraints built in the same pg_restore. */
     public static final String POST = "post ";
+    /** A piece of a table in pieces ({@code piece <file>}), loaded by a COPY of its own. */
+    public static final String PIECE = "piece ";
     /** The restore stage's restore of what the pipeline left: begun, it is not built on again. */
     public static final String REST = "rest";
 
@@ -157,6 +159,17 @@ public final class PipelineJournal {
     /** The dump ids of the indexes and constraints built with their tables' data ({@link PostDataPlan}). */
     public Set<String> restoredPost() throws IOException {
         return restored(true);
+    }
+
+    /** The files of the pieces loaded (tables in pieces). */
+    public Set<String> restoredPieces() throws IOException {
+        Set<String> files = new TreeSet<>();
+        for (String l : lines()) {
+            if (l.startsWith("end " + PIECE)) {
+                files.add(l.substring(4 + PIECE.length()).strip());
+            }
+        }
+        return files;
     }
 
     /** A step's line: {@code data <ids>[ post <ids>]}, or {@code post <ids>} (foreign keys). */

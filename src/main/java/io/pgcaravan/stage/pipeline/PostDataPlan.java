@@ -43,6 +43,8 @@ public final class PostDataPlan {
     private final Map<String, String> dataOf = new HashMap<>();
     /** Every table's dump id. */
     private final Set<String> tables = new HashSet<>();
+    /** A table's dump id by its source OID. */
+    private final Map<String, String> tableByOid = new HashMap<>();
 
     private record Entry(String line, List<String> dependencies, boolean foreignKey) {
     }
@@ -73,6 +75,7 @@ public final class PostDataPlan {
                 tableByOid.put(m.group(2), m.group(1));
             }
         }
+        plan.tableByOid.putAll(tableByOid);
         tableByOid.forEach((oid, table) -> {
             plan.tables.add(table);
             if (dataByOid.containsKey(oid)) {
@@ -193,6 +196,20 @@ public final class PostDataPlan {
             e.dependencies().stream().filter(tables::contains).forEach(out::add);
         }
         return out;
+    }
+
+    /**
+     * A table whose data travels in pieces (no TABLE DATA of its own in the dump): its indexes and
+     * keys wait for {@code id} among the loaded, which the caller adds once every piece is in.
+     * False for a table the TOC does not hold.
+     */
+    public boolean dataAs(long tableOid, String id) {
+        String table = tableByOid.get(Long.toString(tableOid));
+        if (table == null) {
+            return false;
+        }
+        dataOf.put(table, id);
+        return true;
     }
 
     /** How many entries may go early at all. */
