@@ -105,6 +105,7 @@ public class Restore {
                     + "dump.split-tables-larger-than=0, or set restore.mode=parallel");
         }
         boolean schemaFirst = false; // the schema restored here before the pieces, then the data and the rest
+        int piecesEarly = 0; // the pieces the pipelined restore loaded
         if (!existing.isEmpty()) {
             // conflicts=ignore: pg_restore goes on past the objects that already exist (exit 1, errors
             // logged) and loads their rows; the verification tells whether the result matches
@@ -122,7 +123,9 @@ public class Restore {
                 // indexes and constraints; a second attempt at this starts again from a clean database
                 pipelined = pipeline.restoredData();
                 built = pipeline.restoredPost();
+                int before = pieces.size();
                 pieces.keySet().removeAll(pipeline.restoredPieces());
+                piecesEarly = before - pieces.size();
                 pipeline.note("begin " + PipelineJournal.REST);
                 args.add("--section=data");
                 args.add("--section=post-data");
@@ -139,6 +142,7 @@ public class Restore {
             if (pipelined != null) {
                 long tables = toc.stream().filter(l -> TABLE_DATA.matcher(l).find()).count();
                 detail += ", after the schema and " + pipelined.size() + " of " + tables + " tables' data"
+                        + (piecesEarly == 0 ? "" : " and " + piecesEarly + " pieces of tables in pieces")
                         + (built.isEmpty() ? "" : " with " + built.size() + " indexes and keys") + " restored as the delivery arrived";
             }
         }

@@ -56,6 +56,11 @@ class RestartIT {
         job(p, "rs-upload", "directory", 1_000_000);
         job(p, "rs-pipe", "directory", 1_000_000);
         job(p, "rs-piece", "directory", 1_000_000);
+        // the two big tables in pieces of about 2 MB
+        job(p, "rs-split", "directory", 1_000_000);
+        job(p, "rs-split-piece", "directory", 1_000_000);
+        p.append("caravan.jobs.rs-split.dump.split-tables-larger-than=2M\n");
+        p.append("caravan.jobs.rs-split-piece.dump.split-tables-larger-than=2M\n");
         job(p, "rs-bad", "custom", 0);
         p.append("caravan.jobs.rs-bad.source.password-file=\ncaravan.jobs.rs-bad.source.password=wrong\n");
         Files.writeString(HOME.resolve("app.properties"), p);
@@ -156,8 +161,44 @@ class RestartIT {
     }
 
     @Test
+    void killedWhileLoadingTablesInPiecesTheResumedRunIsExact() throws Exception {
+        String job = "rs-split";
+        pipelineSource(job);
+
+        start();
+        String id = startRun(job);
+        Path journal = HOME.resolve("data/work").resolve(id).resolve("pipeline/journal");
+        // a piece being loaded while the rest of the delivery is still on its way
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            JsonPath r = run(id);
+            if ("DONE".equals(Api.stageStatus(r, "upload")) || !"RUNNING".equals(r.getString("status"))) {
+                throw new AssertionError("the delivery was complete before a piece was loaded: " + r.prettify());
+            }
+            return Files.exists(journal) && Files.readString(journal).contains("begin piece");
+        });
+        kill();
+        start();
+        JsonPath run = awaitFinished(id);
+
+        assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("stages.find { it.name == 'dump' }.detail")).contains("2 tables in pieces");
+        assertThat(run.getString("stages.find { it.name == 'restore' }.detail")).containsPattern("\\d+ pieces of 2 tables in pieces loaded");
+        assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
+        assertExact(job);
+    }
+
+    @Test
     void aPieceDamagedInTheDropDirectoryIsNotRestoredEarlyAndTheResumedRunIsExact() throws Exception {
-        String job = "rs-piece";
+        damagedPiece("rs-piece", "\\.part-\\d+\\.dat.*");
+    }
+
+    @Test
+    void aTablePieceDamagedInTheDropDirectoryIsNotLoadedEarlyAndTheResumedRunIsExact() throws Exception {
+        damagedPiece("rs-split-piece", "\\.part-piece-\\d+-\\d+\\.dat.*");
+    }
+
+    /** A file matching {@code pattern} changed in the drop directory while it arrives: refused, sent again on resume, exact. */
+    private void damagedPiece(String job, String pattern) throws Exception {
         pipelineSource(job);
 
         start();
@@ -171,7 +212,7 @@ class RestartIT {
                 return false;
             }
             try (var files = Files.list(dump)) {
-                damaged[0] = files.filter(f -> f.getFileName().toString().matches("\\.part-\\d+\\.dat.*"))
+                damaged[0] = files.filter(f -> f.getFileName().toString().matches(pattern))
                         .filter(f -> f.toFile().length() > 65_536).findFirst().orElse(null);
             }
             return damaged[0] != null;
@@ -193,6 +234,10 @@ class RestartIT {
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(run.getString("stages.find { it.name == 'restore' }.detail")).contains("restored as the delivery arrived");
+        if (job.equals("rs-split-piece")) {
+            // the damaged piece, sent again, loaded by the restore stage; the others as they arrived
+            assertThat(run.getString("stages.find { it.name == 'restore' }.detail")).containsPattern("[1-9]\\d* pieces of [12] tables? in pieces loaded");
+        }
         // the small tables' keys were built right after their data, while the big ones still arrived
         // (the restore stage built only the rest); the checker below finds every index and key
         assertThat(Files.readString(HOME.resolve("data/work").resolve(id).resolve("pipeline/journal")))
