@@ -56,7 +56,7 @@ VARIANTS = {
     "B5": ("as B but 4 restore jobs", "", {"restoreJobs": 4}),
     "B6": ("as B but gzip level 1 by pg_dump (no zstd on the way up)", "", {"dumpCompression": 1}),
     "B7": ("as B but without the pipelined restore (restore.pipelined=false)", "_nopipe", {}),
-    "B8": ("as B but tables in pieces above 200 MB (E's threshold; default 1 GB)", "_split200", {}),
+    "B8": ("as B but tables in pieces above 1 GB (default 200 MB, E's threshold)", "_split1g", {}),
     "B9": ("as B but every table whole (dump.split-tables-larger-than=0)", "_whole", {}),
 }
 
@@ -296,14 +296,14 @@ class Caravan:
         props = WORK / "bench.properties"
         lines = ["config_ordinal=270", "quarkus.http.port=8089", f"caravan.data-dir={WORK / 'app'}"]
         links = ("", "_wan") if wan_known_hosts else ("",)
-        for size, suffix, far in ((s, x, w) for s in sizes for x in ("", "_plain", "_nopipe", "_split200", "_whole") for w in links):
+        for size, suffix, far in ((s, x, w) for s in sizes for x in ("", "_plain", "_nopipe", "_split1g", "_whole") for w in links):
             job = f"caravan.jobs.{db_name(size)}{suffix}{far}"
             if suffix == "_plain":
                 lines += [f"{job}.restore.settings.max_parallel_maintenance_workers=default"]
             if suffix == "_nopipe":
                 lines += [f"{job}.restore.pipelined=false"]
-            if suffix in ("_split200", "_whole"):
-                lines += [f"{job}.dump.split-tables-larger-than={'200M' if suffix == '_split200' else '0'}"]
+            if suffix in ("_split1g", "_whole"):
+                lines += [f"{job}.dump.split-tables-larger-than={'1G' if suffix == '_split1g' else '0'}"]
             if far:  # the intermediate host across the shaped link
                 lines += [f"{job}.intermediate.host={NS_IP}", f"{job}.intermediate.known-hosts={wan_known_hosts}"]
             lines += [f"{job}.{k}={v}" for k, v in {
