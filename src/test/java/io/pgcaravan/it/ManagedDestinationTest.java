@@ -34,7 +34,9 @@ class ManagedDestinationTest {
             managed("it-managed-verify", "caravan_master", "rds"),
             // (the restore stage itself is interrupted here: the whole restore after the DONE marker)
             managed("it-managed-fault", "caravan_master", "rds").set("restore.pipelined", "false"),
-            managed("it-managed-noowner", "caravan_master", "rds").set("restore.no-owner", "true"));
+            managed("it-managed-noowner", "caravan_master", "rds").set("restore.no-owner", "true"),
+            // every table with rows in pieces, loaded by the master user beside pg_restore
+            managed("it-managed-pieces", "caravan_master", "rds").set("dump.split-tables-larger-than", "1"));
 
     private static TestJob managed(String name, String login, String flavour) {
         return TestJob.named(name).unset("dump.format", "dump.jobs", "restore.mode", "restore.jobs")
@@ -203,7 +205,8 @@ class ManagedDestinationTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"it-managed-rds, caravan_admin", "it-managed-other, caravan_master", "it-managed-polar, polar_master"})
+    @CsvSource({"it-managed-rds, caravan_admin", "it-managed-other, caravan_master", "it-managed-polar, polar_master",
+            "it-managed-pieces, caravan_master"})
     void theNastyFixtureArrivesWhole(String job, String login) throws Exception {
         Faithful.freshNastyManagedJob(job);
 

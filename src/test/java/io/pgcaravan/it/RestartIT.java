@@ -145,7 +145,7 @@ class RestartIT {
         // a table's data being restored while the rest of the delivery is still on its way
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
             JsonPath r = run(id);
-            if ("DONE".equals(Api.stageStatus(r, "upload")) || !"RUNNING".equals(r.getString("status"))) {
+            if ("DONE".equals(Api.stageStatus(r, "upload")) || Api.ENDED.contains(r.getString("status"))) {
                 throw new AssertionError("the delivery was complete before a pipelined pg_restore was seen: " + r.prettify());
             }
             return Files.exists(journal) && Files.readString(journal).contains("begin data");
@@ -171,7 +171,7 @@ class RestartIT {
         // a piece being loaded while the rest of the delivery is still on its way
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
             JsonPath r = run(id);
-            if ("DONE".equals(Api.stageStatus(r, "upload")) || !"RUNNING".equals(r.getString("status"))) {
+            if ("DONE".equals(Api.stageStatus(r, "upload")) || Api.ENDED.contains(r.getString("status"))) {
                 throw new AssertionError("the delivery was complete before a piece was loaded: " + r.prettify());
             }
             return Files.exists(journal) && Files.readString(journal).contains("begin piece");
