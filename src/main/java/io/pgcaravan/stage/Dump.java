@@ -8,6 +8,7 @@ import io.pgcaravan.work.StageDetail;
 
 import io.pgcaravan.stage.dump.EarlyUpload;
 import io.pgcaravan.stage.dump.PieceDump;
+import io.pgcaravan.stage.dump.PiecePlan;
 import io.pgcaravan.delivery.TablePieces;
 import io.pgcaravan.stage.dump.Snapshots;
 import io.pgcaravan.stage.io.FileTrees;
@@ -79,7 +80,7 @@ public class Dump {
     @Inject
     EarlyUpload earlyUpload;
     @Inject
-    PieceDump pieceDump;
+    PiecePlan piecePlan;
 
     /**
      * Before pg_dump: the staging directory cleared of what an interrupted attempt left, the earlier
@@ -129,8 +130,8 @@ public class Dump {
                 args.addAll(selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)));
             }
             List<Catalog.Table> inScope = selection.tables(Catalog.tables(c));
-            List<TablePieces> pieces = pieceDump.plan(ctx, c, inScope);
-            args.addAll(PieceDump.pgDumpArgs(pieces));
+            List<TablePieces> pieces = piecePlan.plan(ctx, c, inScope);
+            args.addAll(PiecePlan.pgDumpArgs(pieces));
             exchange.setProperty(PieceDump.PROPERTY, pieces);
             exchange.setProperty(PieceDump.SNAPSHOT, snapshots.id(ctx.runId()).orElseThrow());
             progress.start(ctx.runId(), "dump", inScope.size(), "tables")

@@ -29,7 +29,9 @@ class PiecesTest {
             TestJob.named("it-pieces-late").directory(2).unset("restore.mode").set("dump.split-tables-larger-than", "1")
                     .set("restore.pipelined", "false"),
             // one transaction: nothing travels in pieces, and the log says why
-            TestJob.named("it-pieces-atomic").directory(2).set("dump.split-tables-larger-than", "1"));
+            TestJob.named("it-pieces-atomic").directory(2).set("dump.split-tables-larger-than", "1"),
+            // restore.mode=auto into a database that holds a table of its own: one transaction, so no pieces
+            TestJob.named("it-pieces-occupied").directory(2).unset("restore.mode").set("dump.split-tables-larger-than", "1"));
 
     /** A table of many pages, with what a hand-written COPY gets wrong. */
     private static final String WIDE = """
@@ -96,5 +98,29 @@ class PiecesTest {
         assertThat(Faithful.differences(job)).isEmpty();
         assertThat(run.getString("stages.find { it.name == 'dump' }.detail")).doesNotContain("in pieces");
         assertThat(Api.viewer().get("/api/runs/" + run.getString("id") + "/log").then().extract().asString()).contains("travel whole: restore.mode=single-transaction");
+    }
+
+    @Test
+    void intoADatabaseHoldingTablesOfItsOwnEveryTableTravelsWhole() throws Exception {
+        String job = "it-pieces-occupied";
+        source(job);
+        try (var c = Stack.destination("postgres"); var st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + StackResource.destinationDb(job) + " OWNER " + Stack.ADMIN);
+        }
+        try (var c = Stack.destination(StackResource.destinationDb(job)); var st = c.createStatement()) {
+            st.execute("CREATE TABLE public.kept_here (id int); INSERT INTO public.kept_here VALUES (1)");
+        }
+
+        JsonPath run = Api.awaitFinished(Api.startRun(job));
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("stages.find { it.name == 'dump' }.detail")).doesNotContain("in pieces");
+        assertThat(run.getString("stages.find { it.name == 'restore' }.detail")).contains("single transaction");
+        assertThat(Api.viewer().get("/api/runs/" + run.getString("id") + "/log").then().extract().asString())
+                .contains("travel whole: the destination database " + StackResource.destinationDb(job) + " holds tables");
+        assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
+        try (var c = Stack.destination(StackResource.destinationDb(job))) {
+            assertThat(Stack.strings(c, "SELECT count(*) FROM public.kept_here")).containsExactly("1");
+        }
     }
 }
