@@ -27,6 +27,15 @@ public record TablePieces(long oid, String schema, String table, List<String> co
         return "piece-" + oid + "-" + n + ".dat";
     }
 
+    /**
+     * What a file of dump/ loads: {@code piece-<oid>} for every piece of one table (compressed or
+     * not), the file's own name for any other.
+     */
+    public static String tableOf(String fileName) {
+        java.util.regex.Matcher m = Pattern.compile("(piece-\\d+)-\\d+\\.dat(\\..+)?").matcher(fileName);
+        return m.matches() ? m.group(1) : fileName;
+    }
+
     public String display() {
         return schema + "." + table;
     }

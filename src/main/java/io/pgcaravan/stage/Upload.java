@@ -6,6 +6,7 @@ import io.pgcaravan.work.RunContexts;
 import io.pgcaravan.work.StageDetail;
 
 import io.pgcaravan.delivery.Sha256;
+import io.pgcaravan.delivery.SendingOrder;
 import io.pgcaravan.stage.dump.EarlyUpload;
 import io.pgcaravan.stage.io.CountingInputStream;
 import io.pgcaravan.stage.io.FileTrees;
@@ -122,14 +123,12 @@ public class Upload {
         }
         payload.add(Path.of(DeliveryFiles.MANIFEST));
         List<Path> dump = new ArrayList<>(FileTrees.files(staging, staging.resolve(DeliveryFiles.DUMP)));
-        // then the largest table first: a pipelined restore loads it while the smaller ones cross
-        // the link, and what is left to restore after the last byte is a small table, not the largest
+        // then the largest table first (SendingOrder)
         java.util.Map<Path, Long> sizes = new java.util.HashMap<>();
         for (Path p : dump) {
             sizes.put(p, Files.size(staging.resolve(p)));
         }
-        dump.sort(java.util.Comparator.comparing((Path p) -> !p.getFileName().toString().startsWith("toc."))
-                .thenComparing(sizes::get, java.util.Comparator.reverseOrder()).thenComparing(Path::toString));
+        dump = SendingOrder.of(sizes);
         payload.addAll(dump);
         StringBuilder list = new StringBuilder();
         for (Path p : payload) {

@@ -1,6 +1,7 @@
 package io.pgcaravan.stage.dump;
 
 import io.pgcaravan.delivery.DeliveryFiles;
+import io.pgcaravan.delivery.TablePieces;
 import io.pgcaravan.delivery.Zstd;
 import io.pgcaravan.live.ActiveRuns;
 import io.pgcaravan.live.Half;
@@ -34,10 +35,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -287,6 +290,10 @@ public class EarlyUpload {
             Path closed = null;
             Path growing = null;
             long growingSize = -1;
+            // (of the closed ones, a piece of a table whose other pieces went up first: its
+            // indexes wait for its last piece, see SendingOrder)
+            Set<String> begun = new HashSet<>();
+            tried.forEach(t -> begun.add(TablePieces.tableOf(t)));
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.dat*")) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
@@ -294,8 +301,10 @@ public class EarlyUpload {
                         continue;
                     }
                     if (!open.contains(OpenFiles.real(f))) {
-                        closed = f;
-                        break;
+                        if (closed == null || begun.contains(TablePieces.tableOf(name))) {
+                            closed = f;
+                        }
+                        continue;
                     }
                     long size = Files.size(f);
                     if (size > growingSize) {
