@@ -390,28 +390,72 @@ class Caravan:
 
 # --- the SFTP clients on one file ----------------------------------------------------------------
 
-def sftp_throughput(mb, rounds):
-    """MB/s of OpenSSH's sftp and of JSch (pg-caravan's client) uploading the same random file."""
-    f = WORK / "sftp-probe.bin"
+def random_file(name, mb):
+    f = WORK / name
     if not f.exists() or f.stat().st_size != mb << 20:
         with open(f, "wb") as out:
             for _ in range(mb):
                 out.write(os.urandom(1 << 20))
-    jsch = next((REPO / "target/quarkus-app/lib/main").glob("com.github.mwiede.jsch-*.jar"))
-    key, known = STACK / "client/id_ed25519", STACK / "client/known_hosts"
-    rates = {"OpenSSH sftp": [], "JSch (pg-caravan)": []}
+    return f
+
+
+def jsch_put(host, known, f, mb, cipher=None, streams=1, bulk=None):
+    """MB/s of JSch (pg-caravan's client) sending f `streams` times at once (mb each), or None if refused."""
+    cp = [str(next((REPO / "target/quarkus-app/lib/main").glob("com.github.mwiede.jsch-*.jar")))]
+    if cipher and "chacha20" in cipher:  # JSch's ChaCha20-Poly1305 is Bouncy Castle's, which the app does not ship
+        cp += [str(p) for p in Path.home().glob(".m2/repository/org/bouncycastle/bcprov-jdk18on/*/bcprov-jdk18on-*.jar")][:1]
+    props = [f"-D{k}={v}" for k, v in (("cipher", cipher), ("streams", streams), ("bulk", bulk)) if v]
+    out = subprocess.run(["java", "-cp", ":".join(cp), *props, str(REPO / "bench/SftpThroughput.java"), host, str(SSH_PORT),
+                          "caravan-drop", str(STACK / "client/id_ed25519"), str(known), str(f), f"{DROP}/sftp-probe.bin"],
+                         capture_output=True, text=True)
+    clear_drop()
+    return streams * mb / float(out.stdout.split()[0]) if out.returncode == 0 and out.stdout else None
+
+
+# the SFTP clients on loopback, by cipher (CPU-bound there): OpenSSH's sftp and JSch
+CIPHERS = ("chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr")
+# over the shaped link: JSch as pg-caravan uses it (one stream, 16 requests in flight) against a wider
+# window and parallel connections, the same bytes in all
+LINK_CASES = (("1 stream (as pg-caravan)", 1, None), ("1 stream, 64 requests in flight", 1, 64),
+              ("2 streams", 2, None), ("4 streams", 4, None))
+
+
+def sftp_clients(mb, rounds, shaped, links):
+    """MB/s of the SFTP clients uploading random files: {case: MB/s}."""
+    rates = {}
+
+    def note(case, rate):
+        rates.setdefault(case, []).append(rate)
+        log(f"SFTP {case}: " + ("refused" if rate is None else f"{rate:.1f} MB/s"))
+
+    if not list(Path.home().glob(".m2/repository/org/bouncycastle/bcprov-jdk18on/*/*.jar")):  # for JSch's chacha20 only
+        subprocess.run([str(REPO / "mvnw"), "-q", "-B", "dependency:get", "-Dartifact=org.bouncycastle:bcprov-jdk18on:1.87"],
+                       check=False, capture_output=True)
+    f = random_file("sftp-probe.bin", mb)
+    known = STACK / "client/known_hosts"
     for _ in range(rounds):
-        with Meter() as m:
-            run(["sftp", "-q", "-b", "-", "-P", str(SSH_PORT), "-i", str(key), "-o", f"UserKnownHostsFile={known}",
-                 "-o", "BatchMode=yes", "caravan-drop@127.0.0.1"], input=f"put {f} {DROP}/sftp-probe.bin\n", text=True,
-                stdout=subprocess.DEVNULL)
-        rates["OpenSSH sftp"].append(mb / m.seconds)
-        secs = float(run(["java", "-cp", str(jsch), str(REPO / "bench/SftpThroughput.java"), "127.0.0.1", str(SSH_PORT),
-                          "caravan-drop", str(key), str(known), str(f), f"{DROP}/sftp-probe.bin"],
-                         capture_output=True, text=True).stdout.split()[0])
-        rates["JSch (pg-caravan)"].append(mb / secs)
-        clear_drop()
-    return {k: median(v) for k, v in rates.items()}
+        for c in (None,) + CIPHERS:
+            with Meter() as m:
+                ok = subprocess.run(["sftp", "-q", "-b", "-", "-P", str(SSH_PORT), "-i", str(STACK / "client/id_ed25519"),
+                                     "-o", f"UserKnownHostsFile={known}", "-o", "BatchMode=yes"]
+                                    + (["-c", c] if c else []) + ["caravan-drop@127.0.0.1"],
+                                    input=f"put {f} {DROP}/sftp-probe.bin\n", text=True, stdout=subprocess.DEVNULL).returncode == 0
+            clear_drop()
+            note(f"loopback, OpenSSH sftp, {c or 'its default (chacha20-poly1305)'}", mb / m.seconds if ok else None)
+        for c in (None,) + CIPHERS:
+            note(f"loopback, JSch, {c or 'its default (as pg-caravan)'}", jsch_put("127.0.0.1", known, f, mb, c))
+    # (no round-trip time on the shaped link: this machine's kernel has no netem)
+    for link in links:
+        shaped.up(link)
+        try:
+            for _ in range(rounds):
+                for name, streams, bulk in LINK_CASES:
+                    each = max(1, mb // 4 // streams)
+                    note(f"{link}, JSch {name}", jsch_put(NS_IP, shaped.known_hosts, random_file(f"sftp-probe-{streams}.bin", each),
+                                                          each, streams=streams, bulk=bulk))
+        finally:
+            shaped.down()
+    return {k: median([x for x in v if x is not None]) if any(x is not None for x in v) else None for k, v in rates.items()}
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -466,8 +510,9 @@ def report(results, rounds, tools, sftp=None):
             cells = ", ".join(f"{n} {median([x['phases'].get(n, 0) for x in r[t]]):.1f}" for n in names)
             out.append(f"- {size} {t}: {cells}")
     if sftp:
-        out += ["", "SFTP clients, the same random file over the same sshd (medians): "
-                + ", ".join(f"{k} {v:.0f} MB/s" for k, v in sftp.items())]
+        out += ["", "SFTP clients, random files over the same sshd (medians; on the shaped link a quarter of the "
+                "bytes, shared out over the streams):", "", "| case | MB/s |", "|---|---|"]
+        out += [f"| {k} | {'refused' if v is None else f'{v:.1f}'} |" for k, v in sftp.items()]
     if any(r.get("B") for r in results.values()):
         out += ["", "B's stage details (last round):", ""]
         for size, r in results.items():
@@ -490,8 +535,11 @@ def main():
                     help="also run B with each default switched back (B0-B6, or the ones listed: B3,B4)")
     ap.add_argument("--report-from", help="write the report from an earlier run's results.json (no runs)")
     ap.add_argument("--sftp-mb", type=int, default=512, help="size of the file the SFTP clients upload (0: skip)")
+    ap.add_argument("--sftp-links", default="", help="also measure the SFTP clients over these shaped links (100mbit,1gbit): "
+                    "parallel streams and a wider window")
     args = ap.parse_args()
-    sizes = [s if s.startswith("g") else float(s) if "." in s else int(s) for s in args.sizes.split(",")]
+    # (--sizes "": no migrations, e.g. only the SFTP clients)
+    sizes = [s if s.startswith("g") else float(s) if "." in s else int(s) for s in args.sizes.split(",") if s]
     tools = list(args.tools) + [v for v in args.ablation.split(",") if v]
     unknown = [t for t in tools if t not in ("A", "B", "C", "D", "E") and t not in VARIANTS]
     if unknown:
@@ -544,10 +592,11 @@ def main():
                 caravan.stop()
     fresh_destination()
     clear_drop()
-    sftp = sftp_throughput(args.sftp_mb, args.rounds) if args.sftp_mb else None
+    sftp = sftp_clients(args.sftp_mb, args.rounds, shaped, [k for k in args.sftp_links.split(",") if k]) if args.sftp_mb else None
     text = report(results, args.rounds, tools, sftp)
     Path(args.report).write_text(text)
-    (WORK / "time.svg").write_text(chart.svg(results))  # where each tool's time goes
+    if results:
+        (WORK / "time.svg").write_text(chart.svg(results))  # where each tool's time goes
     print(text)
 
 
