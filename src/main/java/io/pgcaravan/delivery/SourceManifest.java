@@ -31,6 +31,19 @@ public record SourceManifest(
     /** 3: the extensions' versions; 4: the source's superusers; 5: the tables in pieces. */
     public static final int FORMAT_VERSION = 5;
 
+    /**
+     * This manifest, if this version of the app knows its format: a newer export agent's could
+     * name what this import agent would leave out unseen (its JSON reader skips unknown fields:
+     * the tables in pieces would be restored empty).
+     */
+    public SourceManifest known() throws java.io.IOException {
+        if (formatVersion > FORMAT_VERSION) {
+            throw new java.io.IOException("the delivery's manifest is of format " + formatVersion + ", this import agent reads up to "
+                    + FORMAT_VERSION + ": upgrade it to the export agent's version");
+        }
+        return this;
+    }
+
     /** The tables in pieces (none in a manifest written before there were pieces). */
     public List<TablePieces> piecesOrNone() {
         return pieces == null ? List.of() : pieces;

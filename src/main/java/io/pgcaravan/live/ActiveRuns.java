@@ -2,6 +2,7 @@ package io.pgcaravan.live;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -39,6 +40,39 @@ public class ActiveRuns {
         }
     }
 
+
+    private static final String STOPPABLE = "stoppable-";
+
+    /**
+     * Work of the run that is no tool process (COPYs on JDBC connections), held while it runs so
+     * that a cancel stops it as it stops the tools ({@link #stopWork}). Closing what this returns
+     * ends the hold.
+     */
+    @SuppressWarnings("unchecked")
+    public AutoCloseable stoppable(String runId, Half half, AutoCloseable stop) {
+        java.util.Set<AutoCloseable> held = holdIfAbsent(runId, half, STOPPABLE + half, java.util.Set.class,
+                ConcurrentHashMap::newKeySet, s -> () -> { });
+        held.add(stop);
+        return () -> held.remove(stop);
+    }
+
+    /** Stops the run's stoppable work, both halves (a cancel); how many were stopped. */
+    @SuppressWarnings("unchecked")
+    public int stopWork(String runId) {
+        int stopped = 0;
+        for (Half half : Half.values()) {
+            for (AutoCloseable stop : part(runId, STOPPABLE + half, java.util.Set.class).map(s -> List.copyOf((java.util.Set<AutoCloseable>) s))
+                    .orElse(List.of())) {
+                try {
+                    stop.close();
+                    stopped++;
+                } catch (Exception e) {
+                    // (the work ends on its own error then)
+                }
+            }
+        }
+        return stopped;
+    }
 
     public Optional<ActiveRun> find(String runId) {
         return Optional.ofNullable(runs.get(runId));

@@ -47,4 +47,18 @@ public final class PgConnections {
     public static String literal(String value) {
         return "'" + value.replace("'", "''") + "'";
     }
+
+    /**
+     * Cancels the statement each connection runs, on the server (a COPY blocked on its socket does
+     * not see its thread's interruption); the COPY then ends with an error, its transaction with it.
+     */
+    public static void cancelAll(java.util.Set<org.postgresql.core.BaseConnection> open) {
+        for (org.postgresql.core.BaseConnection c : java.util.List.copyOf(open)) {
+            try {
+                c.cancelQuery();
+            } catch (SQLException e) {
+                // (gone already)
+            }
+        }
+    }
 }

@@ -136,7 +136,9 @@ public class RunCommands {
         }
         metrics.runEnded(run.job(), RunStatus.CANCELLED);
         int stopped = tools.stopAll(runId);
-        runLog.info(LOG, runId, String.format("cancelled by %s (%d tool processes stopped)", by, stopped));
+        int copies = activeRuns.stopWork(runId);
+        runLog.info(LOG, runId, String.format("cancelled by %s (%d tool processes stopped%s)", by, stopped,
+                copies > 0 ? ", " + copies + " loads or dumps of tables in pieces" : ""));
         return store.find(runId).orElseThrow();
     }
 

@@ -22,6 +22,7 @@ import io.pgcaravan.pg.ObjectSelection;
 import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
+import io.pgcaravan.pg.SnapshotReader;
 import io.pgcaravan.work.RunContext;
 import io.pgcaravan.track.Progress;
 import io.pgcaravan.track.RunLog;
@@ -124,7 +125,9 @@ public class Dump {
         // the snapshot the manifest is counted in, so both describe exactly the same data
         args.add("--snapshot=" + snapshots.id(ctx.runId()).orElseThrow());
         ObjectSelection selection = ObjectSelection.of(ctx.job().select());
-        try (Connection c = PgConnections.open(ctx.job().source(), ctx.job().source().database())) {
+        // the catalog as pg_dump sees it, in the dump's snapshot: a column dropped or a table
+        // renamed since the snapshot was taken must not change what the pieces copy or leave out
+        try (Connection c = SnapshotReader.open(ctx.job().source(), ctx.job().source().database(), snapshots.id(ctx.runId()).orElseThrow())) {
             if (!selection.isEverything()) {
                 // exact names from the catalog, so the dump holds exactly what the manifest counts
                 args.addAll(selection.pgDumpArgs(Catalog.schemas(c), Catalog.relations(c)));

@@ -220,7 +220,8 @@ public class Prepare {
     }
 
     SourceManifest manifest(RunContext ctx) throws java.io.IOException {
-        return json.readValue(DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.MANIFEST), DeliveryFiles.MAX_MANIFEST), SourceManifest.class);
+        return json.readValue(DeliveryTree.read(ctx.verifiedDir().resolve(DeliveryFiles.MANIFEST), DeliveryFiles.MAX_MANIFEST), SourceManifest.class)
+                .known();
     }
 
     private static List<String> clashing(SourceManifest manifest, List<String> existing) {

@@ -9,6 +9,7 @@ import io.pgcaravan.exec.ToolCommand;
 import io.pgcaravan.exec.ToolExecutor;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.component.exec.ExecCommand;
+import io.pgcaravan.live.ActiveRuns;
 import io.pgcaravan.live.Half;
 
 import io.pgcaravan.work.RunContexts;
@@ -73,6 +74,8 @@ public class Restore {
     RunStore store;
     @Inject
     ToolExecutor executor;
+    @Inject
+    ActiveRuns activeRuns;
 
     /** In the run's work directory once pg_restore has restored the objects and data: a retry gives only the owners and privileges. */
     static final String DATA_RESTORED = "restore.data-restored";
@@ -196,7 +199,7 @@ public class Restore {
         }
         long began = System.nanoTime();
         long rows = PieceLoad.loadAll(ctx.job().destination(), settings(ctx.job(), true), pieces,
-                PieceLoad.dumpDir(ctx.verifiedDir()), ctx.options().restoreJobs());
+                PieceLoad.dumpDir(ctx.verifiedDir()), ctx.options().restoreJobs(), stop -> activeRuns.stoppable(ctx.runId(), Half.IMPORT, stop));
         return String.format(", %d pieces of %d tables in pieces loaded (%d rows, %.1f s)%s", pieces.size(),
                 pieces.values().stream().distinct().count(), rows, (System.nanoTime() - began) / 1e9, schemaFirst ? " after the schema" : "");
     }

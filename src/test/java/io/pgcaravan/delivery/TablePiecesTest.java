@@ -49,4 +49,15 @@ class TablePiecesTest {
         assertThat(new TablePieces(42, "s", "t", List.of(), GOOD).problem()).isNotNull();
         assertThatThrownBy(() -> PieceLoad.checked(List.of(table(GOOD), table(GOOD)))).hasMessageContaining("twice");
     }
+
+    @Test
+    void aManifestOfANewerFormatIsRefusedRatherThanReadInPart() throws IOException {
+        SourceManifest known = new SourceManifest(SourceManifest.FORMAT_VERSION, "r", "j", null, null, "directory", null, null,
+                List.of(), List.of(), 0, List.of(), java.util.Map.of(), List.of(table(GOOD)));
+        assertThat(known.known()).isSameAs(known);
+        SourceManifest newer = new SourceManifest(SourceManifest.FORMAT_VERSION + 1, "r", "j", null, null, "directory", null, null,
+                List.of(), List.of(), 0, List.of(), java.util.Map.of(), List.of());
+        assertThatThrownBy(newer::known).isInstanceOf(IOException.class)
+                .hasMessageContaining("manifest is of format " + (SourceManifest.FORMAT_VERSION + 1)).hasMessageContaining("upgrade");
+    }
 }

@@ -86,7 +86,7 @@ final class Faithful {
     }
 
     /** The jobs whose destinations hold objects of the nasty roles. */
-    static final List<String> NASTY_JOBS = List.of("it-nasty", "it-nasty-broken", "it-pieces", "it-pieces-late", "it-pieces-atomic", "it-pieces-occupied");
+    static final List<String> NASTY_JOBS = List.of("it-nasty", "it-nasty-broken", "it-pieces", "it-pieces-late", "it-pieces-atomic", "it-pieces-occupied", "it-pieces-cancel");
     static final List<String> NASTY_ROLES = List.of("nasty_group", "nasty_owner", "nasty_lead", "nasty_clerk", "nasty_auditor");
 
     /** What the independent checker finds different between the job's source and destination databases. */

@@ -134,25 +134,33 @@ class RestartIT {
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
     }
 
+    /**
+     * Starts a run of the job, kills the app as soon as its pipeline journal holds {@code step}
+     * (failing if the delivery was complete first), starts it again and waits for the run's end.
+     */
+    private JsonPath killedWhenTheJournalSays(String job, String step) throws Exception {
+        start();
+        String id = startRun(job);
+        Path journal = HOME.resolve("data/work").resolve(id).resolve("pipeline/journal");
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            JsonPath r = run(id);
+            if ("DONE".equals(Api.stageStatus(r, "upload")) || Api.ENDED.contains(r.getString("status"))) {
+                throw new AssertionError("the delivery was complete before the journal said '" + step + "': " + r.prettify());
+            }
+            return Files.exists(journal) && Files.readString(journal).contains(step);
+        });
+        kill();
+        start();
+        return awaitFinished(id);
+    }
+
     @Test
     void killedInTheMiddleOfAPipelinedRestoreTheResumedRunIsExact() throws Exception {
         String job = "rs-pipe";
         pipelineSource(job);
 
-        start();
-        String id = startRun(job);
-        Path journal = HOME.resolve("data/work").resolve(id).resolve("pipeline/journal");
         // a table's data being restored while the rest of the delivery is still on its way
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
-            JsonPath r = run(id);
-            if ("DONE".equals(Api.stageStatus(r, "upload")) || Api.ENDED.contains(r.getString("status"))) {
-                throw new AssertionError("the delivery was complete before a pipelined pg_restore was seen: " + r.prettify());
-            }
-            return Files.exists(journal) && Files.readString(journal).contains("begin data");
-        });
-        kill();
-        start();
-        JsonPath run = awaitFinished(id);
+        JsonPath run = killedWhenTheJournalSays(job, "begin data");
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(run.getString("stages.find { it.name == 'prepare' }.detail")).contains("restore.pipelined");
@@ -165,20 +173,8 @@ class RestartIT {
         String job = "rs-split";
         pipelineSource(job);
 
-        start();
-        String id = startRun(job);
-        Path journal = HOME.resolve("data/work").resolve(id).resolve("pipeline/journal");
         // a piece being loaded while the rest of the delivery is still on its way
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
-            JsonPath r = run(id);
-            if ("DONE".equals(Api.stageStatus(r, "upload")) || Api.ENDED.contains(r.getString("status"))) {
-                throw new AssertionError("the delivery was complete before a piece was loaded: " + r.prettify());
-            }
-            return Files.exists(journal) && Files.readString(journal).contains("begin piece");
-        });
-        kill();
-        start();
-        JsonPath run = awaitFinished(id);
+        JsonPath run = killedWhenTheJournalSays(job, "begin piece");
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(run.getString("stages.find { it.name == 'dump' }.detail")).contains("2 tables in pieces");

@@ -3,6 +3,9 @@ package io.pgcaravan.stage.dump;
 import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.delivery.TablePieces;
+import io.pgcaravan.live.ActiveRuns;
+import io.pgcaravan.live.Half;
+import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.SnapshotReader;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.work.RunContext;
@@ -50,6 +53,8 @@ public class PieceDump {
     RunContexts contexts;
     @Inject
     RunLog runLog;
+    @Inject
+    ActiveRuns activeRuns;
 
     /**
      * The route's branch beside pg_dump: once pg_dump has made its directory, every piece is
@@ -90,7 +95,13 @@ public class PieceDump {
         });
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         long began = System.nanoTime();
-        try {
+        java.util.Set<BaseConnection> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        // a cancel stops the pieces as it stops pg_dump: no piece begins, the COPYs are cancelled
+        try (AutoCloseable held = activeRuns.stoppable(ctx.runId(), Half.EXPORT, () -> {
+            next.set(all.size());
+            pool.shutdownNow();
+            PgConnections.cancelAll(open);
+        })) {
             List<Future<Void>> done = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 done.add(pool.submit(() -> {
@@ -99,10 +110,13 @@ public class PieceDump {
                             // as pg_dump: an error rather than silently fewer rows where a policy would filter them
                             st.execute("SET LOCAL row_security = off");
                         }
-                        CopyManager copy = new CopyManager(c.unwrap(BaseConnection.class));
+                        BaseConnection base = c.unwrap(BaseConnection.class);
+                        open.add(base);
+                        CopyManager copy = new CopyManager(base);
                         for (int i = next.getAndIncrement(); i < all.size(); i = next.getAndIncrement()) {
                             writePiece(copy, of.get(i), all.get(i), dir.resolve(all.get(i).file()));
                         }
+                        open.remove(base);
                         c.rollback();
                     }
                     return null;

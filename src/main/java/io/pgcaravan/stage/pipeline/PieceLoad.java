@@ -20,11 +20,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Loads the pieces of the tables that travel in pieces (TablePieces) into the destination: each a
@@ -58,26 +61,55 @@ public final class PieceLoad {
         return out;
     }
 
+    /**
+     * The session a piece is read in, whatever the destination database's defaults: the format the
+     * export half wrote it in (SnapshotReader's money format), XML fragments as pg_restore accepts
+     * them (a database set to xmloption=document would refuse them), and no row security, as
+     * pg_restore (a policy fails the COPY rather than filtering it). After the job's settings:
+     * they describe the file, not the tuning.
+     */
+    static final Map<String, String> AS_WRITTEN = Map.of("lc_monetary", "C", "xmloption", "content", "row_security", "off");
+
     /** Loads one piece from {@code dumpDir}; returns its rows. */
     public static long load(JobConfig.DatabaseEndpoint dst, Map<String, String> settings, TablePieces table, String file, Path dumpDir)
             throws SQLException, IOException {
+        return load(dst, settings, table, file, dumpDir, null);
+    }
+
+    /** As {@link #load}, its connection in {@code open} (if given) while it loads, for {@link PgConnections#cancelAll}. */
+    private static long load(JobConfig.DatabaseEndpoint dst, Map<String, String> settings, TablePieces table, String file, Path dumpDir,
+                             Set<BaseConnection> open) throws SQLException, IOException {
         try (Connection c = PgConnections.open(dst, dst.database())) {
+            BaseConnection base = c.unwrap(BaseConnection.class);
+            Map<String, String> session = new LinkedHashMap<>(settings);
+            session.putAll(AS_WRITTEN);
             try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, false)")) {
-                for (Map.Entry<String, String> s : settings.entrySet()) {
+                for (Map.Entry<String, String> s : session.entrySet()) {
                     ps.setString(1, s.getKey());
                     ps.setString(2, s.getValue());
                     ps.execute();
                 }
             }
+            if (open != null) {
+                open.add(base);
+            }
             try (InputStream in = new Stoppable(DeliveryTree.open(dumpDir.resolve(file)))) {
-                return new CopyManager(c.unwrap(BaseConnection.class)).copyIn(table.copyIn(), in, 1 << 16);
+                return new CopyManager(base).copyIn(table.copyIn(), in, 1 << 16);
+            } finally {
+                if (open != null) {
+                    open.remove(base);
+                }
             }
         }
     }
 
-    /** Loads the pieces named (files in {@code dumpDir}), {@code jobs} at once; the first failure once all have ended. */
+    /**
+     * Loads the pieces named (files in {@code dumpDir}), {@code jobs} at once; the first failure
+     * once all have ended. While it runs, {@code hold} holds what stops it (a cancel: no piece
+     * begins, and the COPYs under way are cancelled on the server) until what it returns is closed.
+     */
     public static long loadAll(JobConfig.DatabaseEndpoint dst, Map<String, String> settings, Map<String, TablePieces> pieces,
-                               Path dumpDir, int jobs) throws Exception {
+                               Path dumpDir, int jobs, Function<AutoCloseable, AutoCloseable> hold) throws Exception {
         List<String> files = new ArrayList<>(pieces.keySet());
         if (files.isEmpty()) {
             return 0;
@@ -90,13 +122,18 @@ public final class PieceLoad {
         });
         AtomicInteger next = new AtomicInteger();
         long[] rows = new long[workers];
-        try {
+        Set<BaseConnection> open = ConcurrentHashMap.newKeySet();
+        try (AutoCloseable held = hold.apply(() -> {
+            next.set(files.size());
+            pool.shutdownNow();
+            PgConnections.cancelAll(open);
+        })) {
             List<Future<Void>> done = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 int me = w;
                 done.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < files.size(); i = next.getAndIncrement()) {
-                        rows[me] += load(dst, settings, pieces.get(files.get(i)), files.get(i), dumpDir);
+                        rows[me] += load(dst, settings, pieces.get(files.get(i)), files.get(i), dumpDir, open);
                     }
                     return null;
                 }));
