@@ -32,9 +32,12 @@ public record TablePieces(long oid, String schema, String table, List<String> co
      * not), the file's own name for any other.
      */
     public static String tableOf(String fileName) {
-        java.util.regex.Matcher m = Pattern.compile("(piece-\\d+)-\\d+\\.dat(\\..+)?").matcher(fileName);
+        java.util.regex.Matcher m = PIECE_OF.matcher(fileName);
         return m.matches() ? m.group(1) : fileName;
     }
+
+    /** A piece's file, compressed or not: its table's part of the name. */
+    private static final Pattern PIECE_OF = Pattern.compile("(piece-\\d+)-\\d+\\.dat(\\..+)?");
 
     public String display() {
         return schema + "." + table;

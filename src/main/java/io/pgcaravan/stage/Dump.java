@@ -19,7 +19,6 @@ import io.pgcaravan.config.JobConfig.DumpFormat;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.ConnInfo;
 import io.pgcaravan.pg.ObjectSelection;
-import io.pgcaravan.pg.PgConnections;
 import io.pgcaravan.pg.PassFiles;
 import io.pgcaravan.pg.PgTools;
 import io.pgcaravan.pg.SnapshotReader;

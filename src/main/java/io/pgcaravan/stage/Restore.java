@@ -54,7 +54,8 @@ import java.util.regex.Pattern;
  * restore left; then the owners and privileges, then the statistics.
  * <p>
  * Longer than 250 lines because which restore runs (one transaction, parallel, the rest of a
- * pipelined one) decides its flags, its list and the owners step after it, all from one TOC.
+ * pipelined one) decides its flags, its list, the tables in pieces loaded before it and the owners
+ * step after it, all from one TOC and one manifest.
  */
 @ApplicationScoped
 @Named("restore")

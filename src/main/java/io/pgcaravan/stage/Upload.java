@@ -122,14 +122,12 @@ public class Upload {
             payload.add(Path.of(DeliveryFiles.ROLES));
         }
         payload.add(Path.of(DeliveryFiles.MANIFEST));
-        List<Path> dump = new ArrayList<>(FileTrees.files(staging, staging.resolve(DeliveryFiles.DUMP)));
-        // then the largest table first (SendingOrder)
+        // then the dump's files, the largest table first (SendingOrder)
         java.util.Map<Path, Long> sizes = new java.util.HashMap<>();
-        for (Path p : dump) {
+        for (Path p : FileTrees.files(staging, staging.resolve(DeliveryFiles.DUMP))) {
             sizes.put(p, Files.size(staging.resolve(p)));
         }
-        dump = SendingOrder.of(sizes);
-        payload.addAll(dump);
+        payload.addAll(SendingOrder.of(sizes));
         StringBuilder list = new StringBuilder();
         for (Path p : payload) {
             // files sent while dumping were hashed on their way up (if unchanged since)
