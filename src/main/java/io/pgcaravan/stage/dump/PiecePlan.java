@@ -7,6 +7,8 @@ import io.pgcaravan.config.JobConfig.RestoreMode;
 import io.pgcaravan.delivery.TablePieces;
 import io.pgcaravan.pg.Catalog;
 import io.pgcaravan.pg.PgConnections;
+import io.pgcaravan.store.RunRecord;
+import io.pgcaravan.store.RunStore;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.work.RunContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,6 +41,8 @@ public class PiecePlan {
     RunLog runLog;
     @Inject
     CaravanConfig config;
+    @Inject
+    RunStore store;
 
     private static final String CANDIDATES = """
             SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid) AS bytes,
@@ -82,7 +86,8 @@ public class PiecePlan {
         if (oids.isEmpty()) {
             return List.of();
         }
-        String why = unfit(ctx, Catalog.serverMajor(c), config.role());
+        boolean disposable = store.find(ctx.runId()).map(RunRecord::destinationDisposable).orElse(false);
+        String why = unfit(ctx, Catalog.serverMajor(c), config.role(), disposable);
         if (why != null) {
             runLog.info(LOG, ctx.runId(), oids.size() + " tables are larger than dump.split-tables-larger-than but travel whole: " + why);
             return List.of();
@@ -112,7 +117,7 @@ public class PiecePlan {
     }
 
     /** Why pieces would not be restored as they should here, or null. */
-    private static String unfit(RunContext ctx, int major, CaravanConfig.Role role) throws SQLException {
+    private static String unfit(RunContext ctx, int major, CaravanConfig.Role role, boolean disposable) throws SQLException {
         if (major < FIRST_MAJOR) {
             return "the source is PostgreSQL " + major + ", which reads a page range only by reading the whole table";
         }
@@ -125,6 +130,11 @@ public class PiecePlan {
         if (ctx.options().restoreMode() == RestoreMode.AUTO && ctx.job().conflicts() != JobConfig.ConflictMode.REPLACE) {
             // auto restores in one transaction into a database that holds tables: only a database
             // the run creates or finds without tables takes pieces (conflicts=replace creates it anew)
+            if (disposable) {
+                // an earlier attempt of this run created the database or found it empty (a resumed
+                // run dumping again): auto restores in parallel into it, cleaned up first
+                return null;
+            }
             if (role != CaravanConfig.Role.ALL) {
                 return "restore.mode=auto decides at the destination, which this export agent does not see: "
                         + "restore.mode=parallel lets the import agent load pieces";
