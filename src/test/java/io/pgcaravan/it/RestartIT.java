@@ -178,7 +178,9 @@ class RestartIT {
 
         assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
         assertThat(run.getString("stages.find { it.name == 'dump' }.detail")).contains("2 tables in pieces");
-        assertThat(run.getString("stages.find { it.name == 'restore' }.detail")).containsPattern("\\d+ pieces of 2 tables in pieces loaded");
+        // by the restore stage, or all early when the kill came before the dump's end (the resumed run dumps again)
+        assertThat(run.getString("stages.find { it.name == 'restore' }.detail"))
+                .containsPattern("\\d+ pieces of (2 tables in pieces loaded|tables in pieces with \\d+ indexes and keys restored as the delivery arrived)");
         assertThat(run.getList("verification.tables.match", Boolean.class)).isNotEmpty().containsOnly(true);
         assertExact(job);
     }
