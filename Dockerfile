@@ -28,7 +28,7 @@ ENV CARAVAN_DATA_DIR=/var/lib/pg-caravan \
     CARAVAN_IMPORT_DROP_DIR=/var/lib/pg-caravan/drop \
     QUARKUS_HTTP_HOST=0.0.0.0 \
     QUARKUS_HTTP_PORT=8080 \
-    JDK_JAVA_OPTIONS="-Xmx128m -XX:+UseSerialGC" \
+    JDK_JAVA_OPTIONS="-Xmx128m -XX:+UseSerialGC -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=2000" \
     MALLOC_ARENA_MAX=2
 
 USER 185
