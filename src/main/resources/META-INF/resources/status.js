@@ -92,6 +92,7 @@
       cell(row, run.job);
       cell(row, run.status, run.status);
       cell(row, run.trigger);
+      cell(row, run.replica || '');
       cell(row, run.startedAt || run.createdAt);
       cell(row, run.durationMs === null || run.durationMs === undefined ? '' : (run.durationMs / 1000).toFixed(1) + ' s', 'n');
     }

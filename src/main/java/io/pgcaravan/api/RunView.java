@@ -16,6 +16,8 @@ public record RunView(
         String job,
         RunStatus status,
         String trigger,
+        // in a fleet: the replica that has the run now, or had it last
+        String replica,
         RunOptions options,
         OffsetDateTime createdAt,
         OffsetDateTime startedAt,

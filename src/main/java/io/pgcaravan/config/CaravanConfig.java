@@ -40,6 +40,9 @@ public interface CaravanConfig {
 
     Runs runs();
 
+    /** Replicas sharing the work through the run history (FleetConfig); off: this process works alone. */
+    FleetConfig fleet();
+
     Retry retry();
 
     Schedule schedule();

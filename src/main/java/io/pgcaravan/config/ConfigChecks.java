@@ -28,7 +28,13 @@ public class ConfigChecks {
     CaravanConfig config;
 
     void onStart(@Observes @Priority(StartupOrder.CONFIG_CHECKS) StartupEvent event) {
-        List<String> problems = problems(config);
+        List<String> problems = new ArrayList<>(problems(config));
+        boolean pgStore = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.datasource.pgstore.active", Boolean.class).orElse(false);
+        if (config.fleet().enabled() && !pgStore) {
+            problems.add("caravan.fleet.enabled: the replicas of a fleet share their run history in PostgreSQL; "
+                    + "set quarkus.datasource.pgstore.active=true and its jdbc.url (docs/configuration.md)");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalStateException("Invalid pg-caravan configuration:\n  - " + String.join("\n  - ", problems));
         }
@@ -89,6 +95,14 @@ public class ConfigChecks {
         }
         config.oneShot().job().filter(j -> !config.jobs().containsKey(j)).ifPresent(j ->
                 problems.add("caravan.one-shot.job: no job named '" + j + "' is configured"));
+        FleetConfig fleet = config.fleet();
+        if (fleet.enabled() && fleet.renewEveryMs() * 3 > fleet.lease().toMillis()) {
+            problems.add("caravan.fleet.renew-every-ms (" + fleet.renewEveryMs() + ") must be at most a third of caravan.fleet.lease ("
+                    + RetryDuration.format(fleet.lease()) + "): a replica stops its runs when it could not renew for two thirds of it");
+        }
+        if (fleet.enabled() && config.oneShot().job().isPresent()) {
+            problems.add("caravan.one-shot.job: a one-shot process runs its job alone; it cannot be a replica of a fleet (caravan.fleet.enabled)");
+        }
         if (config.retry().initialDelayMs() > config.retry().maxDelayMs()) {
             problems.add("caravan.retry.initial-delay-ms (" + config.retry().initialDelayMs()
                     + ") must not exceed caravan.retry.max-delay-ms (" + config.retry().maxDelayMs() + ")");

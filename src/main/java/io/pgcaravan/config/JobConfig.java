@@ -219,6 +219,13 @@ public interface JobConfig {
         /** Database used for cluster-level work (CREATE DATABASE, role checks). */
         @WithDefault("postgres")
         String maintenanceDatabase();
+
+        /**
+         * In a fleet, the zone ({@code caravan.fleet.zone}) of the replicas that reach this server:
+         * only those claim the half of a run that works on it (the export half for the source, the
+         * import half for the destination). Unset: replicas without a zone.
+         */
+        Optional<String> zone();
     }
 
     interface Intermediate {

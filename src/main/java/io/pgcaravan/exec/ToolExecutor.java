@@ -84,7 +84,7 @@ public class ToolExecutor implements ExecCommandExecutor {
     }
 
     private Path pidDir() {
-        return config.dataDir().resolve("pids");
+        return config.fleet().own(config.dataDir().resolve("pids"));
     }
 
     @Override

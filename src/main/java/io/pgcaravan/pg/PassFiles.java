@@ -109,6 +109,6 @@ public class PassFiles {
     }
 
     private Path dir() {
-        return config.runs().secretsDir().orElse(config.dataDir().resolve("secrets")).toAbsolutePath().normalize();
+        return config.runs().secretsDir().orElse(config.fleet().own(config.dataDir().resolve("secrets"))).toAbsolutePath().normalize();
     }
 }

@@ -22,7 +22,8 @@ public class AgentRole {
 
     private static final Logger LOG = Logger.getLogger(AgentRole.class);
     /** The routes whose running depends on the role. */
-    static final java.util.List<String> ROLE_ROUTES = java.util.List.of("import-trigger", "back-channel", "retention");
+    static final java.util.List<String> ROLE_ROUTES = java.util.List.of("import-trigger", "back-channel", "retention",
+            "fleet-claims", "fleet-leases");
 
     @Inject
     CaravanConfig config;
@@ -40,6 +41,7 @@ public class AgentRole {
             case "import-trigger" -> role != CaravanConfig.Role.EXPORT && config.importHalf().enabled();
             case "back-channel" -> role == CaravanConfig.Role.EXPORT;
             case "retention" -> role != CaravanConfig.Role.EXPORT && config.importHalf().retention().isPresent();
+            case "fleet-claims", "fleet-leases" -> config.fleet().enabled();
             default -> false;
         };
     }

@@ -1,6 +1,5 @@
 package io.pgcaravan.run;
 
-import io.pgcaravan.delivery.DeliveryFiles;
 import io.pgcaravan.live.ActiveRuns;
 import io.pgcaravan.live.Half;
 import io.pgcaravan.work.RunContexts;
@@ -10,7 +9,6 @@ import io.pgcaravan.store.RunStore;
 import io.pgcaravan.store.StageStatus;
 import io.pgcaravan.store.Stages;
 import io.pgcaravan.track.CaravanMetrics;
-import io.pgcaravan.track.RunHeaders;
 import io.pgcaravan.track.RunLog;
 import io.pgcaravan.work.RunContext;
 import io.pgcaravan.config.RunOptions;
@@ -21,7 +19,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.apache.camel.Header;
-import org.apache.camel.ProducerTemplate;
 import org.jboss.logging.Logger;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -54,8 +51,6 @@ public class RunCommands {
     @Inject
     RunStore store;
     @Inject
-    ProducerTemplate producer;
-    @Inject
     RetryPolicy retries;
     @Inject
     ToolExecutor tools;
@@ -65,6 +60,8 @@ public class RunCommands {
     ActiveRuns activeRuns;
     @Inject
     ResumePlan resumePlan;
+    @Inject
+    RunDispatch dispatch;
 
     /** Records a new run of the job and queues it; the export half picks it up. */
     public synchronized RunRecord start(String jobName, RunOptions options, String trigger) {
@@ -81,7 +78,12 @@ public class RunCommands {
         String id = newId(jobName, now);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
         RunRecord run = RunRecord.queued(id, jobName, trigger, effective, now);
-        store.insert(run, Stages.ALL);
+        try {
+            store.insert(run, Stages.ALL, placement(job));
+        } catch (RunStore.JobBusyException busy) {
+            // another replica queued a run of the job since the look above
+            throw new JobBusyException(jobName, store.active(jobName).stream().map(RunRecord::id).findFirst().orElse("(ended since)"));
+        }
         runLog.info(LOG, id, String.format("of job %s queued (%s)", jobName, trigger));
         queue(id);
         return run;
@@ -104,6 +106,12 @@ public class RunCommands {
         }
     }
 
+    /** Which replicas of a fleet may work on each half of the job's runs: those in its source's and its destination's zones. */
+    private static RunStore.Placement placement(JobConfig job) {
+        return new RunStore.Placement(job.sourceIfConfigured().flatMap(JobConfig.DatabaseEndpoint::zone).orElse(null),
+                job.destinationIfConfigured().flatMap(JobConfig.DatabaseEndpoint::zone).orElse(null));
+    }
+
     private static String newId(String jobName, OffsetDateTime now) {
         byte[] rnd = new byte[3];
         RANDOM.nextBytes(rnd);
@@ -118,7 +126,7 @@ public class RunCommands {
         JobConfig job = contexts.job(jobName);
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
-        store.insert(RunRecord.adopted(runId, jobName, effective, now), Stages.ALL);
+        store.insert(RunRecord.adopted(runId, jobName, effective, now), Stages.ALL, placement(job));
         for (String stage : Stages.EXPORT) {
             store.stageFinished(runId, stage, StageStatus.DONE, "done by the export half that delivered it");
         }
@@ -210,24 +218,16 @@ public class RunCommands {
         return queued;
     }
 
-    /** Hands an active run to the half that has work left for it. */
+    /**
+     * Hands an active run to the half that has work left for it: in this process, or, in a
+     * fleet, to whichever replica claims it next (FleetClaims), this one included.
+     */
     public void queue(String runId) {
-        boolean exportDone = store.stages(runId).stream()
-                .filter(s -> Stages.EXPORT.contains(s.stage())).allMatch(s -> s.status() == StageStatus.DONE);
-        if (!exportDone) {
-            producer.sendBodyAndHeader("seda:export", null, RunHeaders.RUN_ID, runId);
+        if (config.fleet().enabled()) {
+            runLog.info(LOG, runId, "queued for the fleet: the first replica with room claims it");
             return;
         }
-        RunContext ctx = contexts.of(runId);
-        // the delivery is this process's to import if it sees it: its marker in the drop directory,
-        // or, once checked, the copy the import stages read (whatever became of the marker since)
-        if (config.role() != CaravanConfig.Role.EXPORT && config.importHalf().enabled()
-                && (Files.exists(ctx.deliveryDir().resolve(DeliveryFiles.DONE))
-                    || ctx.privateCopy() && Files.isRegularFile(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
-            producer.sendBodyAndHeader("seda:import", null, RunHeaders.RUN_ID, runId);
-        } else {
-            runLog.info(LOG, runId, "waits for the import half to find its delivery");
-        }
+        dispatch.send(runId);
     }
 
     /** A job already has an active run; a job never runs twice at the same time. */

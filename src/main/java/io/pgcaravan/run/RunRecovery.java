@@ -33,6 +33,9 @@ public class RunRecovery {
     io.pgcaravan.config.CaravanConfig config;
 
     void onStart(@Observes @Priority(StartupOrder.RECOVERY) StartupEvent event) {
+        if (config.fleet().enabled()) {
+            return; // in a fleet a run goes on where its lease ran out, on whichever replica claims it (FleetClaims)
+        }
         for (RunRecord run : store.activeRuns()) {
             if (config.oneShot().job().filter(j -> !j.equals(run.job())).isPresent()) {
                 continue; // a one-shot process only touches its own job

@@ -43,12 +43,17 @@ public class StageTracker {
     Event<RunChanged> changed;
     @Inject
     Progress progress;
+    @Inject
+    FleetClaims claims;
 
     public boolean begin(Exchange exchange) {
         String runId = runId(exchange);
         String stage = stage(exchange);
         if (store.find(runId).map(r -> r.status() == RunStatus.CANCELLED).orElse(false)) {
             throw new RunCancelledException(runId);
+        }
+        if (!claims.mayRecord(runId)) {
+            throw new io.pgcaravan.work.RunMovedException(runId);
         }
         boolean finished = store.stages(runId).stream()
                 .anyMatch(s -> s.stage().equals(stage) && s.status() == StageStatus.DONE);

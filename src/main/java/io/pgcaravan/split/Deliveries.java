@@ -84,7 +84,14 @@ public class Deliveries {
                 refused(runId, unsigned.get());
                 return false;
             }
-            commands.adopt(runId, manifest.get().job(), manifest.get().options());
+            try {
+                commands.adopt(runId, manifest.get().job(), manifest.get().options());
+            } catch (RunStore.RunStoreException e) {
+                if (config.fleet().enabled() && store.find(runId).isPresent()) {
+                    return false; // another replica adopted it at the same moment
+                }
+                throw e;
+            }
         } else if (!run.get().status().isActive()) {
             try {
                 if (!redelivery.accept(runId)) {
@@ -94,6 +101,11 @@ public class Deliveries {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+        if (config.fleet().enabled()) {
+            // the run's import half is claimed like any other work, by one replica beside the destination
+            LOG.infof("delivery %s complete, its import is for the fleet to claim", runId);
+            return false;
         }
         // from here on the message is about the run, not about the DONE file that announced it
         exchange.getMessage().removeHeaders("Camel*");

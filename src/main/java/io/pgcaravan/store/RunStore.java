@@ -32,7 +32,9 @@ public class RunStore {
 
     private static final String RUN_COLUMNS = "id, job, status, trigger_kind, options, created_at, started_at, "
             + "finished_at, error, precheck, verification, destination_created, destination_was_empty, source_frozen, "
-            + "source_freeze_previous";
+            + "source_freeze_previous, replica";
+
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
     private final ObjectMapper json;
@@ -47,10 +49,25 @@ public class RunStore {
     }
 
     public void insert(RunRecord run, List<String> stages) {
+        insert(run, stages, Placement.ANYWHERE);
+    }
+
+    /** Where the halves of a run may be worked on, in a fleet: the zones of its job's source and destination (null: no zone). */
+    public record Placement(String exportZone, String importZone) {
+        public static final Placement ANYWHERE = new Placement(null, null);
+    }
+
+    /**
+     * Records a new run with its stages, all PENDING, in one transaction.
+     *
+     * @throws JobBusyException when the job has an active run already (in PostgreSQL an index
+     *         guarantees it, whichever replica inserts: db/postgresql)
+     */
+    public void insert(RunRecord run, List<String> stages, Placement placement) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (" + RUN_COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + ", export_zone, import_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, run.id());
                 ps.setString(2, run.job());
                 ps.setString(3, run.status().name());
@@ -66,6 +83,9 @@ public class RunStore {
                 ps.setBoolean(13, run.destinationWasEmpty());
                 ps.setBoolean(14, run.sourceFrozen());
                 ps.setString(15, run.sourceFreezePrevious());
+                ps.setString(16, run.replica());
+                ps.setString(17, placement.exportZone());
+                ps.setString(18, placement.importZone());
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(
@@ -81,6 +101,9 @@ public class RunStore {
             }
             c.commit();
         } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState()) && run.status().isActive()) {
+                throw new JobBusyException(run.job());
+            }
             throw new RunStoreException("cannot record run " + run.id(), e);
         }
     }
@@ -224,7 +247,7 @@ public class RunStore {
                 rs.getString("trigger_kind"), options(rs.getString("id"), rs.getString("options")), time(rs, "created_at"), time(rs, "started_at"),
                 time(rs, "finished_at"), rs.getString("error"), rs.getString("precheck"), rs.getString("verification"),
                 rs.getBoolean("destination_created"), rs.getBoolean("destination_was_empty"), rs.getBoolean("source_frozen"),
-                rs.getString("source_freeze_previous")), args);
+                rs.getString("source_freeze_previous"), rs.getString("replica")), args);
     }
 
     /** The run's options as their column holds them. */
@@ -275,6 +298,13 @@ public class RunStore {
 
     private static OffsetDateTime time(ResultSet rs, String column) throws SQLException {
         return rs.getObject(column, OffsetDateTime.class);
+    }
+
+    /** The job has an active run already: another replica queued one at the same moment. */
+    public static class JobBusyException extends RuntimeException {
+        JobBusyException(String job) {
+            super("job '" + job + "' already has an active run");
+        }
     }
 
     /** The run history could not be read or written. */

@@ -52,7 +52,9 @@ public class RunLog {
         if (runId == null || !RunHeaders.RUN_ID_FORMAT.matcher(runId).matches()) {
             return;
         }
-        String line = TIME.format(OffsetDateTime.now(ZoneOffset.UTC)) + " " + level + " " + message + "\n";
+        // in a fleet the replicas write to the one log of the run (shared data directory): each line says whose it is
+        String who = config.fleet().enabled() ? "[" + config.fleet().replicaName() + "] " : "";
+        String line = TIME.format(OffsetDateTime.now(ZoneOffset.UTC)) + " " + level + " " + who + message + "\n";
         try {
             Path f = file(runId);
             Files.createDirectories(f.getParent());

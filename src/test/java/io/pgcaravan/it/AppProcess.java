@@ -26,6 +26,7 @@ final class AppProcess {
     private Process process;
     private int starts;
     private String osUser;
+    private boolean ownGroup;
 
     AppProcess(String name, Path home, int port, String user, String password) {
         this.name = name;
@@ -48,10 +49,39 @@ final class AppProcess {
         return this;
     }
 
+    /**
+     * Runs the app in a process group of its own, so that {@link #killGroup} takes its tools
+     * (pg_dump, pg_restore) with it, as a pod's death does.
+     */
+    AppProcess ownGroup() {
+        this.ownGroup = true;
+        return this;
+    }
+
+    /** SIGKILL to the app and every tool it runs: a pod dying, or its node. */
+    void killGroup() throws Exception {
+        if (process != null && process.isAlive()) {
+            Stack.run("kill", "-KILL", "--", "-" + process.pid());
+            process.waitFor();
+        }
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    String name() {
+        return name;
+    }
+
     /** Starts the process and waits until it is ready. */
     AppProcess start(String... systemProperties) throws Exception {
         starts++;
         List<String> cmd = new ArrayList<>();
+        if (ownGroup) {
+            // (not a group leader itself, so setsid execs java instead of forking: the pid is the app's)
+            cmd.add("setsid");
+        }
         if (osUser != null) {
             cmd.addAll(List.of("setpriv", "--reuid=" + osUser, "--regid=" + osUser, "--init-groups", "--"));
         }

@@ -67,7 +67,12 @@ class RestartIT {
         RestAssured.port = PORT;
     }
 
-    private static void job(StringBuilder p, String job, String format, long throttle) {
+    /** A job of the local stack for a packaged app of its own: retried briefly, each piece of it named. */
+    static void job(StringBuilder p, String job, String format, long throttle) {
+        job(p, job, format, throttle, DROP);
+    }
+
+    static void job(StringBuilder p, String job, String format, long throttle, Path drop) {
         String k = "caravan.jobs." + job + ".";
         p.append(k).append("source.host=127.0.0.1\n").append(k).append("source.port=").append(Stack.SOURCE_PORT).append('\n')
                 .append(k).append("source.database=").append(StackResource.sourceDb(job)).append('\n')
@@ -81,7 +86,7 @@ class RestartIT {
                 .append(k).append("intermediate.user=caravan-drop\n")
                 .append(k).append("intermediate.private-key=").append(Stack.DIR.resolve("client/id_ed25519")).append('\n')
                 .append(k).append("intermediate.known-hosts=").append(Stack.DIR.resolve("client/known_hosts")).append('\n')
-                .append(k).append("intermediate.drop-dir=").append(DROP).append('\n')
+                .append(k).append("intermediate.drop-dir=").append(drop).append('\n')
                 .append(k).append("intermediate.max-bytes-per-second=").append(throttle).append('\n')
                 .append(k).append("dump.format=").append(format).append('\n')
                 .append(k).append("retry.connection=30s\n").append(k).append("retry.other=5s\n");

@@ -1,0 +1,178 @@
+package io.pgcaravan.it;
+
+import io.pgcaravan.store.RunLeases;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The claims of a fleet's replicas on runs, on a real PostgreSQL with the app's own migrations:
+ * many replicas claiming at once never get the same run, a lease that runs out passes the run to
+ * one other replica (which learns whose it was), zones keep each half where it belongs.
+ */
+class RunLeasesTest {
+
+    static final String DB = "caravan_leases_test";
+    static final Duration LONG = Duration.ofMinutes(5);
+
+    private PGSimpleDataSource ds;
+    private RunLeases leases;
+
+    @BeforeEach
+    void freshDatabase() throws Exception {
+        try (Connection c = Stack.destination("postgres"); Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
+            st.execute("CREATE DATABASE " + DB);
+        }
+        ds = new PGSimpleDataSource();
+        ds.setUrl("jdbc:postgresql://127.0.0.1:" + Stack.DESTINATION_PORT + "/" + DB);
+        ds.setUser(Stack.ADMIN);
+        ds.setPassword(Stack.destinationPassword());
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration", "classpath:db/postgresql").load().migrate();
+        leases = new RunLeases(ds);
+    }
+
+    @Test
+    void eightReplicasClaimingAtOnceNeverGetTheSameRun() throws Exception {
+        for (int i = 0; i < 60; i++) {
+            queued("job" + i + "-run", "job" + i, null, null, false);
+        }
+        Map<String, List<String>> claimedBy = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch go = new CountDownLatch(1);
+        for (int r = 0; r < 8; r++) {
+            String replica = "r" + r;
+            pool.submit(() -> {
+                go.await();
+                Optional<RunLeases.Claim> claim;
+                while ((claim = leases.claim(replica, null, LONG, true, true)).isPresent()) {
+                    claimedBy.computeIfAbsent(claim.get().runId(), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(replica);
+                    assertThat(claim.get().takeover()).isFalse();
+                }
+                return null;
+            });
+        }
+        go.countDown();
+        pool.shutdown();
+        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(claimedBy).hasSize(60);
+        claimedBy.forEach((run, by) -> assertThat(by).as(run).hasSize(1));
+        // more than one replica got work (they skip each other's rows instead of queueing behind them)
+        assertThat(claimedBy.values().stream().map(l -> l.get(0)).distinct().count()).isGreaterThan(1);
+    }
+
+    @Test
+    void aLeaseThatRunsOutPassesTheRunToOneOtherReplicaWhichLearnsWhoseItWas() throws Exception {
+        queued("a-run", "a", null, null, false);
+        assertThat(leases.claim("r1", null, Duration.ofSeconds(1), true, true)).map(RunLeases.Claim::runId).contains("a-run");
+        assertThat(leases.claim("r2", null, LONG, true, true)).as("held: nobody else gets it").isEmpty();
+        assertThat(leases.holds("r1", "a-run")).isTrue();
+        assertThat(leases.renew("r1", List.of("a-run"), Duration.ofSeconds(1))).containsExactly("a-run");
+
+        Thread.sleep(1500);
+        assertThat(leases.holds("r1", "a-run")).as("ran out").isFalse();
+        RunLeases.Claim taken = leases.claim("r2", null, LONG, true, true).orElseThrow();
+        assertThat(taken.runId()).isEqualTo("a-run");
+        assertThat(taken.takeover()).isTrue();
+        assertThat(taken.previousReplica()).isEqualTo("r1");
+        assertThat(leases.claim("r3", null, LONG, true, true)).isEmpty();
+
+        // the first replica, back, finds it is no longer its own and records nothing more
+        assertThat(leases.renew("r1", List.of("a-run"), LONG)).isEmpty();
+        assertThat(leases.holds("r1", "a-run")).isFalse();
+        assertThat(leases.holds("r2", "a-run")).isTrue();
+
+        // let go (its half done): the next claim is no takeover
+        leases.release("r1", "a-run");
+        assertThat(leases.holds("r2", "a-run")).as("only the holder lets go").isTrue();
+        leases.release("r2", "a-run");
+        RunLeases.Claim next = leases.claim("r3", null, LONG, true, true).orElseThrow();
+        assertThat(next.takeover()).isFalse();
+        assertThat(next.previousReplica()).isEqualTo("r2");
+    }
+
+    @Test
+    void eachHalfGoesOnlyToReplicasOfItsZoneAndRole() throws Exception {
+        queued("exp-dc1", "j1", "dc1", "cloud", false);
+        queued("imp-cloud", "j2", "dc1", "cloud", true);
+        queued("plain", "j3", null, null, false);
+
+        assertThat(leases.claim("cloud-1", "cloud", LONG, true, false)).as("the export half of dc1's job is dc1's").isEmpty();
+        assertThat(leases.claim("dc1-1", "dc1", LONG, false, true)).as("an export-only replica takes no import half").isEmpty();
+        assertThat(leases.claim("dc1-1", "dc1", LONG, true, true)).map(RunLeases.Claim::runId).contains("exp-dc1");
+        assertThat(leases.claim("dc1-2", "dc1", LONG, true, true)).as("the import half is the cloud's").isEmpty();
+        assertThat(leases.claim("cloud-1", "cloud", LONG, true, true)).map(RunLeases.Claim::runId).contains("imp-cloud");
+        assertThat(leases.claim("anywhere", null, LONG, true, true)).map(RunLeases.Claim::runId).contains("plain");
+    }
+
+    @Test
+    void anEndedRunIsNotClaimedAndItsHolderLearnsItAtTheNextRenewal() throws Exception {
+        queued("c-run", "c", null, null, false);
+        assertThat(leases.claim("r1", null, LONG, true, true)).isPresent();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("UPDATE caravan_run SET status = 'CANCELLED' WHERE id = 'c-run'");
+        }
+        assertThat(leases.renew("r1", List.of("c-run"), LONG)).as("cancelled on another replica").isEmpty();
+        leases.release("r1", "c-run");
+        assertThat(leases.claim("r2", null, LONG, true, true)).isEmpty();
+    }
+
+    @Test
+    void twoReplicasQueueingTheSameJobAtOnceGetOneActiveRun() throws Exception {
+        queued("one", "busy", null, null, false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> queued("two", "busy", null, null, false))
+                .hasMessageContaining("caravan_run_one_active");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("UPDATE caravan_run SET status = 'SUCCEEDED' WHERE id = 'one'");
+        }
+        queued("three", "busy", null, null, false);
+    }
+
+    /** A queued run with its stages; {@code exportDone}: its export stages are done (the import half is left). */
+    private void queued(String id, String job, String exportZone, String importZone, boolean exportDone) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (id, job, status, trigger_kind, options, created_at, "
+                    + "export_zone, import_zone) VALUES (?, ?, 'QUEUED', 'api', '{}', now(), ?, ?)")) {
+                ps.setString(1, id);
+                ps.setString(2, job);
+                ps.setString(3, exportZone);
+                ps.setString(4, importZone);
+                ps.executeUpdate();
+            }
+            Map<String, Boolean> stages = new HashMap<>();
+            int seq = 0;
+            for (String stage : io.pgcaravan.store.Stages.ALL) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_stage (run_id, seq, stage, status) VALUES (?, ?, ?, ?)")) {
+                    boolean done = exportDone && io.pgcaravan.store.Stages.EXPORT.contains(stage);
+                    stages.put(stage, done);
+                    ps.setString(1, id);
+                    ps.setInt(2, seq++);
+                    ps.setString(3, stage);
+                    ps.setString(4, done ? "DONE" : "PENDING");
+                    ps.executeUpdate();
+                }
+            }
+            assertThat(stages.keySet()).containsAll(Set.of("precheck", "upload", "restore"));
+        }
+    }
+}
