@@ -92,6 +92,10 @@ public class ToolExecutor implements ExecCommandExecutor {
         String runId = command instanceof ToolCommand t ? t.runId() : null;
         String stage = command instanceof ToolCommand t ? t.stage() : null;
         String tool = ToolCommand.toolName(command);
+        if (runId != null && activeRuns.moved(runId)) {
+            // a fleet's replica that handed the run back (or lost its lease) starts nothing more of it
+            throw new io.pgcaravan.work.RunMovedException(runId);
+        }
         List<String> cmdline = new ArrayList<>();
         cmdline.add(command.getExecutable());
         cmdline.addAll(command.getArgs());

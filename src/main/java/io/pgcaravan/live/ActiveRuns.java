@@ -74,6 +74,23 @@ public class ActiveRuns {
         return stopped;
     }
 
+    /** Runs this process (a fleet's replica) no longer holds: nothing more of them starts here. */
+    private final java.util.Set<String> moved = ConcurrentHashMap.newKeySet();
+
+    /** The run is no longer this replica's (handed back, or its lease lost): no tool of it starts here from now on. */
+    public void markMoved(String runId) {
+        moved.add(runId);
+    }
+
+    /** The run is this replica's again (claimed anew). */
+    public void clearMoved(String runId) {
+        moved.remove(runId);
+    }
+
+    public boolean moved(String runId) {
+        return moved.contains(runId);
+    }
+
     public Optional<ActiveRun> find(String runId) {
         return Optional.ofNullable(runs.get(runId));
     }

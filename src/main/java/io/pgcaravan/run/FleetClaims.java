@@ -13,6 +13,10 @@ import io.pgcaravan.track.RunLog;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Header;
 import org.jboss.logging.Logger;
 
@@ -50,6 +54,8 @@ public class FleetClaims {
     ToolExecutor tools;
     @Inject
     ActiveRuns activeRuns;
+    @Inject
+    CamelContext camel;
 
     /** The runs this replica holds a lease on. */
     private final Set<String> mine = ConcurrentHashMap.newKeySet();
@@ -75,6 +81,7 @@ public class FleetClaims {
             }
             String runId = claim.get().runId();
             mine.add(runId);
+            activeRuns.clearMoved(runId);
             if (claim.get().takeover()) {
                 String stage = store.stages(runId).stream().filter(s -> s.status() != StageStatus.DONE)
                         .map(s -> s.stage()).findFirst().orElse("report");
@@ -129,6 +136,7 @@ public class FleetClaims {
                 if (store.find(runId).map(r -> r.status() == RunStatus.SUCCEEDED || r.status() == RunStatus.FAILED).orElse(false)) {
                     continue; // it ended here a moment ago, and its half is letting go
                 }
+                activeRuns.markMoved(runId);
                 int stopped = tools.stopAll(runId) + activeRuns.stopWork(runId);
                 runLog.warn(LOG, runId, String.format("no longer held by replica %s (ended elsewhere, or its lease ran out): "
                         + "its work here is stopped (%d tools and loads)", fleet().replicaName(), stopped));
@@ -150,11 +158,53 @@ public class FleetClaims {
      * while this replica holds the run's lease (a replica that lost it records nothing more).
      */
     public boolean mayRecord(@Header(RunHeaders.RUN_ID) String runId) {
-        return !fleet().enabled() || leases.holds(fleet().replicaName(), runId);
+        return !fleet().enabled() || !activeRuns.moved(runId) && leases.holds(fleet().replicaName(), runId);
     }
 
-    /** The runs this replica works on now. */
-    public List<String> held() {
-        return List.copyOf(mine);
+    /**
+     * SIGTERM (a rolling update, a node drained): this replica stops claiming, which turns its
+     * readiness false (PipelineReadiness: a route that should run is stopped), and hands back the
+     * runs it holds: nothing more of them starts here, their tools are stopped, and once their
+     * stages here have stopped (or after {@link #HANDBACK_WAIT_MS}) their leases are let go, so that
+     * another replica claims each at once instead of when its lease would have run out, and goes
+     * on at its first unfinished stage. This one records nothing more of them.
+     */
+    void drain(@Observes @Priority(1) ShutdownEvent event) throws InterruptedException {
+        if (!fleet().enabled()) {
+            return;
+        }
+        try {
+            camel.getRouteController().stopRoute("fleet-claims");
+        } catch (Exception e) {
+            LOG.warnf("cannot stop claiming runs: %s", e.getMessage());
+        }
+        synchronized (this) {
+            List<String> held = List.copyOf(mine);
+            for (String runId : held) {
+                activeRuns.markMoved(runId);
+                int stopped = tools.stopAll(runId) + activeRuns.stopWork(runId);
+                runLog.warn(LOG, runId, String.format("handed back by replica %s, which is shutting down (%d tools and loads stopped): "
+                        + "the next replica to claim it goes on at its first unfinished stage", fleet().replicaName(), stopped));
+            }
+            long until = System.nanoTime() + HANDBACK_WAIT_MS * 1_000_000;
+            while (held.stream().anyMatch(this::workedOnHere) && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            for (String runId : held) {
+                mine.remove(runId);
+                try {
+                    leases.release(fleet().replicaName(), runId);
+                } catch (RuntimeException e) {
+                    LOG.warnf("run %s: cannot hand it back (%s); the others take it when its lease runs out", runId, e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** How long a replica that shuts down waits for the stages of the runs it hands back to stop here. */
+    static final long HANDBACK_WAIT_MS = 15_000;
+
+    private boolean workedOnHere(String runId) {
+        return activeRuns.working(runId, io.pgcaravan.live.Half.EXPORT) || activeRuns.working(runId, io.pgcaravan.live.Half.IMPORT);
     }
 }

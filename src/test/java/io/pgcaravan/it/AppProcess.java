@@ -66,6 +66,16 @@ final class AppProcess {
         }
     }
 
+    /** SIGTERM, as Kubernetes stops a pod; waits for the process to exit. */
+    void terminate() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new AssertionError(name + " did not exit within 90 s of SIGTERM");
+            }
+        }
+    }
+
     boolean alive() {
         return process != null && process.isAlive();
     }

@@ -74,6 +74,7 @@ class FleetIT {
             p.append("caravan.jobs.").append(job).append(".conflicts=replace\n");
         }
         RestartIT.job(p, KILLED_IN_DUMP, "custom", 0, DROP);
+        p.append("caravan.jobs.").append(KILLED_IN_DUMP).append(".conflicts=replace\n");
         RestartIT.job(p, KILLED_IN_RESTORE, "directory", 0, DROP);
         p.append("caravan.jobs.").append(KILLED_IN_RESTORE).append(".restore.pipelined=false\n");
         RestartIT.job(p, CRON, "directory", 0, DROP);
@@ -170,6 +171,19 @@ class FleetIT {
         assertThat(Faithful.differences(KILLED_IN_RESTORE)).isEmpty();
 
         assertCronFiredOncePerTick(cronFrom, cronTo);
+
+        // a replica stopped as Kubernetes stops a pod (SIGTERM) hands its run back at once
+        String drained = startRun(live(), KILLED_IN_DUMP);
+        AppProcess leaving = replica(Api.awaitStageRunning(() -> live().run(drained), "dump").getString("replica"));
+        leaving.terminate();
+        JsonPath after = Api.awaitStatus(() -> live().run(drained), Api.ENDED);
+        assertThat(after.getString("status")).as(after.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(after.getString("replica")).isNotEqualTo(leaving.name());
+        assertThat(after.getList("attempts.failureClass", String.class)).as("handed back, not taken over").doesNotContain("LEASE");
+        assertThat(Files.readString(HOME.resolve("data/logs").resolve(drained + ".log")))
+                .contains("handed back by replica " + leaving.name() + ", which is shutting down");
+        assertNoStageDoneTwice(drained);
+        assertThat(Faithful.differences(KILLED_IN_DUMP)).isEmpty();
     }
 
     /** The run's lease ran out on the replica and another took it over, saying so in its attempts. */
