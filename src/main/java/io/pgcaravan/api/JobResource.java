@@ -37,19 +37,84 @@ public class JobResource {
     RunContexts contexts;
     @Inject
     Precheck precheck;
+    @Inject
+    io.pgcaravan.store.JobCatalog jobs;
+    @Inject
+    io.pgcaravan.store.RunStore store;
+    @Inject
+    jakarta.validation.Validator validator;
 
     @GET
     @RolesAllowed({"viewer", "operator"})
     public List<JobView> list() {
-        return config.jobs().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .map(e -> JobView.of(e.getKey(), e.getValue())).toList();
+        return jobs.all().entrySet().stream().map(e -> view(e.getKey(), e.getValue())).toList();
     }
 
     @GET
     @Path("{job}")
     @RolesAllowed({"viewer", "operator"})
     public JobView get(@PathParam("job") String job) {
-        return JobView.of(job, contexts.job(job));
+        return view(job, contexts.job(job));
+    }
+
+    private JobView view(String name, io.pgcaravan.config.JobConfig job) {
+        return JobView.of(name, job, jobs.origin(name).orElse(io.pgcaravan.store.JobCatalog.Origin.CONFIGURATION),
+                jobs.definition(name).orElse(null));
+    }
+
+    /**
+     * Creates a job: its configuration keys as in the configuration file, relative to
+     * {@code caravan.jobs.<name>.} (dotted or nested), and its {@code name}. Checked exactly as the
+     * file's jobs are (400 with every problem, naming the file's keys); secrets only as references
+     * ({@code password-file}, {@code password-env}). 201; 409 if a job of that name exists.
+     */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed("operator")
+    public Response create(com.fasterxml.jackson.databind.JsonNode body) {
+        String name = body != null && body.hasNonNull("name") ? body.get("name").asText() : null;
+        if (name == null) {
+            throw new IllegalArgumentException("name: the job's name is required");
+        }
+        io.pgcaravan.config.JobDefinition definition = io.pgcaravan.config.JobDefinition.of(name, body, config, validator);
+        if (jobs.contains(name)) {
+            throw new IllegalStateException("job '" + name + "' exists already; PUT /api/jobs/" + name + " changes it");
+        }
+        jobs.put(definition);
+        return Response.created(URI.create("/api/jobs/" + name)).entity(view(name, definition.job())).build();
+    }
+
+    /**
+     * Creates or replaces a job created over the API (200, or 201 when new); the configuration
+     * file's jobs are read-only here (409). A run already going on keeps the job as it started.
+     */
+    @jakarta.ws.rs.PUT
+    @Path("{job}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed("operator")
+    public Response replace(@PathParam("job") String job, com.fasterxml.jackson.databind.JsonNode body) {
+        if (body != null && body.hasNonNull("name") && !job.equals(body.get("name").asText())) {
+            throw new IllegalArgumentException("name: '" + body.get("name").asText() + "' is not the job of this URL ('" + job + "')");
+        }
+        io.pgcaravan.config.JobDefinition definition = io.pgcaravan.config.JobDefinition.of(job, body, config, validator);
+        boolean created = jobs.put(definition);
+        return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(view(job, definition.job())).build();
+    }
+
+    /** Deletes a job created over the API (204): not while it has an active run (409); its runs' history stays. */
+    @jakarta.ws.rs.DELETE
+    @Path("{job}")
+    @RolesAllowed("operator")
+    public Response delete(@PathParam("job") String job) {
+        if (jobs.origin(job).isEmpty()) {
+            throw new java.util.NoSuchElementException("no job named '" + job + "' is configured");
+        }
+        List<RunRecord> active = store.active(job);
+        if (!active.isEmpty()) {
+            throw new IllegalStateException("job '" + job + "' has an active run (" + active.get(0).id() + "); cancel it or let it end first");
+        }
+        jobs.delete(job);
+        return Response.noContent().build();
     }
 
     /**

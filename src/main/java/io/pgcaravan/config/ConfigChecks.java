@@ -134,8 +134,8 @@ public class ConfigChecks {
     }
 
     private static void endpoint(List<String> problems, String p, JobConfig.DatabaseEndpoint ep) {
-        if (ep.password().isPresent() && ep.passwordFile().isPresent()) {
-            problems.add(p + "password / " + p + "password-file: set only one of them");
+        if ((ep.password().isPresent() ? 1 : 0) + (ep.passwordFile().isPresent() ? 1 : 0) + (ep.passwordEnv().isPresent() ? 1 : 0) > 1) {
+            problems.add(p + "password / " + p + "password-file / " + p + "password-env: set only one of them");
         }
         ep.sslmode().filter(m -> !SSL_MODES.contains(m)).ifPresent(m ->
                 problems.add(p + "sslmode: '" + m + "' is not one of " + String.join(", ", SSL_MODES.stream().sorted().toList())));

@@ -213,6 +213,9 @@ public interface JobConfig {
         /** A file holding the password (e.g. a mounted Kubernetes secret); trailing newlines ignored. */
         Optional<Path> passwordFile();
 
+        /** The name of an environment variable holding the password (e.g. one a Kubernetes Secret sets). */
+        Optional<String> passwordEnv();
+
         /** libpq/JDBC sslmode (disable, prefer, require, verify-ca, verify-full). */
         Optional<String> sslmode();
 

@@ -94,7 +94,7 @@ public class ToolExecutor implements ExecCommandExecutor {
         String tool = ToolCommand.toolName(command);
         if (runId != null && activeRuns.moved(runId)) {
             // a fleet's replica that handed the run back (or lost its lease) starts nothing more of it
-            throw new io.pgcaravan.work.RunMovedException(runId);
+            throw new RunNotHeldException(runId, tool);
         }
         List<String> cmdline = new ArrayList<>();
         cmdline.add(command.getExecutable());

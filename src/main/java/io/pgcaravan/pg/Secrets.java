@@ -18,7 +18,16 @@ public final class Secrets {
         if (endpoint.password().isPresent()) {
             return endpoint.password();
         }
-        return endpoint.passwordFile().map(Secrets::readFile);
+        if (endpoint.passwordFile().isPresent()) {
+            return endpoint.passwordFile().map(Secrets::readFile);
+        }
+        return endpoint.passwordEnv().map(name -> {
+            String value = System.getenv(name);
+            if (value == null) {
+                throw new IllegalStateException("the environment variable " + name + " that should hold the password is not set");
+            }
+            return value;
+        });
     }
 
     /** Reads a secret file, dropping trailing line breaks (as `echo secret > file` leaves them). */

@@ -24,6 +24,8 @@ import java.util.List;
 class ResumePlan {
 
     @Inject
+    io.pgcaravan.store.JobCatalog jobs;
+    @Inject
     CaravanConfig config;
     @Inject
     RunStore store;
@@ -43,7 +45,7 @@ class ResumePlan {
         String runId = run.id();
         java.util.Map<String, StageStatus> stages = new java.util.HashMap<>();
         before.forEach(s -> stages.put(s.stage(), s.status()));
-        JobConfig job = config.jobs().get(run.job());
+        JobConfig job = jobs.find(run.job()).orElse(null);
         if (job == null) {
             return null;
         }

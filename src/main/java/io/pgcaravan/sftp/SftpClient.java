@@ -32,6 +32,8 @@ public class SftpClient {
     public static final String TEMP_PREFIX = ".part-";
 
     @Inject
+    io.pgcaravan.store.JobCatalog jobs;
+    @Inject
     CaravanConfig config;
 
     /** An open session and its SFTP channel; closing it disconnects both. */
@@ -107,11 +109,8 @@ public class SftpClient {
     }
 
     private Intermediate host(String jobName) {
-        JobConfig job = config.jobs().get(jobName);
-        if (job == null) {
-            throw new NoSuchElementException("no job named '" + jobName + "' is configured");
-        }
-        return job.intermediate();
+        return jobs.find(jobName).orElseThrow(() -> new NoSuchElementException("no job named '" + jobName + "' is configured"))
+                .intermediate();
     }
 
     private static String strict(Intermediate host) {

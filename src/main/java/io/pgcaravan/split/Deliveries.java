@@ -38,6 +38,8 @@ public class Deliveries {
     private static final Logger LOG = Logger.getLogger(Deliveries.class);
 
     @Inject
+    io.pgcaravan.store.JobCatalog jobs;
+    @Inject
     CaravanConfig config;
     @Inject
     RunCommands commands;
@@ -74,7 +76,7 @@ public class Deliveries {
             }
             Optional<SourceManifest> manifest = manifest(delivery);
             if (manifest.isEmpty() || !runId.equals(manifest.get().runId())
-                    || !config.jobs().containsKey(manifest.get().job())) {
+                    || !jobs.contains(manifest.get().job())) {
                 LOG.warnf("ignoring delivery %s: its manifest is unreadable, names another run or a job not configured here", runId);
                 return false;
             }

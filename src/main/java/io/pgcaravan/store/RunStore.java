@@ -48,6 +48,11 @@ public class RunStore {
         this.json = json;
     }
 
+    /** The run history's database (the jobs created over the API live there too: JobCatalog). */
+    DataSource dataSource() {
+        return dataSource;
+    }
+
     public void insert(RunRecord run, List<String> stages) {
         insert(run, stages, Placement.ANYWHERE);
     }

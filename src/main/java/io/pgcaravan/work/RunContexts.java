@@ -24,6 +24,8 @@ import java.util.NoSuchElementException;
 public class RunContexts {
 
     @Inject
+    io.pgcaravan.store.JobCatalog jobs;
+    @Inject
     CaravanConfig config;
     @Inject
     RunStore store;
@@ -51,11 +53,8 @@ public class RunContexts {
     }
 
     public JobConfig job(String jobName) {
-        JobConfig job = config.jobs().get(jobName);
-        if (job == null) {
-            throw new NoSuchElementException("no job named '" + jobName + "' is configured");
-        }
-        return job;
+        // the configuration file's jobs, and those created over the API
+        return jobs.find(jobName).orElseThrow(() -> new NoSuchElementException("no job named '" + jobName + "' is configured"));
     }
 
     /** Where a job's runs keep their dumps before upload: staging-dir, or {@code <data-dir>/staging}. */

@@ -37,7 +37,7 @@ class FleetIT {
     static final Path HOME = Path.of("target/fleet-it").toAbsolutePath();
     static final Path DROP = Stack.DIR.resolve("drop/fleet-it");
     static final String CONTROL = "caravan_fleet_control";
-    static final List<String> JOBS = IntStream.range(0, 10).mapToObj(i -> "fl-" + i).toList();
+    static final List<String> FLEET_JOBS = IntStream.range(0, 10).mapToObj(i -> "fl-" + i).toList();
     static final int RUNS_PER_JOB = 3;
     static final String KILLED_IN_DUMP = "fl-kd";
     static final String KILLED_IN_RESTORE = "fl-kr";
@@ -69,7 +69,7 @@ class FleetIT {
                 .append("quarkus.datasource.pgstore.password=").append(Stack.destinationPassword()).append('\n')
                 .append("caravan.fleet.enabled=true\ncaravan.fleet.lease=6s\ncaravan.fleet.renew-every-ms=1000\ncaravan.fleet.poll-ms=300\n")
                 .append("caravan.runs.concurrency=2\n");
-        for (String job : JOBS) {
+        for (String job : FLEET_JOBS) {
             RestartIT.job(p, job, "directory", 0, DROP);
             p.append("caravan.jobs.").append(job).append(".conflicts=replace\n");
         }
@@ -96,7 +96,7 @@ class FleetIT {
 
     @Test
     void thirtyRunsOverTenJobsHappenOnceEachWhileReplicasDieMidDumpAndMidRestore() throws Exception {
-        for (String job : JOBS) {
+        for (String job : FLEET_JOBS) {
             Stack.freshJob(job);
         }
         Stack.freshJob(CRON);
@@ -120,7 +120,7 @@ class FleetIT {
 
         String inRestore = startRun(live(), KILLED_IN_RESTORE);
         Map<String, List<String>> runs = new LinkedHashMap<>();
-        for (String job : JOBS) {
+        for (String job : FLEET_JOBS) {
             runs.computeIfAbsent(job, j -> new ArrayList<>()).add(startRun(live(), job));
         }
         // another in the middle of a restore
@@ -139,7 +139,7 @@ class FleetIT {
 
         // the rest of the thirty, each job's next run once its last has succeeded, through any replica
         await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-            for (String job : JOBS) {
+            for (String job : FLEET_JOBS) {
                 List<String> ofJob = runs.get(job);
                 JsonPath last = live().run(ofJob.get(ofJob.size() - 1));
                 assertThat(last.getString("status")).as(last.prettify()).isNotIn("FAILED", "CANCELLED");
@@ -164,7 +164,7 @@ class FleetIT {
             assertThat(run.getList("verification.tables.match", Boolean.class)).as(id).isNotEmpty().containsOnly(true);
             assertNoStageDoneTwice(id);
         }
-        for (String job : JOBS) {
+        for (String job : FLEET_JOBS) {
             assertThat(Faithful.differences(job)).as(job).isEmpty();
         }
         assertThat(Faithful.differences(KILLED_IN_DUMP)).isEmpty();

@@ -75,6 +75,11 @@ public final class TestJob {
         return name;
     }
 
+    /** The job's keys relative to {@code caravan.jobs.<job>.}, as the jobs API takes them. */
+    Map<String, String> keys() {
+        return new LinkedHashMap<>(properties);
+    }
+
     /** The job's configuration as application properties. */
     Map<String, String> properties() {
         Map<String, String> p = new LinkedHashMap<>();

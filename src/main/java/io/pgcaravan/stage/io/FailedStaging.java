@@ -36,6 +36,8 @@ public class FailedStaging {
     private static final Logger LOG = Logger.getLogger(FailedStaging.class);
 
     @Inject
+    io.pgcaravan.store.JobCatalog jobs;
+    @Inject
     CaravanConfig config;
     @Inject
     RunStore store;
@@ -47,7 +49,7 @@ public class FailedStaging {
     /** {@link #sweep(Path)} and {@link #cap(Path)} over the staging directories of every job. */
     public int sweepAll() throws IOException {
         int dropped = 0;
-        for (Path root : config.jobs().values().stream().map(contexts::stagingRoot).distinct().toList()) {
+        for (Path root : jobs.all().values().stream().map(contexts::stagingRoot).distinct().toList()) {
             dropped += sweep(root);
             dropped += cap(root);
         }
@@ -111,7 +113,7 @@ public class FailedStaging {
     /** {@link #discard(String, Path)} in the staging directory of the run's job. */
     public long discard(String runId) throws IOException {
         RunRecord run = store.find(runId).orElseThrow(() -> new NoSuchElementException("no run " + runId));
-        io.pgcaravan.config.JobConfig job = config.jobs().get(run.job());
+        io.pgcaravan.config.JobConfig job = jobs.find(run.job()).orElse(null);
         if (job == null) {
             return 0;
         }
