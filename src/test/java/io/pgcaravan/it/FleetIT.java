@@ -42,6 +42,7 @@ class FleetIT {
     static final String KILLED_IN_DUMP = "fl-kd";
     static final String KILLED_IN_RESTORE = "fl-kr";
     static final String CRON = "fl-cron";
+    static final String API_JOB = "fl-api";
     static final String PASSWORD = "fleet-pw";
 
     static final List<AppProcess> REPLICAS = new ArrayList<>();
@@ -100,6 +101,7 @@ class FleetIT {
             Stack.freshJob(job);
         }
         Stack.freshJob(CRON);
+        Stack.freshJob(API_JOB);
         Stack.freshJob(KILLED_IN_DUMP, 2_500_000);
         Stack.freshJob(KILLED_IN_RESTORE, 1_500_000);
 
@@ -136,6 +138,28 @@ class FleetIT {
         assertThat(restoreTaken.getString("attempts.find { it.failureClass == 'LEASE' }.stage")).isEqualTo("restore");
         first.start();
         second.start();
+
+        // a job created, changed and deleted over the API of one replica while the runs go on: the others have it at once
+        Map<String, Object> definition = new LinkedHashMap<>();
+        StringBuilder keys = new StringBuilder();
+        RestartIT.job(keys, API_JOB, "directory", 0, DROP);
+        keys.toString().lines().forEach(l -> definition.put(l.substring(("caravan.jobs." + API_JOB + ".").length(), l.indexOf('=')),
+                l.substring(l.indexOf('=') + 1)));
+        definition.put("name", API_JOB);
+        REPLICAS.get(0).api().contentType("application/json").body(definition).post("/api/jobs").then().statusCode(201);
+        assertThat(REPLICAS.get(1).api().get("/api/jobs/" + API_JOB).then().statusCode(200).extract().jsonPath().getString("origin"))
+                .isEqualTo("api");
+        String apiRun = startRun(REPLICAS.get(2), API_JOB);
+        definition.put("conflicts", "replace");
+        REPLICAS.get(1).api().contentType("application/json").body(definition).put("/api/jobs/" + API_JOB).then().statusCode(200);
+        JsonPath apiDone = Api.awaitStatus(() -> live().run(apiRun), Api.ENDED);
+        assertThat(apiDone.getString("status")).as(apiDone.prettify()).isEqualTo("SUCCEEDED");
+        assertThat(Faithful.differences(API_JOB)).isEmpty();
+        String apiRerun = startRun(REPLICAS.get(0), API_JOB); // replaces its destination: the change is seen
+        assertThat(Api.awaitStatus(() -> live().run(apiRerun), Api.ENDED).getString("status")).isEqualTo("SUCCEEDED");
+        REPLICAS.get(2).api().delete("/api/jobs/" + API_JOB).then().statusCode(204);
+        REPLICAS.get(0).api().get("/api/jobs/" + API_JOB).then().statusCode(404);
+        REPLICAS.get(1).api().contentType("application/json").body("{}").post("/api/jobs/" + API_JOB + "/runs").then().statusCode(404);
 
         // the rest of the thirty, each job's next run once its last has succeeded, through any replica
         await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1)).until(() -> {
