@@ -77,16 +77,13 @@ public class JobResource {
             throw new IllegalArgumentException("name: the job's name is required");
         }
         io.pgcaravan.config.JobDefinition definition = io.pgcaravan.config.JobDefinition.of(name, body, config, validator);
-        if (jobs.contains(name)) {
-            throw new IllegalStateException("job '" + name + "' exists already; PUT /api/jobs/" + name + " changes it");
-        }
-        jobs.put(definition);
+        jobs.create(definition);
         return Response.created(URI.create("/api/jobs/" + name)).entity(view(name, definition.job())).build();
     }
 
     /**
      * Creates or replaces a job created over the API (200, or 201 when new); the configuration
-     * file's jobs are read-only here (409). A run already going on keeps the job as it started.
+     * file's jobs are read-only here (409), and so is a job while it has an active run (409).
      */
     @jakarta.ws.rs.PUT
     @Path("{job}")
@@ -97,8 +94,21 @@ public class JobResource {
             throw new IllegalArgumentException("name: '" + body.get("name").asText() + "' is not the job of this URL ('" + job + "')");
         }
         io.pgcaravan.config.JobDefinition definition = io.pgcaravan.config.JobDefinition.of(job, body, config, validator);
+        List<RunRecord> active = store.active(job);
+        if (!active.isEmpty() && !onlyTheSchedule(jobs.definition(job).orElse(Map.of()), definition.keys())) {
+            // its stages read the job as it is when each runs: a change now would change a run half done
+            // (its schedule alone may change: a run does not read it)
+            throw new IllegalStateException("job '" + job + "' has an active run (" + active.get(0).id()
+                    + "); change it once that has ended (only its schedule.* may change meanwhile)");
+        }
         boolean created = jobs.put(definition);
         return Response.status(created ? Response.Status.CREATED : Response.Status.OK).entity(view(job, definition.job())).build();
+    }
+
+    private static boolean onlyTheSchedule(Map<String, String> before, Map<String, String> after) {
+        java.util.function.Predicate<String> run = k -> !k.startsWith("schedule.");
+        return before.entrySet().stream().filter(e -> run.test(e.getKey())).collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))
+                .equals(after.entrySet().stream().filter(e -> run.test(e.getKey())).collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
     }
 
     /** Deletes a job created over the API (204): not while it has an active run (409); its runs' history stays. */

@@ -204,10 +204,28 @@ public interface CaravanConfig {
          */
         Map<String, ApiUser> tokens();
 
+        /** Where the secrets of jobs created over the API may be (POST/PUT /api/jobs). */
+        JobSecrets jobSecrets();
+
         /** The largest request body the API takes, in bytes; a larger one is a JSON 413. */
         @WithDefault("65536")
         @Min(1)
         long maxBodyBytes();
+    }
+
+    /**
+     * A job created over the API names its secrets (password files, the SSH key, password
+     * variables) but only where these allow: an operator must not point a job's password at any
+     * file or variable of the process and send it to a server of their choosing.
+     */
+    interface JobSecrets {
+        /** Directories (and what is below them) the files may be in. */
+        @WithDefault("/run/secrets")
+        List<Path> dirs();
+
+        /** What the names of password variables must begin with. */
+        @WithDefault("CARAVAN_SECRET_")
+        String envPrefix();
     }
 
     interface ApiUser {

@@ -84,6 +84,7 @@ public final class JobDefinition {
                         + "variable's name)" : "private-key (a key without a passphrase) in a file"));
             }
         }
+        secretReferences(prefix, keys, process.api().jobSecrets(), problems);
         if (!problems.isEmpty()) {
             throw new Invalid(problems);
         }
@@ -116,6 +117,38 @@ public final class JobDefinition {
             throw new Invalid(problems);
         }
         return new JobDefinition(name, Map.copyOf(keys), job);
+    }
+
+    /** The files a job reads secrets from must be in the allowed directories, its variables of the allowed prefix. */
+    private static void secretReferences(String prefix, Map<String, String> keys, CaravanConfig.JobSecrets allowed, List<String> problems) {
+        for (Map.Entry<String, String> e : keys.entrySet()) {
+            String key = e.getKey();
+            if (key.endsWith("password-file") || key.endsWith("private-key")) {
+                java.nio.file.Path file = java.nio.file.Path.of(e.getValue());
+                java.nio.file.Path real;
+                try {
+                    // (links resolved: a link in an allowed directory must not lead out of it)
+                    real = file.isAbsolute() ? file.toRealPath() : null;
+                } catch (java.io.IOException ex) {
+                    real = file.toAbsolutePath().normalize();
+                }
+                java.nio.file.Path r = real;
+                boolean inside = r != null && allowed.dirs().stream().anyMatch(d -> {
+                    try {
+                        return r.startsWith(d.toRealPath());
+                    } catch (java.io.IOException ex) {
+                        return r.startsWith(d.toAbsolutePath().normalize());
+                    }
+                });
+                if (!inside) {
+                    problems.add(prefix + key + ": a job created over the API reads its secrets only from under "
+                            + allowed.dirs() + " (caravan.api.job-secrets.dirs), by an absolute path");
+                }
+            } else if (key.endsWith("password-env") && !e.getValue().startsWith(allowed.envPrefix())) {
+                problems.add(prefix + key + ": a job created over the API reads passwords only from variables named "
+                        + allowed.envPrefix() + "* (caravan.api.job-secrets.env-prefix)");
+            }
+        }
     }
 
     /** The configuration mapping's own messages, one per problem (SmallRye gathers them all). */

@@ -24,6 +24,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,6 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * no longer holds, and lets go of a run when its half is done. Without a fleet every method is a
  * no-op and the process queues its runs to itself (RunCommands). Claiming, renewing and letting
  * go take turns (one lock): a renewal never counts as lost a run let go and claimed again meanwhile.
+ * Longer than 250 lines because everything that touches the replica's set of held runs is here,
+ * under that one lock: split, the lock would have to be shared between classes.
  */
 @ApplicationScoped
 @Named("fleetClaims")
@@ -56,10 +59,18 @@ public class FleetClaims {
     ActiveRuns activeRuns;
     @Inject
     CamelContext camel;
+    @Inject
+    io.pgcaravan.stage.PipelinedRestore pipelined;
 
     /** The runs this replica holds a lease on. */
     private final Set<String> mine = ConcurrentHashMap.newKeySet();
-    /** When the leases were last renewed (System.nanoTime), to stop in time when they cannot be. */
+    /**
+     * Runs this replica claimed but could not start (their delivery not in sight here), and until
+     * when it leaves them to the others: the oldest run first would otherwise be claimed again at
+     * every poll, and nothing behind it ever.
+     */
+    private final Map<String, Long> declined = new ConcurrentHashMap<>();
+    /** When the leases were last renewed (System.nanoTime, taken before the renewal), to stop in time when they cannot be. */
     private volatile long renewedAt = System.nanoTime();
 
     private FleetConfig fleet() {
@@ -74,35 +85,36 @@ public class FleetClaims {
         boolean exports = config.role() != CaravanConfig.Role.IMPORT;
         boolean imports = config.role() != CaravanConfig.Role.EXPORT && config.importHalf().enabled();
         String me = fleet().replicaName();
+        long now = System.nanoTime();
+        declined.values().removeIf(until -> until < now);
         while (mine.size() < config.runs().concurrency()) {
-            var claim = leases.claim(me, fleet().zone().orElse(null), fleet().lease(), exports, imports);
+            var claim = leases.claim(me, fleet().zone().orElse(null), fleet().lease(), exports, imports, declined.keySet());
             if (claim.isEmpty()) {
                 return;
             }
             String runId = claim.get().runId();
             mine.add(runId);
             activeRuns.clearMoved(runId);
-            if (claim.get().takeover()) {
-                String stage = store.stages(runId).stream().filter(s -> s.status() != StageStatus.DONE)
-                        .map(s -> s.stage()).findFirst().orElse("report");
-                String why = String.format("replica %s stopped renewing its lease (it ran out at %s); taken over by %s",
-                        claim.get().previousReplica(), claim.get().previousLeaseUntil(), me);
-                store.recordAttempt(runId, stage, OffsetDateTime.now(ZoneOffset.UTC), "LEASE", why, true);
-                runLog.warn(LOG, runId, why + ", at " + stage);
-            } else {
-                runLog.info(LOG, runId, "claimed by replica " + me);
-            }
             boolean started;
             try {
+                if (claim.get().takeover()) {
+                    String stage = store.stages(runId).stream().filter(s -> s.status() != StageStatus.DONE)
+                            .map(s -> s.stage()).findFirst().orElse("report");
+                    String why = String.format("replica %s stopped renewing its lease (it ran out at %s); taken over by %s",
+                            claim.get().previousReplica(), claim.get().previousLeaseUntil(), me);
+                    store.recordAttempt(runId, stage, OffsetDateTime.now(ZoneOffset.UTC), "LEASE", why, true);
+                    runLog.warn(LOG, runId, why + ", at " + stage);
+                } else {
+                    runLog.info(LOG, runId, "claimed by replica " + me);
+                }
                 started = dispatch.send(runId);
             } catch (RuntimeException e) {
                 LOG.warnf("run %s: claimed but cannot be started here (%s)", runId, e.getMessage());
                 started = false;
             }
             if (!started) {
-                // let go, and no more claims in this poll: the next might be the same run again
+                declined.put(runId, System.nanoTime() + fleet().lease().toNanos());
                 release(runId);
-                return;
             }
         }
     }
@@ -113,44 +125,96 @@ public class FleetClaims {
      * of their length, before another replica may take them over.
      */
     public synchronized void renew() {
+        long asOf = System.nanoTime();
         if (!fleet().enabled() || mine.isEmpty()) {
-            renewedAt = System.nanoTime();
+            renewedAt = asOf;
             return;
         }
         Set<String> asked = new HashSet<>(mine);
         Set<String> held;
         try {
             held = leases.renew(fleet().replicaName(), asked, fleet().lease());
-            renewedAt = System.nanoTime();
+            renewedAt = asOf;
         } catch (RuntimeException e) {
             long since = (System.nanoTime() - renewedAt) / 1_000_000;
             LOG.warnf("cannot renew the leases of %d runs for %d ms: %s", asked.size(), since, e.getMessage());
             if (since < fleet().lease().toMillis() * 2 / 3) {
                 return;
             }
-            held = Set.of();
+            // the control database is out of reach: everything stops here, from what this process knows alone
+            for (String runId : asked) {
+                stopHere(runId, "its lease could not be renewed for " + since + " ms (the control database is out of reach)");
+            }
+            return;
         }
         for (String runId : asked) {
             if (!held.contains(runId)) {
-                mine.remove(runId);
-                if (store.find(runId).map(r -> r.status() == RunStatus.SUCCEEDED || r.status() == RunStatus.FAILED).orElse(false)) {
+                if (endedHere(runId)) {
+                    mine.remove(runId);
                     continue; // it ended here a moment ago, and its half is letting go
                 }
-                activeRuns.markMoved(runId);
-                int stopped = tools.stopAll(runId) + activeRuns.stopWork(runId);
-                runLog.warn(LOG, runId, String.format("no longer held by replica %s (ended elsewhere, or its lease ran out): "
-                        + "its work here is stopped (%d tools and loads)", fleet().replicaName(), stopped));
+                stopHere(runId, "it is no longer held here (cancelled, or taken over after its lease ran out)");
             }
         }
+    }
+
+    /** The run ended, by this replica's own hand (its record names this replica): nothing of it is left to stop. */
+    private boolean endedHere(String runId) {
+        return store.find(runId).filter(r -> r.status() == RunStatus.SUCCEEDED || r.status() == RunStatus.FAILED)
+                .filter(r -> fleet().replicaName().equals(r.replica())).isPresent();
+    }
+
+    private void stopHere(String runId, String why) {
+        mine.remove(runId);
+        activeRuns.markMoved(runId);
+        int stopped = tools.stopAll(runId) + activeRuns.stopWork(runId);
+        runLog.warn(LOG, runId, String.format("replica %s stops its work on the run: %s (%d tools and loads stopped)",
+                fleet().replicaName(), why, stopped));
+    }
+
+    /**
+     * The export half of the run is done here. Its import half is any replica's to claim, unless
+     * this one has already begun restoring it as the delivery arrived (restore.pipelined): then it
+     * keeps the run and goes on with the import half itself, since that restore cannot move.
+     */
+    public void exportDone(@Header(RunHeaders.RUN_ID) String runId) {
+        if (!fleet().enabled()) {
+            return;
+        }
+        if (pipelined.running(runId) && mine.contains(runId)) {
+            try {
+                if (dispatch.send(runId)) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("run %s: its import half cannot go on here (%s)", runId, e.getMessage());
+            }
+            pipelined.stop(runId);
+        }
+        release(runId);
     }
 
     /** The half of the run that this replica worked on is over: any replica may claim what is left of it. */
     public synchronized void release(@Header(RunHeaders.RUN_ID) String runId) {
         if (fleet().enabled()) {
             mine.remove(runId);
-            // (only if this replica holds it: the statement names the replica)
-            leases.release(fleet().replicaName(), runId);
+            try {
+                // (only if this replica holds it: the statement names the replica)
+                leases.release(fleet().replicaName(), runId);
+            } catch (RuntimeException e) {
+                // best effort: the lease runs out by itself, and the others take the run then
+                LOG.warnf("run %s: cannot let go of its lease (%s); it runs out in %s", runId, e.getMessage(), fleet().lease());
+            }
         }
+    }
+
+    /**
+     * A half of the run here stopped because the run is no longer this replica's (it found so at
+     * a stage's start), or did not start because an earlier exchange of the run still works here:
+     * this replica forgets it, and lets go of it if it still holds it.
+     */
+    public void moved(@Header(RunHeaders.RUN_ID) String runId) {
+        release(runId);
     }
 
     /**
@@ -165,9 +229,9 @@ public class FleetClaims {
      * SIGTERM (a rolling update, a node drained): this replica stops claiming, which turns its
      * readiness false (PipelineReadiness: a route that should run is stopped), and hands back the
      * runs it holds: nothing more of them starts here, their tools are stopped, and once their
-     * stages here have stopped (or after {@link #HANDBACK_WAIT_MS}) their leases are let go, so that
-     * another replica claims each at once instead of when its lease would have run out, and goes
-     * on at its first unfinished stage. This one records nothing more of them.
+     * stages here have stopped (or after {@link #HANDBACK_WAIT_MS}, less than the lease: the leases
+     * are still renewed meanwhile) their leases are let go, so that another replica claims each at
+     * once instead of when its lease would have run out, and goes on at its first unfinished stage.
      */
     void drain(@Observes @Priority(1) ShutdownEvent event) throws InterruptedException {
         if (!fleet().enabled()) {
@@ -178,26 +242,23 @@ public class FleetClaims {
         } catch (Exception e) {
             LOG.warnf("cannot stop claiming runs: %s", e.getMessage());
         }
+        List<String> held;
         synchronized (this) {
-            List<String> held = List.copyOf(mine);
+            held = List.copyOf(mine);
             for (String runId : held) {
                 activeRuns.markMoved(runId);
                 int stopped = tools.stopAll(runId) + activeRuns.stopWork(runId);
                 runLog.warn(LOG, runId, String.format("handed back by replica %s, which is shutting down (%d tools and loads stopped): "
                         + "the next replica to claim it goes on at its first unfinished stage", fleet().replicaName(), stopped));
             }
-            long until = System.nanoTime() + HANDBACK_WAIT_MS * 1_000_000;
-            while (held.stream().anyMatch(this::workedOnHere) && System.nanoTime() < until) {
-                Thread.sleep(50);
-            }
-            for (String runId : held) {
-                mine.remove(runId);
-                try {
-                    leases.release(fleet().replicaName(), runId);
-                } catch (RuntimeException e) {
-                    LOG.warnf("run %s: cannot hand it back (%s); the others take it when its lease runs out", runId, e.getMessage());
-                }
-            }
+        }
+        // (outside the lock: the renewals go on meanwhile)
+        long until = System.nanoTime() + Math.min(HANDBACK_WAIT_MS, fleet().lease().toMillis() / 2) * 1_000_000;
+        while (held.stream().anyMatch(this::workedOnHere) && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        for (String runId : held) {
+            release(runId);
         }
     }
 

@@ -57,7 +57,8 @@ public class JobSchedules {
         for (String job : java.util.List.copyOf(fromApi.keySet())) {
             JobConfig now = stored.get(job);
             if (now == null || !key(now).equals(fromApi.get(job))) {
-                unschedule(job, now == null);
+                // a job gone, or whose cron went, takes its trigger with it (a changed cron keeps it: it is rescheduled)
+                unschedule(job, now == null || now.schedule().cron().isEmpty());
             }
         }
         for (Map.Entry<String, JobConfig> e : stored.entrySet()) {
@@ -103,6 +104,6 @@ public class JobSchedules {
         if (deleted) {
             camel.getComponent("quartz", QuartzComponent.class).getScheduler().unscheduleJob(TriggerKey.triggerKey(job, "caravan"));
         }
-        LOG.infof("job %s: its schedule is %s", job, deleted ? "gone with the job" : "changed");
+        LOG.infof("job %s: its schedule is %s", job, deleted ? "gone" : "changed");
     }
 }

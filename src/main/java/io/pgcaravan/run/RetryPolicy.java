@@ -55,11 +55,17 @@ public class RetryPolicy {
 
     @Inject
     ActiveRuns activeRuns;
+    @Inject
+    FleetClaims claims;
 
     public boolean retry(Exchange exchange) {
         String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
         Throwable failure = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (!claims.mayRecord(runId)) {
+            // a fleet's replica that no longer holds the run records no attempt of it and tries no more
+            return false;
+        }
         RunRecord run = store.find(runId).orElseThrow();
         String stage = store.stages(runId).stream().filter(s -> s.status() == StageStatus.RUNNING)
                 .map(StageRecord::stage).findFirst().orElse("run");

@@ -126,10 +126,9 @@ public class RunCommands {
         JobConfig job = contexts.job(jobName);
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
-        store.insert(RunRecord.adopted(runId, jobName, effective, now), Stages.ALL, placement(job));
-        for (String stage : Stages.EXPORT) {
-            store.stageFinished(runId, stage, StageStatus.DONE, "done by the export half that delivered it");
-        }
+        java.util.Map<String, String> done = new java.util.HashMap<>();
+        Stages.EXPORT.forEach(stage -> done.put(stage, "done by the export half that delivered it"));
+        store.insert(RunRecord.adopted(runId, jobName, effective, now), Stages.ALL, placement(job), done);
         runLog.info(LOG, runId, String.format("of job %s adopted from its delivery", jobName));
     }
 

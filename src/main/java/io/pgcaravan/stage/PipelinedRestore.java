@@ -152,6 +152,11 @@ public class PipelinedRestore {
                 && ctx.options().restoreMode() != RestoreMode.SINGLE_TRANSACTION;
     }
 
+    /** Whether a restore begun as the delivery arrived is going on in this process for the run. */
+    public boolean running(String runId) {
+        return activeRuns.part(runId, PART, Worker.class).isPresent();
+    }
+
     /** The import route's step before the checksum stage (see {@link #stop(String)}). */
     public void stopBeforeChecksum(Exchange exchange) {
         stop(contexts.of(exchange).runId());

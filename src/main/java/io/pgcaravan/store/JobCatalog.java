@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class JobCatalog {
 
     private static final TypeReference<Map<String, String>> KEYS = new TypeReference<>() { };
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JobCatalog.class);
 
     @Inject
     CaravanConfig config;
@@ -39,10 +40,13 @@ public class JobCatalog {
     @Inject
     Validator validator;
 
-    /** Stored jobs as last read, by name: the version they were read at, and the job. */
+    /**
+     * Stored jobs as last read, by name: the stored text they were read from, and the job (by the
+     * text, not the version: a job deleted and made again starts at version 1 again).
+     */
     private final Map<String, Versioned> read = new ConcurrentHashMap<>();
 
-    private record Versioned(int version, JobDefinition definition) {
+    private record Versioned(String text, JobDefinition definition) {
     }
 
     /** Where a job comes from. */
@@ -60,11 +64,20 @@ public class JobCatalog {
         return find(name).isPresent();
     }
 
+    /** Where the job comes from (a stored job whether or not this process can read it, so that it can still be deleted). */
     public Optional<Origin> origin(String name) {
         if (config.jobs().containsKey(name)) {
             return Optional.of(Origin.CONFIGURATION);
         }
-        return stored(name).map(d -> Origin.API);
+        try (Connection c = store.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM caravan_job WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Origin.API) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new RunStore.RunStoreException("cannot read job " + name, e);
+        }
     }
 
     /** Every job, by name: the file's and the stored ones. */
@@ -81,7 +94,12 @@ public class JobCatalog {
              PreparedStatement ps = c.prepareStatement("SELECT name, definition, version FROM caravan_job ORDER BY name");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                jobs.put(rs.getString(1), parsed(rs.getString(1), rs.getString(2), rs.getInt(3)).job());
+                try {
+                    jobs.put(rs.getString(1), parsed(rs.getString(1), rs.getString(2)).job());
+                } catch (RuntimeException e) {
+                    // one job this process cannot read (another role, an older version's keys) spoils no other
+                    LOG.warnf("job %s, stored over the API, is left out here: %s", rs.getString(1), e.getMessage());
+                }
             }
         } catch (SQLException e) {
             throw new RunStore.RunStoreException("cannot list the jobs", e);
@@ -96,42 +114,80 @@ public class JobCatalog {
     }
 
     /**
+     * Stores a new job.
+     *
+     * @throws JobExists when a job of that name exists (in the file, or stored, also by a replica a moment ago)
+     */
+    public void create(JobDefinition job) {
+        if (config.jobs().containsKey(job.name())) {
+            throw new JobExists(job.name());
+        }
+        try (Connection c = store.dataSource().getConnection()) {
+            insert(c, job);
+        } catch (SQLException e) {
+            if (DUPLICATE.equals(e.getSQLState())) {
+                throw new JobExists(job.name());
+            }
+            throw new RunStore.RunStoreException("cannot store job " + job.name(), e);
+        }
+    }
+
+    /**
      * Stores a job, new or changed; whether it was new.
      *
-     * @throws IllegalStateException for a job of the configuration file (read-only)
+     * @throws ReadOnlyJob for a job of the configuration file
      */
     public boolean put(JobDefinition job) {
         if (config.jobs().containsKey(job.name())) {
             throw new ReadOnlyJob(job.name());
         }
-        String definition;
-        try {
-            definition = json.writeValueAsString(new TreeMap<>(job.keys()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         try (Connection c = store.dataSource().getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE caravan_job SET definition = ?, updated_at = ?, version = version + 1 WHERE name = ?")) {
-                ps.setString(1, definition);
-                ps.setObject(2, now);
-                ps.setString(3, job.name());
-                if (ps.executeUpdate() == 1) {
-                    return false;
-                }
+            if (update(c, job)) {
+                return false;
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO caravan_job (name, definition, created_at, updated_at, version) VALUES (?, ?, ?, ?, 1)")) {
-                ps.setString(1, job.name());
-                ps.setString(2, definition);
-                ps.setObject(3, now);
-                ps.setObject(4, now);
-                ps.executeUpdate();
+            try {
+                insert(c, job);
                 return true;
+            } catch (SQLException e) {
+                if (DUPLICATE.equals(e.getSQLState()) && update(c, job)) {
+                    return false; // made by someone else a moment ago: replaced
+                }
+                throw e;
             }
         } catch (SQLException e) {
             throw new RunStore.RunStoreException("cannot store job " + job.name(), e);
+        }
+    }
+
+    private static final String DUPLICATE = "23505";
+
+    private String text(JobDefinition job) {
+        try {
+            return json.writeValueAsString(new TreeMap<>(job.keys()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void insert(Connection c, JobDefinition job) throws SQLException {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO caravan_job (name, definition, created_at, updated_at, version) VALUES (?, ?, ?, ?, 1)")) {
+            ps.setString(1, job.name());
+            ps.setString(2, text(job));
+            ps.setObject(3, now);
+            ps.setObject(4, now);
+            ps.executeUpdate();
+        }
+    }
+
+    private boolean update(Connection c, JobDefinition job) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE caravan_job SET definition = ?, updated_at = ?, version = version + 1 WHERE name = ?")) {
+            ps.setString(1, text(job));
+            ps.setObject(2, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.setString(3, job.name());
+            return ps.executeUpdate() == 1;
         }
     }
 
@@ -159,24 +215,31 @@ public class JobCatalog {
                     read.remove(name);
                     return Optional.empty();
                 }
-                return Optional.of(parsed(name, rs.getString(1), rs.getInt(2)));
+                return Optional.of(parsed(name, rs.getString(1)));
             }
         } catch (SQLException e) {
             throw new RunStore.RunStoreException("cannot read job " + name, e);
         }
     }
 
-    private JobDefinition parsed(String name, String definition, int version) {
+    private JobDefinition parsed(String name, String definition) {
         Versioned known = read.get(name);
-        if (known != null && known.version() == version) {
+        if (known != null && known.text().equals(definition)) {
             return known.definition();
         }
         try {
             JobDefinition d = JobDefinition.of(name, json.readValue(definition, KEYS), config, validator);
-            read.put(name, new Versioned(version, d));
+            read.put(name, new Versioned(definition, d));
             return d;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("job " + name + " is stored unreadable", e);
+        }
+    }
+
+    /** A job of that name exists already. */
+    public static class JobExists extends IllegalStateException {
+        public JobExists(String name) {
+            super("job '" + name + "' exists already; PUT /api/jobs/" + name + " changes it");
         }
     }
 

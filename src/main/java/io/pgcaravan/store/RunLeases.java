@@ -29,6 +29,9 @@ public class RunLeases {
     private static final String EXPORT_LEFT = "EXISTS (SELECT 1 FROM caravan_stage s WHERE s.run_id = r.id AND s.stage IN ("
             + String.join(", ", Stages.EXPORT.stream().map(st -> "'" + st + "'").toList()) + ") AND s.status <> 'DONE')";
 
+    /** No statement on the leases waits longer than this for the control database (a renewal must not hang). */
+    private static final int TIMEOUT_S = 5;
+
     private final java.util.function.Supplier<javax.sql.DataSource> dataSource;
 
     @Inject
@@ -56,23 +59,30 @@ public class RunLeases {
      * import zone is. Rows another replica is claiming at the same moment are skipped, not waited for.
      */
     public Optional<Claim> claim(String replica, String zone, Duration lease, boolean exports, boolean imports) {
+        return claim(replica, zone, lease, exports, imports, Set.of());
+    }
+
+    /** As {@link #claim(String, String, Duration, boolean, boolean)}, leaving out the runs named. */
+    public Optional<Claim> claim(String replica, String zone, Duration lease, boolean exports, boolean imports, Collection<String> except) {
         if (!exports && !imports) {
             return Optional.empty();
         }
         String sql = "WITH c AS (SELECT r.id, r.replica AS was, r.lease_until AS was_until FROM caravan_run r "
-                + "WHERE r.status IN ('QUEUED', 'RUNNING') AND (r.lease_until IS NULL OR r.lease_until < now()) "
+                + "WHERE r.status IN ('QUEUED', 'RUNNING') AND (r.lease_until IS NULL OR r.lease_until < now()) AND NOT (r.id = ANY (?)) "
                 + "AND ((? AND " + EXPORT_LEFT + " AND r.export_zone IS NOT DISTINCT FROM ?) "
                 + "OR (? AND NOT " + EXPORT_LEFT + " AND r.import_zone IS NOT DISTINCT FROM ?)) "
                 + "ORDER BY r.created_at, r.id LIMIT 1 FOR UPDATE OF r SKIP LOCKED) "
                 + "UPDATE caravan_run r SET replica = ?, lease_until = now() + make_interval(secs => ?) FROM c WHERE r.id = c.id "
                 + "RETURNING r.id, r.job, c.was, c.was_until";
         try (Connection c = dataSource.get().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setBoolean(1, exports);
-            ps.setString(2, zone);
-            ps.setBoolean(3, imports);
-            ps.setString(4, zone);
-            ps.setString(5, replica);
-            ps.setDouble(6, lease.toMillis() / 1000.0);
+            ps.setQueryTimeout(TIMEOUT_S);
+            ps.setArray(1, c.createArrayOf("varchar", except.toArray()));
+            ps.setBoolean(2, exports);
+            ps.setString(3, zone);
+            ps.setBoolean(4, imports);
+            ps.setString(5, zone);
+            ps.setString(6, replica);
+            ps.setDouble(7, lease.toMillis() / 1000.0);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
@@ -96,7 +106,8 @@ public class RunLeases {
         }
         try (Connection c = dataSource.get().getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE caravan_run SET lease_until = now() + make_interval(secs => ?) "
-                        + "WHERE replica = ? AND id = ANY (?) AND lease_until IS NOT NULL AND status IN ('QUEUED', 'RUNNING') RETURNING id")) {
+                        + "WHERE replica = ? AND id = ANY (?) AND lease_until > now() AND status IN ('QUEUED', 'RUNNING') RETURNING id")) {
+            ps.setQueryTimeout(TIMEOUT_S);
             Array ids = c.createArrayOf("varchar", runIds.toArray());
             ps.setDouble(1, lease.toMillis() / 1000.0);
             ps.setString(2, replica);
@@ -122,6 +133,7 @@ public class RunLeases {
     public boolean holds(String replica, String runId) {
         try (Connection c = dataSource.get().getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT 1 FROM caravan_run WHERE id = ? AND replica = ? AND lease_until > now()")) {
+            ps.setQueryTimeout(TIMEOUT_S);
             ps.setString(1, runId);
             ps.setString(2, replica);
             try (ResultSet rs = ps.executeQuery()) {

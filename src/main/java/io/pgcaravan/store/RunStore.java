@@ -69,6 +69,15 @@ public class RunStore {
      *         guarantees it, whichever replica inserts: db/postgresql)
      */
     public void insert(RunRecord run, List<String> stages, Placement placement) {
+        insert(run, stages, placement, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #insert(RunRecord, List, Placement)}, with some stages recorded DONE at once, with
+     * their detail (a delivery adopted: its export stages were done elsewhere), in the same
+     * transaction: no replica of a fleet ever sees the run with those stages still to do.
+     */
+    public void insert(RunRecord run, List<String> stages, Placement placement, java.util.Map<String, String> done) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (" + RUN_COLUMNS
@@ -94,19 +103,23 @@ public class RunStore {
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO caravan_stage (run_id, seq, stage, status) VALUES (?, ?, ?, ?)")) {
+                    "INSERT INTO caravan_stage (run_id, seq, stage, status, finished_at, detail) VALUES (?, ?, ?, ?, ?, ?)")) {
                 for (int i = 0; i < stages.size(); i++) {
+                    boolean isDone = done.containsKey(stages.get(i));
                     ps.setString(1, run.id());
                     ps.setInt(2, i);
                     ps.setString(3, stages.get(i));
-                    ps.setString(4, StageStatus.PENDING.name());
+                    ps.setString(4, (isDone ? StageStatus.DONE : StageStatus.PENDING).name());
+                    ps.setObject(5, isDone ? now() : null, Types.TIMESTAMP_WITH_TIMEZONE);
+                    ps.setString(6, done.get(stages.get(i)));
                     ps.addBatch();
                 }
                 ps.executeBatch();
             }
             c.commit();
         } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState()) && run.status().isActive()) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState()) && run.status().isActive()
+                    && String.valueOf(e.getMessage()).contains("caravan_run_one_active")) {
                 throw new JobBusyException(run.job());
             }
             throw new RunStoreException("cannot record run " + run.id(), e);
@@ -155,7 +168,8 @@ public class RunStore {
 
     /** Ends an active run; a run that already ended (cancelled meanwhile) keeps its status. */
     public boolean runFinished(String id, RunStatus status, String error) {
-        return update("UPDATE caravan_run SET status = ?, finished_at = ?, error = ? WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
+        // (its lease goes with it: a fleet's replica that still works on it finds so at its next renewal)
+        return update("UPDATE caravan_run SET status = ?, finished_at = ?, error = ?, lease_until = NULL WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
                 status.name(), now(), error, id) == 1;
     }
 

@@ -21,8 +21,8 @@ class JobDefinitionTest {
 
     static final String GOOD = """
             {"source": {"host": "10.0.0.5", "database": "shop", "user": "migrator", "password-file": "/run/secrets/src"},
-             "destination": {"host": "rds.example", "database": "shop", "user": "master", "password-env": "DST_PASSWORD"},
-             "intermediate": {"host": "jump", "user": "caravan", "private-key": "/k", "known-hosts": "/kh", "drop-dir": "/srv/drop"},
+             "destination": {"host": "rds.example", "database": "shop", "user": "master", "password-env": "CARAVAN_SECRET_DST"},
+             "intermediate": {"host": "jump", "user": "caravan", "private-key": "/run/secrets/k", "known-hosts": "/kh", "drop-dir": "/srv/drop"},
              "dump.format": "custom", "retry": {"connection": "12h", "other": "30m"}, "select.include-schemas": ["shop", "app*"]}
             """;
 
@@ -31,7 +31,7 @@ class JobDefinitionTest {
         JobDefinition d = JobDefinition.of("wave-1", JSON.readTree(GOOD), PROCESS, VALIDATOR);
         assertThat(d.job().source().host()).isEqualTo("10.0.0.5");
         assertThat(d.job().source().port()).as("the file's default").isEqualTo(5432);
-        assertThat(d.job().destination().passwordEnv()).contains("DST_PASSWORD");
+        assertThat(d.job().destination().passwordEnv()).contains("CARAVAN_SECRET_DST");
         assertThat(d.job().dump().format()).isEqualTo(JobConfig.DumpFormat.CUSTOM);
         assertThat(d.job().retry().connection()).hasHours(12);
         assertThat(d.keys()).containsEntry("select.include-schemas", "shop,app*").containsEntry("source.host", "10.0.0.5");
@@ -68,6 +68,19 @@ class JobDefinitionTest {
                 .isInstanceOfSatisfying(JobDefinition.Invalid.class, e -> assertThat(e.problems()).singleElement().asString()
                         .contains("caravan.jobs.wave-1.source.password").contains("password-file").contains("password-env")
                         .doesNotContain("hunter2"));
+    }
+
+    @Test
+    void secretsAreReadOnlyFromWhereTheProcessAllows() throws Exception {
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(GOOD);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) body.get("source")).put("password-file", "/run/secrets/../../proc/self/environ");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) body.get("destination")).put("password-env", "QUARKUS_DATASOURCE_PGSTORE_PASSWORD");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) body.get("intermediate")).put("private-key", "relative/key");
+        assertThatThrownBy(() -> JobDefinition.of("wave-1", body, PROCESS, VALIDATOR))
+                .isInstanceOfSatisfying(JobDefinition.Invalid.class, e -> assertThat(e.problems()).hasSize(3)
+                        .anySatisfy(p -> assertThat(p).startsWith("caravan.jobs.wave-1.source.password-file: ").contains("caravan.api.job-secrets.dirs"))
+                        .anySatisfy(p -> assertThat(p).startsWith("caravan.jobs.wave-1.destination.password-env: ").contains("CARAVAN_SECRET_"))
+                        .anySatisfy(p -> assertThat(p).startsWith("caravan.jobs.wave-1.intermediate.private-key: ")));
     }
 
     @Test

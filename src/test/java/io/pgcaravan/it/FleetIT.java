@@ -69,7 +69,8 @@ class FleetIT {
                 .append("quarkus.datasource.pgstore.username=").append(Stack.ADMIN).append('\n')
                 .append("quarkus.datasource.pgstore.password=").append(Stack.destinationPassword()).append('\n')
                 .append("caravan.fleet.enabled=true\ncaravan.fleet.lease=6s\ncaravan.fleet.renew-every-ms=1000\ncaravan.fleet.poll-ms=300\n")
-                .append("caravan.runs.concurrency=2\n");
+                .append("caravan.runs.concurrency=2\n")
+                .append("caravan.api.job-secrets.dirs=").append(Stack.DIR.resolve("secrets")).append(',').append(Stack.DIR.resolve("client")).append('\n');
         for (String job : FLEET_JOBS) {
             RestartIT.job(p, job, "directory", 0, DROP);
             p.append("caravan.jobs.").append(job).append(".conflicts=replace\n");
@@ -151,8 +152,10 @@ class FleetIT {
                 .isEqualTo("api");
         String apiRun = startRun(REPLICAS.get(2), API_JOB);
         definition.put("conflicts", "replace");
-        REPLICAS.get(1).api().contentType("application/json").body(definition).put("/api/jobs/" + API_JOB).then().statusCode(200);
+        // not changed under its run (its stages read the job as each starts)
+        REPLICAS.get(1).api().contentType("application/json").body(definition).put("/api/jobs/" + API_JOB).then().statusCode(409);
         JsonPath apiDone = Api.awaitStatus(() -> live().run(apiRun), Api.ENDED);
+        REPLICAS.get(1).api().contentType("application/json").body(definition).put("/api/jobs/" + API_JOB).then().statusCode(200);
         assertThat(apiDone.getString("status")).as(apiDone.prettify()).isEqualTo("SUCCEEDED");
         assertThat(Faithful.differences(API_JOB)).isEmpty();
         String apiRerun = startRun(REPLICAS.get(0), API_JOB); // replaces its destination: the change is seen

@@ -58,6 +58,14 @@ class JobsApiTest {
                 .body("message", containsString("password-file")).body("message", containsString("password-env"))
                 .body("message", not(containsString("s3cret-value")));
         Api.operator().get("/api/jobs/" + JOB).then().statusCode(404);
+        // a file of the process that is no secret of a job's is not one either
+        Map<String, Object> elsewhere = new LinkedHashMap<>(body);
+        elsewhere.put("source.password-file", "/etc/passwd");
+        Api.operator().contentType("application/json").body(elsewhere).post("/api/jobs").then().statusCode(400)
+                .body("message", containsString("caravan.api.job-secrets.dirs"));
+        // malformed bodies are JSON 400s
+        Api.operator().contentType("application/json").body("[1, 2]").post("/api/jobs").then().statusCode(400);
+        Api.operator().contentType("application/json").body("{\"name\": {\"x\": 1}}").post("/api/jobs").then().statusCode(400);
 
         Api.operator().contentType("application/json").body(body).post("/api/jobs").then().statusCode(201)
                 .header("Location", containsString("/api/jobs/" + JOB)).body("origin", org.hamcrest.Matchers.equalTo("api"));
@@ -83,8 +91,15 @@ class JobsApiTest {
         Api.operator().contentType("application/json").body(changed).put("/api/jobs/" + JOB).then().statusCode(200)
                 .body("restoreMode", org.hamcrest.Matchers.equalTo("parallel"));
         String second = Api.startRun(JOB);
-        // not deleted while it has a run going on
+        // not deleted, nor changed, while it has a run going on
         Api.operator().delete("/api/jobs/" + JOB).then().statusCode(409).body("message", containsString(second));
+        Map<String, Object> meanwhile = new LinkedHashMap<>(changed);
+        meanwhile.put("restore.jobs", "3");
+        Api.operator().contentType("application/json").body(meanwhile).put("/api/jobs/" + JOB).then().statusCode(409)
+                .body("message", containsString(second));
+        Map<String, Object> scheduleOnly = new LinkedHashMap<>(changed);
+        scheduleOnly.put("schedule.time-zone", "Europe/Berlin");
+        Api.operator().contentType("application/json").body(scheduleOnly).put("/api/jobs/" + JOB).then().statusCode(200);
         JsonPath done = Api.awaitFinished(second);
         assertThat(done.getString("status")).as(done.prettify()).isEqualTo("SUCCEEDED");
         assertThat(done.getString("options.restoreMode")).isEqualTo("PARALLEL");

@@ -59,9 +59,10 @@ class RunLeasesTest {
         Map<String, List<String>> claimedBy = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         CountDownLatch go = new CountDownLatch(1);
+        List<java.util.concurrent.Future<Object>> claimers = new ArrayList<>();
         for (int r = 0; r < 8; r++) {
             String replica = "r" + r;
-            pool.submit(() -> {
+            claimers.add(pool.submit(() -> {
                 go.await();
                 Optional<RunLeases.Claim> claim;
                 while ((claim = leases.claim(replica, null, LONG, true, true)).isPresent()) {
@@ -69,11 +70,14 @@ class RunLeasesTest {
                     assertThat(claim.get().takeover()).isFalse();
                 }
                 return null;
-            });
+            }));
         }
         go.countDown();
         pool.shutdown();
         assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        for (var claimer : claimers) {
+            claimer.get(); // (an assertion that failed in a claimer fails here)
+        }
 
         assertThat(claimedBy).hasSize(60);
         claimedBy.forEach((run, by) -> assertThat(by).as(run).hasSize(1));
@@ -91,6 +95,7 @@ class RunLeasesTest {
 
         Thread.sleep(1500);
         assertThat(leases.holds("r1", "a-run")).as("ran out").isFalse();
+        assertThat(leases.renew("r1", List.of("a-run"), LONG)).as("a lease that ran out is not renewed, taken or not").isEmpty();
         RunLeases.Claim taken = leases.claim("r2", null, LONG, true, true).orElseThrow();
         assertThat(taken.runId()).isEqualTo("a-run");
         assertThat(taken.takeover()).isTrue();
@@ -122,7 +127,12 @@ class RunLeasesTest {
         assertThat(leases.claim("dc1-1", "dc1", LONG, true, true)).map(RunLeases.Claim::runId).contains("exp-dc1");
         assertThat(leases.claim("dc1-2", "dc1", LONG, true, true)).as("the import half is the cloud's").isEmpty();
         assertThat(leases.claim("cloud-1", "cloud", LONG, true, true)).map(RunLeases.Claim::runId).contains("imp-cloud");
-        assertThat(leases.claim("anywhere", null, LONG, true, true)).map(RunLeases.Claim::runId).contains("plain");
+        queued("exp-dc2", "j4", "dc2", null, false);
+        assertThat(leases.claim("anywhere", null, LONG, true, true)).as("a replica without a zone takes no zoned half")
+                .map(RunLeases.Claim::runId).contains("plain");
+        assertThat(leases.claim("anywhere", null, LONG, true, true)).isEmpty();
+        assertThat(leases.claim("dc2-1", "dc2", LONG, true, true, List.of("exp-dc2"))).as("one it declined is left to the others").isEmpty();
+        assertThat(leases.claim("dc2-1", "dc2", LONG, true, true)).map(RunLeases.Claim::runId).contains("exp-dc2");
     }
 
     @Test

@@ -60,6 +60,8 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         props.put("caravan.import.drop-dir", Stack.DROP.toString());
         // retry windows of seconds, so that tests of failures end in reasonable time
         props.put("caravan.retry.enforce-ranges", "false");
+        // the jobs API's tests name the local stack's secrets
+        props.put("caravan.api.job-secrets.dirs", Stack.DIR.resolve("secrets") + "," + Stack.DIR.resolve("client"));
         props.put("caravan.retry.initial-delay-ms", "200");
         props.put("caravan.retry.max-delay-ms", "1000");
         props.putAll(TestJob.merge(declaredJobs()));

@@ -95,6 +95,11 @@ public class SourceFreeze {
 
     /** For the error handler: a failure to lift the freeze must not hide why the run failed. */
     public void releaseQuietly(@Header(RunHeaders.RUN_ID) String runId) {
+        if (activeRuns.moved(runId)) {
+            // a fleet's replica that no longer holds the run leaves the freeze to the one that does
+            runLog.info(LOG, runId, "the source's write freeze is left to the replica that has the run now");
+            return;
+        }
         try {
             release(runId);
         } catch (Exception e) {
