@@ -384,6 +384,9 @@ class Caravan:
                     phases["early restore"] = max(0.0, (dt.datetime.fromisoformat(after["startedAt"])
                                                         - dt.datetime.fromisoformat(s["finishedAt"])).total_seconds())
         details = {s["name"]: s.get("detail") for s in view["stages"]}
+        # a succeeded run keeps its checked copy of the delivery in its work directory (for a
+        # re-verification); the bench never re-verifies, and 3 GB runs kept filled the disk
+        shutil.rmtree(WORK / "app" / "work" / run_id / "delivery", ignore_errors=True)
         return {"seconds": total.seconds, "cpu": total.cpu, "phases": phases, "details": details, "cpuParts": total.parts,
                 "run": run_id, "runSeconds": (view.get("durationMs") or 0) / 1000}
 

@@ -62,8 +62,8 @@ public class FleetClaims {
     @Inject
     io.pgcaravan.stage.PipelinedRestore pipelined;
 
-    /** The runs this replica holds a lease on. */
-    private final Set<String> mine = ConcurrentHashMap.newKeySet();
+    /** The runs this replica holds a lease on, with the number of its claim of each. */
+    private final Map<String, Integer> mine = new ConcurrentHashMap<>();
     /**
      * Runs this replica claimed but could not start (their delivery not in sight here), and until
      * when it leaves them to the others: the oldest run first would otherwise be claimed again at
@@ -93,7 +93,8 @@ public class FleetClaims {
                 return;
             }
             String runId = claim.get().runId();
-            mine.add(runId);
+            int epoch = claim.get().epoch();
+            mine.put(runId, epoch);
             activeRuns.clearMoved(runId);
             boolean started;
             try {
@@ -107,14 +108,14 @@ public class FleetClaims {
                 } else {
                     runLog.info(LOG, runId, "claimed by replica " + me);
                 }
-                started = dispatch.send(runId);
+                started = dispatch.send(runId, epoch);
             } catch (RuntimeException e) {
                 LOG.warnf("run %s: claimed but cannot be started here (%s)", runId, e.getMessage());
                 started = false;
             }
             if (!started) {
                 declined.put(runId, System.nanoTime() + fleet().lease().toNanos());
-                release(runId);
+                release(runId, epoch);
             }
         }
     }
@@ -130,7 +131,7 @@ public class FleetClaims {
             renewedAt = asOf;
             return;
         }
-        Set<String> asked = new HashSet<>(mine);
+        Set<String> asked = new HashSet<>(mine.keySet());
         Set<String> held;
         try {
             held = leases.renew(fleet().replicaName(), asked, fleet().lease());
@@ -177,13 +178,13 @@ public class FleetClaims {
      * this one has already begun restoring it as the delivery arrived (restore.pipelined): then it
      * keeps the run and goes on with the import half itself, since that restore cannot move.
      */
-    public void exportDone(@Header(RunHeaders.RUN_ID) String runId) {
+    public void exportDone(@Header(RunHeaders.RUN_ID) String runId, @Header(RunHeaders.CLAIM) Integer epoch) {
         if (!fleet().enabled()) {
             return;
         }
-        if (pipelined.running(runId) && mine.contains(runId)) {
+        if (pipelined.running(runId) && epoch != null && epoch.equals(mine.get(runId))) {
             try {
-                if (dispatch.send(runId)) {
+                if (dispatch.send(runId, epoch)) {
                     return;
                 }
             } catch (RuntimeException e) {
@@ -191,16 +192,19 @@ public class FleetClaims {
             }
             pipelined.stop(runId);
         }
-        release(runId);
+        release(runId, epoch);
     }
 
-    /** The half of the run that this replica worked on is over: any replica may claim what is left of it. */
-    public synchronized void release(@Header(RunHeaders.RUN_ID) String runId) {
-        if (fleet().enabled()) {
-            mine.remove(runId);
+    /**
+     * The half of the run that this replica worked on under that claim is over: any replica may
+     * claim what is left of it. An exchange of an earlier claim lets go of nothing.
+     */
+    public synchronized void release(@Header(RunHeaders.RUN_ID) String runId, @Header(RunHeaders.CLAIM) Integer epoch) {
+        if (fleet().enabled() && epoch != null) {
+            mine.remove(runId, epoch);
             try {
-                // (only if this replica holds it: the statement names the replica)
-                leases.release(fleet().replicaName(), runId);
+                // (only if this replica holds it under this claim: the statement names both)
+                leases.release(fleet().replicaName(), runId, epoch);
             } catch (RuntimeException e) {
                 // best effort: the lease runs out by itself, and the others take the run then
                 LOG.warnf("run %s: cannot let go of its lease (%s); it runs out in %s", runId, e.getMessage(), fleet().lease());
@@ -213,16 +217,17 @@ public class FleetClaims {
      * a stage's start), or did not start because an earlier exchange of the run still works here:
      * this replica forgets it, and lets go of it if it still holds it.
      */
-    public void moved(@Header(RunHeaders.RUN_ID) String runId) {
-        release(runId);
+    public void moved(@Header(RunHeaders.RUN_ID) String runId, @Header(RunHeaders.CLAIM) Integer epoch) {
+        release(runId, epoch);
     }
 
     /**
      * Whether this process may still record the run's progress: always alone; in a fleet only
      * while this replica holds the run's lease (a replica that lost it records nothing more).
      */
-    public boolean mayRecord(@Header(RunHeaders.RUN_ID) String runId) {
-        return !fleet().enabled() || !activeRuns.moved(runId) && leases.holds(fleet().replicaName(), runId);
+    public boolean mayRecord(@Header(RunHeaders.RUN_ID) String runId, @Header(RunHeaders.CLAIM) Integer epoch) {
+        return !fleet().enabled()
+                || epoch != null && !activeRuns.moved(runId) && epoch.equals(mine.get(runId)) && leases.holds(fleet().replicaName(), runId, epoch);
     }
 
     /**
@@ -244,7 +249,7 @@ public class FleetClaims {
         }
         List<String> held;
         synchronized (this) {
-            held = List.copyOf(mine);
+            held = List.copyOf(mine.keySet());
             for (String runId : held) {
                 activeRuns.markMoved(runId);
                 int stopped = tools.stopAll(runId) + activeRuns.stopWork(runId);
@@ -258,7 +263,10 @@ public class FleetClaims {
             Thread.sleep(50);
         }
         for (String runId : held) {
-            release(runId);
+            Integer epoch = mine.get(runId);
+            if (epoch != null) {
+                release(runId, epoch);
+            }
         }
     }
 

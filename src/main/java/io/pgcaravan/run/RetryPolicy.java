@@ -62,7 +62,7 @@ public class RetryPolicy {
         String runId = exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);
         Throwable failure = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (!claims.mayRecord(runId)) {
+        if (!claims.mayRecord(runId, exchange.getMessage().getHeader(RunHeaders.CLAIM, Integer.class))) {
             // a fleet's replica that no longer holds the run records no attempt of it and tries no more
             return false;
         }

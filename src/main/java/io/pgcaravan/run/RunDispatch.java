@@ -40,10 +40,20 @@ class RunDispatch {
 
     /** False if neither half here can take the run now (its delivery is not in sight). */
     boolean send(String runId) {
+        return send(runId, null);
+    }
+
+    /** As {@link #send(String)}, for a fleet's claim: the exchange carries the claim's number (RunHeaders.CLAIM). */
+    boolean send(String runId, Integer claim) {
+        java.util.Map<String, Object> headers = new java.util.HashMap<>();
+        headers.put(RunHeaders.RUN_ID, runId);
+        if (claim != null) {
+            headers.put(RunHeaders.CLAIM, claim);
+        }
         boolean exportDone = store.stages(runId).stream()
                 .filter(s -> Stages.EXPORT.contains(s.stage())).allMatch(s -> s.status() == StageStatus.DONE);
         if (!exportDone) {
-            producer.sendBodyAndHeader("seda:export", null, RunHeaders.RUN_ID, runId);
+            producer.sendBodyAndHeaders("seda:export", null, headers);
             return true;
         }
         RunContext ctx = contexts.of(runId);
@@ -52,7 +62,7 @@ class RunDispatch {
         if (config.role() != CaravanConfig.Role.EXPORT && config.importHalf().enabled()
                 && (Files.exists(ctx.deliveryDir().resolve(DeliveryFiles.DONE))
                     || ctx.privateCopy() && Files.isRegularFile(ctx.verifiedDir().resolve(DeliveryFiles.CHECKSUMS), LinkOption.NOFOLLOW_LINKS))) {
-            producer.sendBodyAndHeader("seda:import", null, RunHeaders.RUN_ID, runId);
+            producer.sendBodyAndHeaders("seda:import", null, headers);
             return true;
         }
         runLog.info(LOG, runId, "waits for the import half to find its delivery");

@@ -52,7 +52,7 @@ public class StageTracker {
         if (store.find(runId).map(r -> r.status() == RunStatus.CANCELLED).orElse(false)) {
             throw new RunCancelledException(runId);
         }
-        if (!claims.mayRecord(runId)) {
+        if (!claims.mayRecord(runId, exchange.getMessage().getHeader(RunHeaders.CLAIM, Integer.class))) {
             throw new io.pgcaravan.work.RunMovedException(runId);
         }
         boolean finished = store.stages(runId).stream()

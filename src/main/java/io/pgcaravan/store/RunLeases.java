@@ -46,7 +46,7 @@ public class RunLeases {
     }
 
     /** A run a replica has just claimed, and who held it before if its lease ran out (a takeover). */
-    public record Claim(String runId, String job, String previousReplica, OffsetDateTime previousLeaseUntil) {
+    public record Claim(String runId, String job, String previousReplica, OffsetDateTime previousLeaseUntil, int epoch) {
         public boolean takeover() {
             return previousLeaseUntil != null;
         }
@@ -72,8 +72,8 @@ public class RunLeases {
                 + "AND ((? AND " + EXPORT_LEFT + " AND r.export_zone IS NOT DISTINCT FROM ?) "
                 + "OR (? AND NOT " + EXPORT_LEFT + " AND r.import_zone IS NOT DISTINCT FROM ?)) "
                 + "ORDER BY r.created_at, r.id LIMIT 1 FOR UPDATE OF r SKIP LOCKED) "
-                + "UPDATE caravan_run r SET replica = ?, lease_until = now() + make_interval(secs => ?) FROM c WHERE r.id = c.id "
-                + "RETURNING r.id, r.job, c.was, c.was_until";
+                + "UPDATE caravan_run r SET replica = ?, lease_until = now() + make_interval(secs => ?), lease_epoch = r.lease_epoch + 1 "
+                + "FROM c WHERE r.id = c.id RETURNING r.id, r.job, c.was, c.was_until, r.lease_epoch";
         try (Connection c = dataSource.get().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(TIMEOUT_S);
             ps.setArray(1, c.createArrayOf("varchar", except.toArray()));
@@ -88,7 +88,7 @@ public class RunLeases {
                     return Optional.empty();
                 }
                 return Optional.of(new Claim(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getObject(4, OffsetDateTime.class)));
+                        rs.getObject(4, OffsetDateTime.class), rs.getInt(5)));
             }
         } catch (SQLException e) {
             throw new RunStore.RunStoreException("cannot claim a run", e);
@@ -124,18 +124,28 @@ public class RunLeases {
         }
     }
 
-    /** The replica lets go of the run (its half is done, or the run ended): any replica may claim what is left of it. */
-    public void release(String replica, String runId) {
-        update("UPDATE caravan_run SET lease_until = NULL WHERE id = ? AND replica = ?", runId, replica);
-    }
-
-    /** Whether the replica still holds the run: its lease has not run out and nobody took the run over. */
-    public boolean holds(String replica, String runId) {
+    /** The replica lets go of the run under that claim (its half is done, or the run ended): any replica may claim what is left of it. */
+    public void release(String replica, String runId, int epoch) {
         try (Connection c = dataSource.get().getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM caravan_run WHERE id = ? AND replica = ? AND lease_until > now()")) {
+                "UPDATE caravan_run SET lease_until = NULL WHERE id = ? AND replica = ? AND lease_epoch = ?")) {
             ps.setQueryTimeout(TIMEOUT_S);
             ps.setString(1, runId);
             ps.setString(2, replica);
+            ps.setInt(3, epoch);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new RunStore.RunStoreException("cannot update a lease", e);
+        }
+    }
+
+    /** Whether the replica still holds the run under that claim: its lease has not run out and nobody took the run over. */
+    public boolean holds(String replica, String runId, int epoch) {
+        try (Connection c = dataSource.get().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM caravan_run WHERE id = ? AND replica = ? AND lease_until > now() AND lease_epoch = ?")) {
+            ps.setQueryTimeout(TIMEOUT_S);
+            ps.setString(1, runId);
+            ps.setString(2, replica);
+            ps.setInt(3, epoch);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
@@ -144,14 +154,4 @@ public class RunLeases {
         }
     }
 
-    private void update(String sql, String... args) {
-        try (Connection c = dataSource.get().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setString(i + 1, args[i]);
-            }
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new RunStore.RunStoreException("cannot update a lease", e);
-        }
-    }
 }

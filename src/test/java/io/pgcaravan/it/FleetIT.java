@@ -247,7 +247,9 @@ class FleetIT {
                 done.add(m.group(2));
             }
         }
-        assertThat(done).as(id).containsAll(io.pgcaravan.store.Stages.ALL);
+        // (that every stage is done is the run history's to say, asserted above: a replica killed
+        // between recording a stage done and logging it leaves no "done" line for it)
+        assertThat(lines).as(id).isNotEmpty();
         // at most: the export half, the import half, and a takeover of either
         assertThat(turns).as(id + " " + turns).hasSizeLessThanOrEqualTo(3);
     }

@@ -88,32 +88,39 @@ class RunLeasesTest {
     @Test
     void aLeaseThatRunsOutPassesTheRunToOneOtherReplicaWhichLearnsWhoseItWas() throws Exception {
         queued("a-run", "a", null, null, false);
-        assertThat(leases.claim("r1", null, Duration.ofSeconds(1), true, true)).map(RunLeases.Claim::runId).contains("a-run");
+        RunLeases.Claim first = leases.claim("r1", null, Duration.ofSeconds(1), true, true).orElseThrow();
+        assertThat(first.runId()).isEqualTo("a-run");
+        int e1 = first.epoch();
         assertThat(leases.claim("r2", null, LONG, true, true)).as("held: nobody else gets it").isEmpty();
-        assertThat(leases.holds("r1", "a-run")).isTrue();
+        assertThat(leases.holds("r1", "a-run", e1)).isTrue();
         assertThat(leases.renew("r1", List.of("a-run"), Duration.ofSeconds(1))).containsExactly("a-run");
 
         Thread.sleep(1500);
-        assertThat(leases.holds("r1", "a-run")).as("ran out").isFalse();
+        assertThat(leases.holds("r1", "a-run", e1)).as("ran out").isFalse();
         assertThat(leases.renew("r1", List.of("a-run"), LONG)).as("a lease that ran out is not renewed, taken or not").isEmpty();
         RunLeases.Claim taken = leases.claim("r2", null, LONG, true, true).orElseThrow();
         assertThat(taken.runId()).isEqualTo("a-run");
         assertThat(taken.takeover()).isTrue();
         assertThat(taken.previousReplica()).isEqualTo("r1");
+        assertThat(taken.epoch()).as("each claim counts up").isGreaterThan(e1);
         assertThat(leases.claim("r3", null, LONG, true, true)).isEmpty();
 
         // the first replica, back, finds it is no longer its own and records nothing more
         assertThat(leases.renew("r1", List.of("a-run"), LONG)).isEmpty();
-        assertThat(leases.holds("r1", "a-run")).isFalse();
-        assertThat(leases.holds("r2", "a-run")).isTrue();
+        assertThat(leases.holds("r1", "a-run", e1)).isFalse();
+        assertThat(leases.holds("r2", "a-run", taken.epoch())).isTrue();
 
-        // let go (its half done): the next claim is no takeover
-        leases.release("r1", "a-run");
-        assertThat(leases.holds("r2", "a-run")).as("only the holder lets go").isTrue();
-        leases.release("r2", "a-run");
+        // let go (its half done): the next claim is no takeover; a stale claim lets go of nothing
+        leases.release("r1", "a-run", e1);
+        leases.release("r2", "a-run", e1);
+        assertThat(leases.holds("r2", "a-run", taken.epoch())).as("only the holder, under its claim, lets go").isTrue();
+        leases.release("r2", "a-run", taken.epoch());
         RunLeases.Claim next = leases.claim("r3", null, LONG, true, true).orElseThrow();
         assertThat(next.takeover()).isFalse();
         assertThat(next.previousReplica()).isEqualTo("r2");
+        // the same replica claiming it again: the earlier claim's exchange is told apart
+        Thread.sleep(10);
+        assertThat(leases.holds("r3", "a-run", next.epoch() - 1)).isFalse();
     }
 
     @Test
@@ -143,7 +150,7 @@ class RunLeasesTest {
             st.execute("UPDATE caravan_run SET status = 'CANCELLED' WHERE id = 'c-run'");
         }
         assertThat(leases.renew("r1", List.of("c-run"), LONG)).as("cancelled on another replica").isEmpty();
-        leases.release("r1", "c-run");
+        leases.release("r1", "c-run", 1);
         assertThat(leases.claim("r2", null, LONG, true, true)).isEmpty();
     }
 
