@@ -26,17 +26,7 @@ public interface FleetConfig {
 
     /** This replica's name: {@link #replica()}, or the host name. */
     default String replicaName() {
-        return replica().orElseGet(() -> {
-            String host = System.getenv("HOSTNAME");
-            if (host != null && !host.isBlank()) {
-                return host;
-            }
-            try {
-                return java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                return "replica-" + ProcessHandle.current().pid();
-            }
-        });
+        return replica().orElse(HostName.NAME);
     }
 
     /**

@@ -56,13 +56,9 @@ public class RunLeases {
      * Claims the oldest active run that nobody holds (or whose holder's lease ran out) and that has
      * a half this replica may work on: the export half where {@code exports} and the run's export
      * zone is {@code zone}, the import half (its export half done) where {@code imports} and its
-     * import zone is. Rows another replica is claiming at the same moment are skipped, not waited for.
+     * import zone is, leaving out the runs in {@code except}. Rows another replica is claiming at the
+     * same moment are skipped, not waited for.
      */
-    public Optional<Claim> claim(String replica, String zone, Duration lease, boolean exports, boolean imports) {
-        return claim(replica, zone, lease, exports, imports, Set.of());
-    }
-
-    /** As {@link #claim(String, String, Duration, boolean, boolean)}, leaving out the runs named. */
     public Optional<Claim> claim(String replica, String zone, Duration lease, boolean exports, boolean imports, Collection<String> except) {
         if (!exports && !imports) {
             return Optional.empty();

@@ -24,8 +24,9 @@ import java.util.Optional;
 /**
  * Run history in a real database (H2 file by default, PostgreSQL when configured), through JDBC.
  * Columns are mapped by name; a run's options are typed here and JSON only in their column.
- * Longer than 250 lines because it is the one place that speaks SQL to the run history: every
- * statement sits next to the others, so a change of the schema (db/migration) touches one class.
+ * Longer than 250 lines because it is the one place that speaks SQL about runs, their stages and
+ * their attempts: every statement sits next to the others, so a change of those tables
+ * (db/migration) touches one class. A fleet's leases are RunLeases', the API's jobs JobCatalog's.
  */
 @ApplicationScoped
 public class RunStore {

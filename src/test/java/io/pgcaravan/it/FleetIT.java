@@ -50,10 +50,8 @@ class FleetIT {
     @BeforeAll
     static void configure() throws Exception {
         StackResource.deleteTree(HOME);
-        StackResource.deleteTree(DROP);
         Files.createDirectories(HOME);
-        Files.createDirectories(DROP);
-        Files.setOwner(DROP, DROP.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("caravan-drop"));
+        StackResource.freshDropDir(DROP);
         try (Connection c = Stack.destination("postgres"); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + CONTROL + " WITH (FORCE)");
             st.execute("CREATE DATABASE " + CONTROL);

@@ -41,10 +41,8 @@ class RestartIT {
     @BeforeAll
     static void configure() throws Exception {
         StackResource.deleteTree(HOME);
-        StackResource.deleteTree(DROP);
         Files.createDirectories(HOME);
-        Files.createDirectories(DROP);
-        Files.setOwner(DROP, DROP.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("caravan-drop"));
+        StackResource.freshDropDir(DROP);
         StringBuilder p = new StringBuilder();
         p.append("caravan.data-dir=").append(HOME.resolve("data")).append('\n')
                 .append("quarkus.http.port=").append(PORT).append('\n')

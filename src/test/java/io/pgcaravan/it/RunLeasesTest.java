@@ -33,6 +33,7 @@ class RunLeasesTest {
 
     static final String DB = "caravan_leases_test";
     static final Duration LONG = Duration.ofMinutes(5);
+    static final List<String> NONE = List.of();
 
     private PGSimpleDataSource ds;
     private RunLeases leases;
@@ -65,7 +66,7 @@ class RunLeasesTest {
             claimers.add(pool.submit(() -> {
                 go.await();
                 Optional<RunLeases.Claim> claim;
-                while ((claim = leases.claim(replica, null, LONG, true, true)).isPresent()) {
+                while ((claim = leases.claim(replica, null, LONG, true, true, NONE)).isPresent()) {
                     claimedBy.computeIfAbsent(claim.get().runId(), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(replica);
                     assertThat(claim.get().takeover()).isFalse();
                 }
@@ -88,22 +89,22 @@ class RunLeasesTest {
     @Test
     void aLeaseThatRunsOutPassesTheRunToOneOtherReplicaWhichLearnsWhoseItWas() throws Exception {
         queued("a-run", "a", null, null, false);
-        RunLeases.Claim first = leases.claim("r1", null, Duration.ofSeconds(1), true, true).orElseThrow();
+        RunLeases.Claim first = leases.claim("r1", null, Duration.ofSeconds(1), true, true, NONE).orElseThrow();
         assertThat(first.runId()).isEqualTo("a-run");
         int e1 = first.epoch();
-        assertThat(leases.claim("r2", null, LONG, true, true)).as("held: nobody else gets it").isEmpty();
+        assertThat(leases.claim("r2", null, LONG, true, true, NONE)).as("held: nobody else gets it").isEmpty();
         assertThat(leases.holds("r1", "a-run", e1)).isTrue();
         assertThat(leases.renew("r1", List.of("a-run"), Duration.ofSeconds(1))).containsExactly("a-run");
 
         Thread.sleep(1500);
         assertThat(leases.holds("r1", "a-run", e1)).as("ran out").isFalse();
         assertThat(leases.renew("r1", List.of("a-run"), LONG)).as("a lease that ran out is not renewed, taken or not").isEmpty();
-        RunLeases.Claim taken = leases.claim("r2", null, LONG, true, true).orElseThrow();
+        RunLeases.Claim taken = leases.claim("r2", null, LONG, true, true, NONE).orElseThrow();
         assertThat(taken.runId()).isEqualTo("a-run");
         assertThat(taken.takeover()).isTrue();
         assertThat(taken.previousReplica()).isEqualTo("r1");
         assertThat(taken.epoch()).as("each claim counts up").isGreaterThan(e1);
-        assertThat(leases.claim("r3", null, LONG, true, true)).isEmpty();
+        assertThat(leases.claim("r3", null, LONG, true, true, NONE)).isEmpty();
 
         // the first replica, back, finds it is no longer its own and records nothing more
         assertThat(leases.renew("r1", List.of("a-run"), LONG)).isEmpty();
@@ -115,7 +116,7 @@ class RunLeasesTest {
         leases.release("r2", "a-run", e1);
         assertThat(leases.holds("r2", "a-run", taken.epoch())).as("only the holder, under its claim, lets go").isTrue();
         leases.release("r2", "a-run", taken.epoch());
-        RunLeases.Claim next = leases.claim("r3", null, LONG, true, true).orElseThrow();
+        RunLeases.Claim next = leases.claim("r3", null, LONG, true, true, NONE).orElseThrow();
         assertThat(next.takeover()).isFalse();
         assertThat(next.previousReplica()).isEqualTo("r2");
         // the same replica claiming it again: the earlier claim's exchange is told apart
@@ -129,29 +130,29 @@ class RunLeasesTest {
         queued("imp-cloud", "j2", "dc1", "cloud", true);
         queued("plain", "j3", null, null, false);
 
-        assertThat(leases.claim("cloud-1", "cloud", LONG, true, false)).as("the export half of dc1's job is dc1's").isEmpty();
-        assertThat(leases.claim("dc1-1", "dc1", LONG, false, true)).as("an export-only replica takes no import half").isEmpty();
-        assertThat(leases.claim("dc1-1", "dc1", LONG, true, true)).map(RunLeases.Claim::runId).contains("exp-dc1");
-        assertThat(leases.claim("dc1-2", "dc1", LONG, true, true)).as("the import half is the cloud's").isEmpty();
-        assertThat(leases.claim("cloud-1", "cloud", LONG, true, true)).map(RunLeases.Claim::runId).contains("imp-cloud");
+        assertThat(leases.claim("cloud-1", "cloud", LONG, true, false, NONE)).as("the export half of dc1's job is dc1's").isEmpty();
+        assertThat(leases.claim("dc1-1", "dc1", LONG, false, true, NONE)).as("an export-only replica takes no import half").isEmpty();
+        assertThat(leases.claim("dc1-1", "dc1", LONG, true, true, NONE)).map(RunLeases.Claim::runId).contains("exp-dc1");
+        assertThat(leases.claim("dc1-2", "dc1", LONG, true, true, NONE)).as("the import half is the cloud's").isEmpty();
+        assertThat(leases.claim("cloud-1", "cloud", LONG, true, true, NONE)).map(RunLeases.Claim::runId).contains("imp-cloud");
         queued("exp-dc2", "j4", "dc2", null, false);
-        assertThat(leases.claim("anywhere", null, LONG, true, true)).as("a replica without a zone takes no zoned half")
+        assertThat(leases.claim("anywhere", null, LONG, true, true, NONE)).as("a replica without a zone takes no zoned half")
                 .map(RunLeases.Claim::runId).contains("plain");
-        assertThat(leases.claim("anywhere", null, LONG, true, true)).isEmpty();
+        assertThat(leases.claim("anywhere", null, LONG, true, true, NONE)).isEmpty();
         assertThat(leases.claim("dc2-1", "dc2", LONG, true, true, List.of("exp-dc2"))).as("one it declined is left to the others").isEmpty();
-        assertThat(leases.claim("dc2-1", "dc2", LONG, true, true)).map(RunLeases.Claim::runId).contains("exp-dc2");
+        assertThat(leases.claim("dc2-1", "dc2", LONG, true, true, NONE)).map(RunLeases.Claim::runId).contains("exp-dc2");
     }
 
     @Test
     void anEndedRunIsNotClaimedAndItsHolderLearnsItAtTheNextRenewal() throws Exception {
         queued("c-run", "c", null, null, false);
-        assertThat(leases.claim("r1", null, LONG, true, true)).isPresent();
+        assertThat(leases.claim("r1", null, LONG, true, true, NONE)).isPresent();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("UPDATE caravan_run SET status = 'CANCELLED' WHERE id = 'c-run'");
         }
         assertThat(leases.renew("r1", List.of("c-run"), LONG)).as("cancelled on another replica").isEmpty();
         leases.release("r1", "c-run", 1);
-        assertThat(leases.claim("r2", null, LONG, true, true)).isEmpty();
+        assertThat(leases.claim("r2", null, LONG, true, true, NONE)).isEmpty();
     }
 
     @Test

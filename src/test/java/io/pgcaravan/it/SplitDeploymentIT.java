@@ -34,11 +34,9 @@ class SplitDeploymentIT {
     @BeforeAll
     static void configure() throws Exception {
         StackResource.deleteTree(HOME);
-        StackResource.deleteTree(DROP);
         Files.createDirectories(HOME);
-        Files.createDirectories(DROP);
+        StackResource.freshDropDir(DROP);
         var users = DROP.getFileSystem().getUserPrincipalLookupService();
-        Files.setOwner(DROP, users.lookupPrincipalByName("caravan-drop"));
         // group caravan-drop (the drop directory's setgid) may write in it: the app is in that group
         Files.setPosixFilePermissions(DROP, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwx---"));
         for (String data : List.of("export-data", "import-data")) {

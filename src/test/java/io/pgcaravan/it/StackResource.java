@@ -119,6 +119,16 @@ public class StackResource implements QuarkusTestResourceLifecycleManager {
         Files.writeString(WRONG_KNOWN_HOSTS, "[127.0.0.1]:" + Stack.SSH_PORT + " " + pub + "\n");
     }
 
+    /**
+     * A fresh drop directory of a test's own, as the local stack's SFTP account owns its drop
+     * directory: whatever an earlier run left in it is gone.
+     */
+    static void freshDropDir(Path drop) throws IOException {
+        deleteTree(drop);
+        Files.createDirectories(drop);
+        Files.setOwner(drop, drop.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("caravan-drop"));
+    }
+
     static void deleteTree(Path root) throws IOException {
         if (Files.exists(root)) {
             try (Stream<Path> walk = Files.walk(root)) {

@@ -38,9 +38,7 @@ class WorkingDirectoryIT {
     @BeforeAll
     static void clean() throws Exception {
         StackResource.deleteTree(HOME);
-        StackResource.deleteTree(DROP);
-        Files.createDirectories(DROP);
-        Files.setOwner(DROP, DROP.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("caravan-drop"));
+        StackResource.freshDropDir(DROP);
     }
 
     @AfterEach
