@@ -51,6 +51,12 @@ public class ApiExceptionMappers {
         return error(Response.Status.CONFLICT, e.getMessage());
     }
 
+    /** A server this process needs to answer cannot be reached (the source, to list its databases). */
+    @ServerExceptionMapper
+    public Response unreachable(RunCommands.DatabasesUnlistedException e) {
+        return error(Response.Status.BAD_GATEWAY, e.getMessage());
+    }
+
     /** An operation the run's state does not allow (cancel an ended run, resume a running one). */
     @ServerExceptionMapper
     public Response conflict(IllegalStateException e) {

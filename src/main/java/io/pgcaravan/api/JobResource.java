@@ -5,6 +5,7 @@ import io.pgcaravan.run.RunCommands;
 import io.pgcaravan.work.RunContexts;
 
 import io.pgcaravan.config.CaravanConfig;
+import io.pgcaravan.config.JobConfig;
 import io.pgcaravan.store.RunRecord;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -142,16 +143,40 @@ public class JobResource {
         return Map.of("job", job, "verdict", verdict, "items", items);
     }
 
-    /** Starts a run of the job: 202 with the run's id and URL; 409 while the job has an active run. */
+    /**
+     * Starts a run of the job (of each of its databases, or of the one the request names): 202
+     * with the run's id and URL, or, for a job of several databases, with each run's and the
+     * databases left out because a run of theirs is still active; 409 while every one has an
+     * active run; 502 when the source's databases cannot be listed to match the job's patterns.
+     */
     @POST
     @Path("{job}/runs")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed("operator")
     public Response start(@PathParam("job") String job, RunRequest request) {
         RunRequest overrides = request == null ? RunRequest.NONE : request;
-        RunRecord run = commands.start(job, overrides.apply(contexts.job(job), config.retry().enforceRanges()), "api");
-        URI url = URI.create("/api/runs/" + run.id());
-        return Response.accepted(Map.of("id", run.id(), "status", run.status(), "url", url.toString()))
-                .location(url).build();
+        JobConfig configured = contexts.job(job);
+        if (overrides.database() != null && !configured.severalDatabases()) {
+            throw new IllegalArgumentException("database: job '" + job + "' migrates one database; leave database out");
+        }
+        RunCommands.Started started = commands.start(job, overrides.apply(configured, config.retry().enforceRanges()), "api",
+                overrides.database());
+        List<Map<String, Object>> runs = started.runs().stream().map(r -> {
+            Map<String, Object> one = new java.util.LinkedHashMap<>();
+            one.put("id", r.id());
+            one.put("database", r.database());
+            one.put("status", r.status());
+            one.put("url", "/api/runs/" + r.id());
+            return one;
+        }).toList();
+        if (!configured.severalDatabases()) {
+            URI url = URI.create("/api/runs/" + started.runs().get(0).id());
+            return Response.accepted(runs.get(0)).location(url).build();
+        }
+        Map<String, Object> answer = new java.util.LinkedHashMap<>();
+        answer.put("job", job);
+        answer.put("runs", runs);
+        answer.put("busy", started.busy());
+        return Response.accepted(answer).location(URI.create("/api/runs?job=" + job)).build();
     }
 }

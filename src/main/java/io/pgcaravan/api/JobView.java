@@ -13,9 +13,18 @@ public record JobView(String name, Database source, Database destination, Interm
     public record Schedule(String cron, String timeZone) {
     }
 
-    public record Database(String host, int port, String database, String user, String sslmode) {
+    /**
+     * @param database         the one database, or, on a job of several, null on the source and the
+     *                         template on the destination ({database}: each run's source database)
+     * @param databases        of a job of several, the names and patterns as configured (null otherwise)
+     * @param maxConcurrentRuns how many of the job's runs may work on this server at once (null: no limit)
+     */
+    public record Database(String host, int port, String database, java.util.List<String> databases, java.util.List<String> excludeDatabases,
+                           Integer maxConcurrentRuns, String user, String sslmode) {
         static Database of(java.util.Optional<JobConfig.DatabaseEndpoint> endpoint) {
-            return endpoint.map(ep -> new Database(ep.host(), ep.port(), ep.database(), ep.user(), ep.sslmode().orElse(null)))
+            return endpoint.map(ep -> new Database(ep.host(), ep.port(),
+                            ep.databases().isPresent() ? null : ep.database(), ep.databases().orElse(null), ep.excludeDatabases().orElse(null),
+                            ep.maxConcurrentRuns().orElse(null), ep.user(), ep.sslmode().orElse(null)))
                     .orElse(null);
         }
     }

@@ -21,11 +21,12 @@ import java.util.Locale;
  * @param restoreJobs parallel pg_restore jobs (parallel mode), 1-64
  * @param retryConnection how long connection failures are retried ("720", "12h", "PT12H"; 10-1440 minutes)
  * @param retryOther      how long other failures are retried (1-1440 minutes, shorter than retryConnection)
+ * @param database        of a job of several databases, only this one (default: a run of each)
  */
 public record RunRequest(String dumpFormat, Integer dumpJobs, Integer dumpCompression, String restoreMode, Integer restoreJobs,
-                         String retryConnection, String retryOther) {
+                         String retryConnection, String retryOther, String database) {
 
-    public static final RunRequest NONE = new RunRequest(null, null, null, null, null, null, null);
+    public static final RunRequest NONE = new RunRequest(null, null, null, null, null, null, null, null);
 
     /**
      * The options of the run: the job's, with these overrides, checked like the configuration.

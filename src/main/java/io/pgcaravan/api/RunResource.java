@@ -152,7 +152,7 @@ public class RunResource {
                         duration(s.startedAt(), s.finishedAt()), s.detail(),
                         s.status() == StageStatus.RUNNING ? progress.view(r.id(), s.stage()).orElse(null) : null))
                 .toList();
-        return new RunView(r.id(), r.job(), r.status(), r.trigger(), r.replica(), r.options(), r.createdAt(), r.startedAt(),
+        return new RunView(r.id(), r.job(), r.database(), r.status(), r.trigger(), r.replica(), r.options(), r.createdAt(), r.startedAt(),
                 r.finishedAt(), duration(r.startedAt(), r.finishedAt()), r.error(), stages,
                 store.attempts(r.id()), parse(r.precheckJson()), parse(r.verificationJson()), "/api/runs/" + r.id());
     }

@@ -14,6 +14,8 @@ import java.util.List;
 public record RunView(
         String id,
         String job,
+        // the source database it migrates (a job of several databases has a run of each)
+        String database,
         RunStatus status,
         String trigger,
         // in a fleet: the replica that has the run now, or had it last

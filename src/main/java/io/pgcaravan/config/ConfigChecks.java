@@ -61,6 +61,8 @@ public class ConfigChecks {
             if (imports && job.destinationIfConfigured().isEmpty()) {
                 problems.add(p + "destination.*: missing; the " + role.name().toLowerCase() + " role restores into the destination");
             }
+            job.sourceIfConfigured().ifPresent(ep -> sourceDatabases(problems, p, ep));
+            job.destinationIfConfigured().ifPresent(ep -> destinationDatabase(problems, p, ep, job.severalDatabases()));
             job.sourceIfConfigured().ifPresent(ep -> endpoint(problems, p + "source.", ep));
             job.destinationIfConfigured().ifPresent(ep -> endpoint(problems, p + "destination.", ep));
             job.intermediateIfConfigured().filter(i -> !i.dropDir().startsWith("/")).ifPresent(i ->
@@ -130,6 +132,36 @@ public class ConfigChecks {
             return true;
         } catch (java.time.DateTimeException e) {
             return false;
+        }
+    }
+
+    /** One database (source.database) or several (source.databases), not both and not neither. */
+    private static void sourceDatabases(List<String> problems, String p, JobConfig.DatabaseEndpoint src) {
+        boolean named = !src.database().equals(JobConfig.RUN_DATABASE);
+        if (src.databases().isPresent() && named) {
+            problems.add(p + "source.database / " + p + "source.databases: set only one of them");
+        } else if (src.databases().isEmpty() && !named) {
+            problems.add(p + "source.database: missing (or " + p + "source.databases, for several databases each migrated as a run of its own)");
+        }
+        if (named && src.database().contains(JobConfig.RUN_DATABASE)) {
+            problems.add(p + "source.database: " + JobConfig.RUN_DATABASE + " stands for the source database's name on the destination only");
+        }
+        src.databases().filter(l -> l.isEmpty() || l.stream().anyMatch(String::isBlank)).ifPresent(l ->
+                problems.add(p + "source.databases: database names or patterns (* and ?) expected"));
+        if (src.databases().isEmpty() && src.excludeDatabases().isPresent()) {
+            problems.add(p + "source.exclude-databases: only leaves databases out of " + p + "source.databases");
+        }
+    }
+
+    /** The destination takes one name, with {database} for the run's source database. */
+    private static void destinationDatabase(List<String> problems, String p, JobConfig.DatabaseEndpoint dst, boolean several) {
+        if (dst.databases().isPresent() || dst.excludeDatabases().isPresent()) {
+            problems.add(p + "destination.databases: the destination takes one name, " + p + "destination.database, with "
+                    + JobConfig.RUN_DATABASE + " standing for each run's source database (e.g. " + JobConfig.RUN_DATABASE + "_new)");
+        }
+        if (several && !dst.database().contains(JobConfig.RUN_DATABASE)) {
+            problems.add(p + "destination.database: a job of several databases needs " + JobConfig.RUN_DATABASE
+                    + " in it (the default), so that each of its runs restores into a database of its own; got '" + dst.database() + "'");
         }
     }
 

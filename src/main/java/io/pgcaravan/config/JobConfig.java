@@ -201,8 +201,34 @@ public interface JobConfig {
         @Min(1) @Max(65535)
         int port();
 
+        /**
+         * The database. On the destination it may hold {@code {database}}, the run's source
+         * database's name (the default: the same name), e.g. {@code {database}_new}; a job of
+         * several databases ({@link #databases()}) needs it there.
+         */
         @NotBlank
+        @WithDefault(RUN_DATABASE)
         String database();
+
+        /**
+         * Source only, instead of {@link #database()}: several databases, each migrated as a run of
+         * its own under the job, by name or by shell-style pattern ({@code *}, {@code ?}: matched
+         * when a run starts against the source's databases that accept connections, templates and
+         * the maintenance database left out unless named).
+         */
+        Optional<List<String>> databases();
+
+        /** Source only: databases (names or patterns) that {@link #databases()} leaves out. */
+        Optional<List<String>> excludeDatabases();
+
+        /**
+         * At most this many of the job's runs work on this server at once (unset: no limit beyond
+         * caravan.runs.concurrency): on the source, runs in their export half; on the destination,
+         * runs in their import half (their restores then wait for the whole delivery rather than
+         * begin as it arrives, which would put them on the destination from the dump's start).
+         * The rest wait, queued, in the order they were started; in a fleet, across all replicas.
+         */
+        Optional<@Min(1) @Max(1000) Integer> maxConcurrentRuns();
 
         @NotBlank
         String user();
@@ -229,6 +255,14 @@ public interface JobConfig {
          * import half for the destination). Unset: replicas without a zone.
          */
         Optional<String> zone();
+    }
+
+    /** In a destination's database name: the name of the run's source database (see {@link DatabaseEndpoint#database()}). */
+    String RUN_DATABASE = "{database}";
+
+    /** Whether the job names several source databases ({@code source.databases}), each a run of its own. */
+    default boolean severalDatabases() {
+        return sourceIfConfigured().flatMap(DatabaseEndpoint::databases).isPresent();
     }
 
     interface Intermediate {

@@ -32,7 +32,10 @@ import java.util.NoSuchElementException;
 /**
  * The commands of a run's life, as the API, the schedules and the drop directory give them: start,
  * record a skipped schedule, adopt a delivery, cancel, resume, verify again, and hand a run to the
- * half that has work left for it. A job never runs twice at once.
+ * half that has work left for it. A database of a job never runs twice at once.
+ * Longer than 250 lines because every command that makes or changes a run is here, under one lock,
+ * each keeping the same rule (one active run per database of a job); split, they would need
+ * that lock shared between them.
  */
 @ApplicationScoped
 @Named("runCommands")
@@ -63,53 +66,124 @@ public class RunCommands {
     @Inject
     RunDispatch dispatch;
 
-    /** Records a new run of the job and queues it; the export half picks it up. */
-    public synchronized RunRecord start(String jobName, RunOptions options, String trigger) {
+    /**
+     * What starting a job did: a run queued for each of its databases, and the databases left
+     * alone because a run of theirs is still active (each with that run's id).
+     */
+    public record Started(List<RunRecord> runs, java.util.Map<String, String> busy) {
+    }
+
+    /**
+     * Records a new run of each of the job's databases (a job of one database: one run) and
+     * queues them; the export half picks them up. A database whose last run is still active is
+     * left out (a database of a job never runs twice at once); if all are, nothing starts.
+     *
+     * @param only one of the job's databases, or null for all of them
+     * @throws JobBusyException when no database could start
+     */
+    public synchronized Started start(String jobName, RunOptions options, String trigger, String only) {
         JobConfig job = contexts.job(jobName);
         if (config.role() == CaravanConfig.Role.IMPORT) {
             throw new IllegalStateException("this is an import agent: runs are started on the export agent, "
                     + "and their deliveries imported here");
         }
-        List<RunRecord> active = store.active(jobName);
-        if (!active.isEmpty()) {
-            throw new JobBusyException(jobName, active.get(0).id());
+        List<String> databases = databases(jobName, job, only);
+        List<RunRecord> runs = new java.util.ArrayList<>();
+        java.util.Map<String, String> busy = new java.util.LinkedHashMap<>();
+        for (String database : databases) {
+            List<RunRecord> active = store.active(jobName, database);
+            if (!active.isEmpty()) {
+                busy.put(database, active.get(0).id());
+                continue;
+            }
+            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+            String id = newId(jobName, now);
+            JobConfig one = io.pgcaravan.config.OneDatabase.of(job, database);
+            RunOptions effective = options == null ? RunOptions.of(one) : options;
+            RunRecord run = RunRecord.queued(id, jobName, database, trigger, effective, now);
+            try {
+                store.insert(run, Stages.ALL, placement(one));
+            } catch (RunStore.JobBusyException e) {
+                // another replica queued a run of it since the look above
+                busy.put(database, store.active(jobName, database).stream().map(RunRecord::id).findFirst().orElse("(ended since)"));
+                continue;
+            }
+            runs.add(run);
+            runLog.info(LOG, id, String.format("of job %s queued (%s)%s", jobName, trigger,
+                    job.severalDatabases() ? ", database " + database : ""));
+            queue(id);
         }
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        String id = newId(jobName, now);
-        RunOptions effective = options == null ? RunOptions.of(job) : options;
-        RunRecord run = RunRecord.queued(id, jobName, trigger, effective, now);
+        if (runs.isEmpty()) {
+            throw new JobBusyException(jobName, busy);
+        }
+        return new Started(List.copyOf(runs), java.util.Collections.unmodifiableMap(busy));
+    }
+
+    /** The job's databases as of now (its patterns matched against the source's databases), or {@code only} if it is one of them. */
+    private static List<String> databases(String jobName, JobConfig job, String only) {
+        JobConfig.DatabaseEndpoint source = job.source();
+        List<String> all;
         try {
-            store.insert(run, Stages.ALL, placement(job));
-        } catch (RunStore.JobBusyException busy) {
-            // another replica queued a run of the job since the look above
-            throw new JobBusyException(jobName, store.active(jobName).stream().map(RunRecord::id).findFirst().orElse("(ended since)"));
+            all = io.pgcaravan.pg.SourceDatabases.of(source);
+        } catch (java.sql.SQLException e) {
+            throw new DatabasesUnlistedException("job '" + jobName + "' cannot start: the databases of its source "
+                    + source.host() + ":" + source.port() + " cannot be listed to match caravan.jobs." + jobName
+                    + ".source.databases (" + e.getMessage() + ")");
         }
-        runLog.info(LOG, id, String.format("of job %s queued (%s)", jobName, trigger));
-        queue(id);
-        return run;
+        if (only != null && !all.contains(only)) {
+            throw new IllegalArgumentException("database: '" + only + "' is not one of the databases of job '" + jobName + "' "
+                    + (all.size() > 20 ? "(" + all.size() + " of them)" : all.toString()));
+        }
+        List<String> chosen = only != null ? List.of(only) : all;
+        if (chosen.isEmpty()) {
+            throw new IllegalStateException("job '" + jobName + "' has no database to migrate: caravan.jobs." + jobName
+                    + ".source.databases matches none of its source's databases");
+        }
+        for (String db : chosen) {
+            String target = io.pgcaravan.config.OneDatabase.destinationName(
+                    job.destinationIfConfigured().map(JobConfig.DatabaseEndpoint::database).orElse(JobConfig.RUN_DATABASE), db);
+            if (target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+                throw new IllegalArgumentException("job '" + jobName + "': the destination database for " + db + ", '" + target
+                        + "', is longer than PostgreSQL's 63 bytes; shorten caravan.jobs." + jobName + ".destination.database");
+            }
+        }
+        return chosen;
     }
 
     /**
-     * A schedule fired for the job: a run starts, or, while the job's last run is still active,
-     * one is recorded as SKIPPED with the reason (a job never runs twice at once).
+     * A schedule fired for the job: a run of each of its databases starts, or, for a database
+     * whose last run is still active, one is recorded as SKIPPED with the reason (a database of a
+     * job never runs twice at once).
      */
     public synchronized void startScheduled(@Header("CaravanJob") String jobName) {
+        java.util.Map<String, String> busy;
         try {
-            start(jobName, null, "schedule");
-        } catch (JobBusyException busy) {
+            busy = start(jobName, null, "schedule", null).busy();
+        } catch (JobBusyException e) {
+            busy = e.busy();
+        }
+        JobConfig job = contexts.job(jobName);
+        busy.forEach((database, activeId) -> {
             OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
             String id = newId(jobName, now);
-            store.insert(RunRecord.skipped(id, jobName, RunOptions.of(contexts.job(jobName)), now,
-                    "skipped: " + busy.getMessage()), List.of());
+            String why = "job '" + jobName + "' already has an active run" + (job.severalDatabases() ? " of database " + database : "")
+                    + ": " + activeId;
+            store.insert(RunRecord.skipped(id, jobName, database, RunOptions.of(io.pgcaravan.config.OneDatabase.of(job, database)), now,
+                    "skipped: " + why), List.of());
             metrics.runEnded(jobName, RunStatus.SKIPPED);
-            runLog.warn(LOG, id, "scheduled run of job " + jobName + " skipped: " + busy.getMessage());
-        }
+            runLog.warn(LOG, id, "scheduled run of job " + jobName + " skipped: " + why);
+        });
     }
 
-    /** Which replicas of a fleet may work on each half of the job's runs: those in its source's and its destination's zones. */
+    /**
+     * Where a fleet's replicas may work on each half of the job's runs (those in its source's and
+     * its destination's zones), and how many of its runs may be in each half at once.
+     */
     private static RunStore.Placement placement(JobConfig job) {
         return new RunStore.Placement(job.sourceIfConfigured().flatMap(JobConfig.DatabaseEndpoint::zone).orElse(null),
-                job.destinationIfConfigured().flatMap(JobConfig.DatabaseEndpoint::zone).orElse(null));
+                job.destinationIfConfigured().flatMap(JobConfig.DatabaseEndpoint::zone).orElse(null),
+                job.sourceIfConfigured().flatMap(JobConfig.DatabaseEndpoint::maxConcurrentRuns).orElse(null),
+                job.destinationIfConfigured().flatMap(JobConfig.DatabaseEndpoint::maxConcurrentRuns).orElse(null));
     }
 
     private static String newId(String jobName, OffsetDateTime now) {
@@ -122,13 +196,13 @@ public class RunCommands {
      * Records a run whose export half ran elsewhere (a delivery found in the drop directory): its
      * export stages are done, its import stages to come.
      */
-    public synchronized void adopt(String runId, String jobName, RunOptions options) {
-        JobConfig job = contexts.job(jobName);
+    public synchronized void adopt(String runId, String jobName, String database, RunOptions options) {
+        JobConfig job = io.pgcaravan.config.OneDatabase.of(contexts.job(jobName), database);
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
         java.util.Map<String, String> done = new java.util.HashMap<>();
         Stages.EXPORT.forEach(stage -> done.put(stage, "done by the export half that delivered it"));
-        store.insert(RunRecord.adopted(runId, jobName, effective, now), Stages.ALL, placement(job), done);
+        store.insert(RunRecord.adopted(runId, jobName, database, effective, now), Stages.ALL, placement(job), done);
         runLog.info(LOG, runId, String.format("of job %s adopted from its delivery", jobName));
     }
 
@@ -155,9 +229,9 @@ public class RunCommands {
      */
     public synchronized RunRecord resume(String runId) {
         RunRecord run = store.find(runId).orElseThrow(() -> new NoSuchElementException("no run with id '" + runId + "'"));
-        List<RunRecord> active = store.active(run.job());
+        List<RunRecord> active = store.active(run.job(), run.database());
         if (!active.isEmpty()) {
-            throw new JobBusyException(run.job(), active.get(0).id());
+            throw new JobBusyException(run.job(), java.util.Map.of(run.database() == null ? "" : run.database(), active.get(0).id()));
         }
         if (activeRuns.working(runId, Half.EXPORT) || activeRuns.working(runId, Half.IMPORT)) {
             // a cancelled run's stage stops at its next step (or after its retry delay)
@@ -229,17 +303,31 @@ public class RunCommands {
         dispatch.send(runId);
     }
 
-    /** A job already has an active run; a job never runs twice at the same time. */
+    /** The databases of a job all have an active run; a database of a job never runs twice at the same time. */
     public static class JobBusyException extends RuntimeException {
-        private final String activeRunId;
+        private final java.util.Map<String, String> busy;
 
-        JobBusyException(String job, String activeRunId) {
-            super("job '" + job + "' already has an active run: " + activeRunId);
-            this.activeRunId = activeRunId;
+        JobBusyException(String job, java.util.Map<String, String> busy) {
+            super("job '" + job + "' already has an active run" + (busy.size() == 1
+                    ? ": " + busy.values().iterator().next()
+                    : " of each of its databases: " + busy));
+            this.busy = busy;
+        }
+
+        /** The databases and their active runs' ids. */
+        public java.util.Map<String, String> busy() {
+            return busy;
         }
 
         public String activeRunId() {
-            return activeRunId;
+            return busy.values().iterator().next();
+        }
+    }
+
+    /** The source's databases could not be listed to match a job's patterns (the source is unreachable, or refuses the login). */
+    public static class DatabasesUnlistedException extends RuntimeException {
+        DatabasesUnlistedException(String message) {
+            super(message);
         }
     }
 }

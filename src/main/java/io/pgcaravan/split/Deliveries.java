@@ -87,7 +87,7 @@ public class Deliveries {
                 return false;
             }
             try {
-                commands.adopt(runId, manifest.get().job(), manifest.get().options());
+                commands.adopt(runId, manifest.get().job(), manifest.get().source().database(), manifest.get().options());
             } catch (RunStore.RunStoreException e) {
                 if (config.fleet().enabled() && store.find(runId).isPresent()) {
                     return false; // another replica adopted it at the same moment

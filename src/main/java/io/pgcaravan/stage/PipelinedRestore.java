@@ -142,10 +142,13 @@ public class PipelinedRestore {
     /**
      * The restore may begin before the delivery is complete only where both halves are this
      * process (the export half's SHA-256s are at hand), into a checked copy, as a parallel restore
-     * would be (not into what conflicts=ignore keeps, nor where the job wants one transaction).
+     * would be (not into what conflicts=ignore keeps, nor where the job wants one transaction),
+     * and not where the job limits its runs on the destination (begun as the dump is, a restore
+     * would be on the destination through the whole export half, which that limit does not count).
      */
     private boolean eligible(RunContext ctx) {
         return config.role() == CaravanConfig.Role.ALL && ctx.job().restore().pipelined()
+                && ctx.job().destination().maxConcurrentRuns().isEmpty()
                 && ctx.options().dumpFormat() == DumpFormat.DIRECTORY && ctx.privateCopy()
                 // (not conflicts=replace: its drop of the existing database waits for a complete, checked delivery)
                 && ctx.job().conflicts() == JobConfig.ConflictMode.FAIL

@@ -92,7 +92,27 @@ public class Precheck {
             DestinationChecks.check(job, null, items, tools);
             return items;
         }
-        return check(job, RunOptions.of(job), contexts.stagingRoot(job), jobName, false);
+        if (!job.severalDatabases()) {
+            return check(job, RunOptions.of(job), contexts.stagingRoot(job), jobName, false);
+        }
+        // a job of several databases: each of them as its run would be checked, its items named after it
+        List<String> databases;
+        try {
+            databases = io.pgcaravan.pg.SourceDatabases.of(job.source());
+        } catch (java.sql.SQLException e) {
+            return List.of(PrecheckItem.fail("source databases", "the source's databases cannot be listed to match source.databases: "
+                    + e.getMessage()));
+        }
+        if (databases.isEmpty()) {
+            return List.of(PrecheckItem.fail("source databases", "source.databases matches none of the source's databases"));
+        }
+        List<PrecheckItem> items = new ArrayList<>();
+        for (String database : databases) {
+            JobConfig one = io.pgcaravan.config.OneDatabase.of(job, database);
+            check(one, RunOptions.of(one), contexts.stagingRoot(one), jobName, false).forEach(i ->
+                    items.add(new PrecheckItem(database + ": " + i.item(), i.status(), i.message(), i.objects(), i.unreachable())));
+        }
+        return items;
     }
 
     /**

@@ -26,8 +26,28 @@ import java.util.Set;
 public class RunLeases {
 
     /** The export stages: a run with one of them not done has its export half to do. */
-    private static final String EXPORT_LEFT = "EXISTS (SELECT 1 FROM caravan_stage s WHERE s.run_id = r.id AND s.stage IN ("
-            + String.join(", ", Stages.EXPORT.stream().map(st -> "'" + st + "'").toList()) + ") AND s.status <> 'DONE')";
+    private static final String EXPORT_LEFT = exportLeft("r");
+
+    /**
+     * How many of the job's runs some replica works on in the half (held: a lease not run out), for
+     * the limits of {@code source.max-concurrent-runs} and {@code destination.max-concurrent-runs}.
+     */
+    private static final String HELD_IN_EXPORT = "(SELECT count(*) FROM caravan_run o WHERE o.job = r.job AND o.status IN ('QUEUED', 'RUNNING') "
+            + "AND o.lease_until > now() AND " + exportLeft("o") + ")";
+    private static final String HELD_IN_IMPORT = "(SELECT count(*) FROM caravan_run o WHERE o.job = r.job AND o.status IN ('QUEUED', 'RUNNING') "
+            + "AND o.lease_until > now() AND NOT " + exportLeft("o") + ")";
+
+    /**
+     * Claims are taken one at a time, fleet-wide (a transaction-scoped advisory lock): two replicas
+     * counting a job's runs at the same moment would each see room for one more. A claim is one
+     * short statement, so the replicas wait for each other for milliseconds.
+     */
+    private static final long CLAIM_LOCK = 0x63617261_76616eL; // "caravan"
+
+    private static String exportLeft(String run) {
+        return "EXISTS (SELECT 1 FROM caravan_stage s WHERE s.run_id = " + run + ".id AND s.stage IN ("
+                + String.join(", ", Stages.EXPORT.stream().map(st -> "'" + st + "'").toList()) + ") AND s.status <> 'DONE')";
+    }
 
     /** No statement on the leases waits longer than this for the control database (a renewal must not hang). */
     private static final int TIMEOUT_S = 5;
@@ -65,12 +85,38 @@ public class RunLeases {
         }
         String sql = "WITH c AS (SELECT r.id, r.replica AS was, r.lease_until AS was_until FROM caravan_run r "
                 + "WHERE r.status IN ('QUEUED', 'RUNNING') AND (r.lease_until IS NULL OR r.lease_until < now()) AND NOT (r.id = ANY (?)) "
-                + "AND ((? AND " + EXPORT_LEFT + " AND r.export_zone IS NOT DISTINCT FROM ?) "
-                + "OR (? AND NOT " + EXPORT_LEFT + " AND r.import_zone IS NOT DISTINCT FROM ?)) "
+                + "AND ((? AND " + EXPORT_LEFT + " AND r.export_zone IS NOT DISTINCT FROM ? "
+                + "AND (r.export_limit IS NULL OR " + HELD_IN_EXPORT + " < r.export_limit)) "
+                + "OR (? AND NOT " + EXPORT_LEFT + " AND r.import_zone IS NOT DISTINCT FROM ? "
+                + "AND (r.import_limit IS NULL OR " + HELD_IN_IMPORT + " < r.import_limit))) "
                 + "ORDER BY r.created_at, r.id LIMIT 1 FOR UPDATE OF r SKIP LOCKED) "
                 + "UPDATE caravan_run r SET replica = ?, lease_until = now() + make_interval(secs => ?), lease_epoch = r.lease_epoch + 1 "
                 + "FROM c WHERE r.id = c.id RETURNING r.id, r.job, c.was, c.was_until, r.lease_epoch";
-        try (Connection c = dataSource.get().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.get().getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Optional<Claim> claim = claim(c, sql, replica, zone, lease, exports, imports, except);
+                c.commit();
+                return claim;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new RunStore.RunStoreException("cannot claim a run", e);
+        }
+    }
+
+    private static Optional<Claim> claim(Connection c, String sql, String replica, String zone, Duration lease, boolean exports,
+                                         boolean imports, Collection<String> except) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            lock.setQueryTimeout(TIMEOUT_S);
+            lock.setLong(1, CLAIM_LOCK);
+            lock.execute();
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(TIMEOUT_S);
             ps.setArray(1, c.createArrayOf("varchar", except.toArray()));
             ps.setBoolean(2, exports);
@@ -86,8 +132,6 @@ public class RunLeases {
                 return Optional.of(new Claim(rs.getString(1), rs.getString(2), rs.getString(3),
                         rs.getObject(4, OffsetDateTime.class), rs.getInt(5)));
             }
-        } catch (SQLException e) {
-            throw new RunStore.RunStoreException("cannot claim a run", e);
         }
     }
 

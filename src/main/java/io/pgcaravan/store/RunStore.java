@@ -33,7 +33,7 @@ public class RunStore {
 
     private static final String RUN_COLUMNS = "id, job, status, trigger_kind, options, created_at, started_at, "
             + "finished_at, error, precheck, verification, destination_created, destination_was_empty, source_frozen, "
-            + "source_freeze_previous, replica";
+            + "source_freeze_previous, replica, database_name";
 
     private static final String UNIQUE_VIOLATION = "23505";
 
@@ -58,9 +58,13 @@ public class RunStore {
         insert(run, stages, Placement.ANYWHERE);
     }
 
-    /** Where the halves of a run may be worked on, in a fleet: the zones of its job's source and destination (null: no zone). */
-    public record Placement(String exportZone, String importZone) {
-        public static final Placement ANYWHERE = new Placement(null, null);
+    /**
+     * Where the halves of a run may be worked on, in a fleet: the zones of its job's source and
+     * destination (null: no zone); and how many of the job's runs may be in each half at once
+     * (null: no limit).
+     */
+    public record Placement(String exportZone, String importZone, Integer exportLimit, Integer importLimit) {
+        public static final Placement ANYWHERE = new Placement(null, null, null, null);
     }
 
     /**
@@ -82,7 +86,7 @@ public class RunStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (" + RUN_COLUMNS
-                    + ", export_zone, import_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + ", export_zone, import_zone, export_limit, import_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, run.id());
                 ps.setString(2, run.job());
                 ps.setString(3, run.status().name());
@@ -99,8 +103,11 @@ public class RunStore {
                 ps.setBoolean(14, run.sourceFrozen());
                 ps.setString(15, run.sourceFreezePrevious());
                 ps.setString(16, run.replica());
-                ps.setString(17, placement.exportZone());
-                ps.setString(18, placement.importZone());
+                ps.setString(17, run.database());
+                ps.setString(18, placement.exportZone());
+                ps.setString(19, placement.importZone());
+                ps.setObject(20, placement.exportLimit(), Types.INTEGER);
+                ps.setObject(21, placement.importLimit(), Types.INTEGER);
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(
@@ -121,7 +128,7 @@ public class RunStore {
         } catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState()) && run.status().isActive()
                     && String.valueOf(e.getMessage()).contains("caravan_run_one_active")) {
-                throw new JobBusyException(run.job());
+                throw new JobBusyException(run.job(), run.database());
             }
             throw new RunStoreException("cannot record run " + run.id(), e);
         }
@@ -149,6 +156,12 @@ public class RunStore {
 
     public List<RunRecord> active(String job) {
         return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE job = ? AND status IN ('QUEUED', 'RUNNING')", job);
+    }
+
+    /** The job's active runs of this database (null: of the job's one database, in runs recorded before runs had one). */
+    public List<RunRecord> active(String job, String database) {
+        return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE job = ? AND COALESCE(database_name, '') = ? "
+                + "AND status IN ('QUEUED', 'RUNNING')", job, database == null ? "" : database);
     }
 
     public List<RunRecord> activeRuns() {
@@ -267,7 +280,7 @@ public class RunStore {
                 rs.getString("trigger_kind"), options(rs.getString("id"), rs.getString("options")), time(rs, "created_at"), time(rs, "started_at"),
                 time(rs, "finished_at"), rs.getString("error"), rs.getString("precheck"), rs.getString("verification"),
                 rs.getBoolean("destination_created"), rs.getBoolean("destination_was_empty"), rs.getBoolean("source_frozen"),
-                rs.getString("source_freeze_previous"), rs.getString("replica")), args);
+                rs.getString("source_freeze_previous"), rs.getString("replica"), rs.getString("database_name")), args);
     }
 
     /** The run's options as their column holds them. */
@@ -322,8 +335,8 @@ public class RunStore {
 
     /** The job has an active run already: another replica queued one at the same moment. */
     public static class JobBusyException extends RuntimeException {
-        JobBusyException(String job) {
-            super("job '" + job + "' already has an active run");
+        JobBusyException(String job, String database) {
+            super("job '" + job + "' already has an active run" + (database == null ? "" : " of database " + database));
         }
     }
 

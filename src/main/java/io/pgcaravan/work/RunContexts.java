@@ -39,7 +39,8 @@ public class RunContexts {
 
     public RunContext of(String runId) {
         RunRecord run = store.find(runId).orElseThrow(() -> new NoSuchElementException("no run " + runId));
-        JobConfig job = job(run.job());
+        // the job as this run sees it: its source database, its destination database (OneDatabase)
+        JobConfig job = io.pgcaravan.config.OneDatabase.of(job(run.job()), run.database());
         Path staging = stagingRoot(job).resolve(runId);
         Path delivery = config.importHalf().dropDir().toAbsolutePath().normalize().resolve(runId);
         String remote = job.intermediateIfConfigured().map(i -> i.dropDir().replaceAll("/+$", "") + "/" + runId).orElse(null);
@@ -52,6 +53,7 @@ public class RunContexts {
         return new RunContext(runId, run.job(), job, run.options(), staging, delivery, remote, work, verified);
     }
 
+    /** The job as configured (a job of several databases: with their names and patterns; a run's own is {@link #of}'s). */
     public JobConfig job(String jobName) {
         // the configuration file's jobs, and those created over the API
         return jobs.find(jobName).orElseThrow(() -> new NoSuchElementException("no job named '" + jobName + "' is configured"));

@@ -16,12 +16,12 @@ public class RunRequestTest {
             io.pgcaravan.config.ConfigValidationTest.validJob()).jobs().get("nightly");
 
     private static RunRequest retry(String connection, String other) {
-        return new RunRequest(null, null, null, null, null, connection, other);
+        return new RunRequest(null, null, null, null, null, connection, other, null);
     }
 
     @Test
     void overridesApply() {
-        RunOptions o = new RunRequest("directory", 4, 6, "parallel", 8, "1440", "20").apply(JOB, true);
+        RunOptions o = new RunRequest("directory", 4, 6, "parallel", 8, "1440", "20", null).apply(JOB, true);
         assertThat(o.dumpFormat()).isEqualTo(JobConfig.DumpFormat.DIRECTORY);
         assertThat(o.dumpJobs()).isEqualTo(4);
         assertThat(o.dumpCompression()).isEqualTo(6);

@@ -80,7 +80,7 @@ public class SourceFreeze {
         if (!run.sourceFrozen()) {
             return;
         }
-        JobConfig job = contexts.job(run.job());
+        JobConfig job = contexts.of(runId).job();
         String db = job.source().database();
         try (Connection c = PgConnections.open(job.source(), job.source().maintenanceDatabase()); Statement st = c.createStatement()) {
             st.execute("ALTER DATABASE " + PgConnections.ident(db) + (run.sourceFreezePrevious() == null ? " RESET " + SETTING
