@@ -56,7 +56,7 @@
       const row = body.insertRow();
       row.dataset.job = job.name;
       cell(row, job.name);
-      cell(row, job.source.host + ':' + job.source.port + '/' + job.source.database);
+      cell(row, job.source.host + ':' + job.source.port + '/' + (job.source.databases ? job.source.databases.join(', ') : job.source.database));
       cell(row, job.destination.host + ':' + job.destination.port + '/' + job.destination.database);
       cell(row, job.schedule && job.schedule.cron ? job.schedule.cron + (job.schedule.timeZone ? ' (' + job.schedule.timeZone + ')' : '') : 'on demand');
       const lastCell = cell(row, last.length ? last[0].status : 'never', last.length ? last[0].status : '');
@@ -75,7 +75,9 @@
       const res = await api('/api/jobs/' + encodeURIComponent(job) + '/runs', {
         method: 'POST', headers: { 'Authorization': auth, 'Content-Type': 'application/json', 'Accept': 'application/json' }, body: '{}'
       });
-      selectRun((await res.json()).id);
+      const started = await res.json();
+      // a job of several databases answers with a run of each: the first is shown
+      selectRun(started.id || started.runs[0].id);
     } catch (err) { $('action-error').textContent = job + ': ' + err.message; }
   }
 
@@ -89,7 +91,7 @@
       link.textContent = run.id;
       link.addEventListener('click', () => selectRun(run.id));
       row.insertCell().appendChild(link);
-      cell(row, run.job);
+      cell(row, run.database ? run.job + ' (' + run.database + ')' : run.job);
       cell(row, run.status, run.status);
       cell(row, run.trigger);
       cell(row, run.replica || '');

@@ -43,6 +43,8 @@ class FleetIT {
     static final String KILLED_IN_RESTORE = "fl-kr";
     static final String CRON = "fl-cron";
     static final String API_JOB = "fl-api";
+    static final String SEVERAL = "fl-several";
+    static final List<String> SEVERAL_DATABASES = IntStream.rangeClosed(1, 4).mapToObj(i -> "fl_several_" + i).toList();
     static final String PASSWORD = "fleet-pw";
 
     static final List<AppProcess> REPLICAS = new ArrayList<>();
@@ -80,6 +82,12 @@ class FleetIT {
         RestartIT.job(p, CRON, "directory", 0, DROP);
         p.append("caravan.jobs.").append(CRON).append(".conflicts=replace\n")
                 .append("caravan.jobs.").append(CRON).append(".schedule.cron=* * * * * ?\n");
+        // a job of several databases: one dumping at a time, two restoring, whichever replicas have them
+        RestartIT.job(p, SEVERAL, "directory", 0, DROP);
+        String k = "caravan.jobs." + SEVERAL + ".";
+        p.append(k).append("source.database={database}\n").append(k).append("source.databases=fl_several_?\n")
+                .append(k).append("destination.database={database}_dst\n")
+                .append(k).append("source.max-concurrent-runs=1\n").append(k).append("destination.max-concurrent-runs=2\n");
         for (int i = 1; i <= 3; i++) {
             AppProcess replica = new AppProcess("r" + i, HOME, 8110 + i, "it", PASSWORD).ownGroup();
             Files.writeString(replica.properties(), p + "quarkus.http.port=" + (8110 + i) + "\ncaravan.fleet.replica=r" + i + "\n");
@@ -209,6 +217,47 @@ class FleetIT {
                 .contains("handed back by replica " + leaving.name() + ", which is shutting down");
         assertNoStageDoneTwice(drained);
         assertThat(Faithful.differences(KILLED_IN_DUMP)).isEmpty();
+
+        // a job of several databases: a run of each, within its limits across the replicas left
+        for (String db : SEVERAL_DATABASES) {
+            Stack.createSource(db, Stack.sampleSql());
+            Stack.addBigTable(db, 200_000);
+            Stack.dropDestination(db + "_dst");
+        }
+        JsonPath started = live().api().contentType("application/json").body("{}").post("/api/jobs/" + SEVERAL + "/runs")
+                .then().statusCode(202).extract().jsonPath();
+        assertThat(started.getList("runs.database", String.class)).containsExactlyElementsOf(SEVERAL_DATABASES);
+        List<JsonPath> severalRuns = new ArrayList<>();
+        for (String id : started.getList("runs.id", String.class)) {
+            JsonPath run = Api.awaitStatus(() -> live().run(id), Api.ENDED);
+            assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
+            assertNoStageDoneTwice(id);
+            severalRuns.add(run);
+        }
+        for (String db : SEVERAL_DATABASES) {
+            assertThat(io.pgcaravan.check.IndependentChecker.differences(
+                    new io.pgcaravan.check.IndependentChecker.Side(Stack.SOURCE_PORT, Stack.ADMIN, Stack.sourcePassword(), db),
+                    new io.pgcaravan.check.IndependentChecker.Side(Stack.DESTINATION_PORT, Stack.ADMIN, Stack.destinationPassword(), db + "_dst"),
+                    io.pgcaravan.check.IndependentChecker.Allow.own(Stack.ADMIN, "postgres"))).as(db).isEmpty();
+        }
+        assertThat(severalRuns.stream().map(r -> r.getString("replica")).distinct().count()).as("spread over the replicas").isGreaterThan(1);
+        assertThat(mostAtOnce(severalRuns, "precheck", "upload")).as("export halves at once (source.max-concurrent-runs=1)").isEqualTo(1);
+        assertThat(mostAtOnce(severalRuns, "checksum", "report")).as("import halves at once (destination.max-concurrent-runs=2)")
+                .isBetween(1, 2);
+    }
+
+    /** The most runs that were between the start of one stage and the end of another at the same moment. */
+    private static int mostAtOnce(List<JsonPath> runs, String from, String to) {
+        List<Instant[]> spans = runs.stream().map(r -> new Instant[] {
+                java.time.OffsetDateTime.parse(r.getString("stages.find { it.name == '" + from + "' }.startedAt")).toInstant(),
+                java.time.OffsetDateTime.parse(r.getString("stages.find { it.name == '" + to + "' }.finishedAt")).toInstant()}).toList();
+        int most = 0;
+        for (Instant[] span : spans) {
+            // at the moment one starts, those that started before it and had not ended yet
+            int at = (int) spans.stream().filter(o -> !o[0].isAfter(span[0]) && o[1].isAfter(span[0])).count();
+            most = Math.max(most, at);
+        }
+        return most;
     }
 
     /** The run's lease ran out on the replica and another took it over, saying so in its attempts. */
