@@ -222,6 +222,15 @@ public class FleetClaims {
     }
 
     /**
+     * What a write of the run's progress by this exchange is fenced with (RunStore.Fence): in a
+     * fleet, this replica and the exchange's claim (an exchange without one writes nothing); alone,
+     * nothing.
+     */
+    public io.pgcaravan.store.RunStore.Fence fence(Integer epoch) {
+        return fleet().enabled() ? new io.pgcaravan.store.RunStore.Fence(fleet().replicaName(), epoch == null ? -1 : epoch) : null;
+    }
+
+    /**
      * Whether this process may still record the run's progress: always alone; in a fleet only
      * while this replica holds the run's lease (a replica that lost it records nothing more).
      */

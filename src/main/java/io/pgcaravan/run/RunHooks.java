@@ -66,6 +66,8 @@ public class RunHooks {
     io.pgcaravan.stage.io.FailedStaging failedStaging;
     @Inject
     Event<RunChanged> changed;
+    @Inject
+    FleetClaims claims;
 
     /**
      * Each half of a run is worked on by one exchange at a time: a run resumed (or recovered) while
@@ -100,9 +102,12 @@ public class RunHooks {
     }
 
     /** The run succeeded (in this process's import half). */
-    public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId) throws IOException {
-        if (store.runFinished(runId, RunStatus.SUCCEEDED, null)) {
+    public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId, @Header(RunHeaders.CLAIM) Integer epoch) throws IOException {
+        if (store.runFinished(runId, RunStatus.SUCCEEDED, null, claims.fence(epoch))) {
             metrics.runEnded(store.find(runId).orElseThrow().job(), RunStatus.SUCCEEDED);
+        } else if (!claims.mayRecord(runId, epoch)) {
+            // lost since its report was recorded: the replica that has it now ends it
+            throw new io.pgcaravan.work.RunMovedException(runId);
         }
         changed.fire(new RunChanged(runId));
         runLog.info(LOG, runId, "SUCCEEDED");
@@ -144,11 +149,13 @@ public class RunHooks {
                     .append(RetryDuration.format(retriedFor == null ? Duration.ZERO : retriedFor)).append(": ");
         }
         message.append(FailureText.describe(cause));
+        // (fenced: a replica that lost the run since the route's look at its claim records nothing)
+        RunStore.Fence fence = claims.fence(exchange.getMessage().getHeader(RunHeaders.CLAIM, Integer.class));
         if (stage != null) {
-            store.stageFinished(runId, stage, StageStatus.FAILED, message.toString());
+            store.stageFinished(runId, stage, StageStatus.FAILED, message.toString(), fence);
         }
         String error = (stage == null ? "" : stage + ": ") + message;
-        if (store.runFinished(runId, RunStatus.FAILED, error)) {
+        if (store.runFinished(runId, RunStatus.FAILED, error, fence)) {
             metrics.runEnded(store.find(runId).orElseThrow().job(), RunStatus.FAILED);
             runLog.error(LOG, runId, String.format("FAILED in %s", error));
         } else {

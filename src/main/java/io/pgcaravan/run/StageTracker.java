@@ -52,7 +52,7 @@ public class StageTracker {
         if (store.find(runId).map(r -> r.status() == RunStatus.CANCELLED).orElse(false)) {
             throw new RunCancelledException(runId);
         }
-        if (!claims.mayRecord(runId, exchange.getMessage().getHeader(RunHeaders.CLAIM, Integer.class))) {
+        if (!claims.mayRecord(runId, claim(exchange))) {
             throw new io.pgcaravan.work.RunMovedException(runId);
         }
         boolean finished = store.stages(runId).stream()
@@ -61,7 +61,10 @@ public class StageTracker {
             runLog.info(LOG, runId, String.format("%s already done, skipped", stage));
             return false;
         }
-        store.stageStarted(runId, stage);
+        if (!store.stageStarted(runId, stage, claims.fence(claim(exchange)))) {
+            // (the look above and this write are not one: the lease ran out in between)
+            throw new io.pgcaravan.work.RunMovedException(runId);
+        }
         // a stage inside another (the manifest inside the dump) keeps the outer one's detail aside
         Object outer = exchange.removeProperty(DETAIL);
         if (outer != null) {
@@ -75,7 +78,11 @@ public class StageTracker {
     public void done(Exchange exchange) {
         String runId = runId(exchange);
         String stage = stage(exchange);
-        store.stageFinished(runId, stage, StageStatus.DONE, exchange.getProperty(DETAIL, String.class));
+        if (!store.stageFinished(runId, stage, StageStatus.DONE, exchange.getProperty(DETAIL, String.class), claims.fence(claim(exchange)))) {
+            // a replica that lost the run while the stage ran does not record it done: the one that
+            // has it now runs it (again) and records it
+            throw new io.pgcaravan.work.RunMovedException(runId);
+        }
         store.find(runId).ifPresent(run -> store.stages(runId).stream()
                 .filter(s -> s.stage().equals(stage) && s.startedAt() != null && s.finishedAt() != null).findFirst()
                 .ifPresent(s -> metrics.stageDone(run.job(), stage, java.time.Duration.between(s.startedAt(), s.finishedAt()))));
@@ -93,6 +100,10 @@ public class StageTracker {
     /** A stage's one-line summary (set by the stage, see {@link StageDetail}). */
     private static final String DETAIL = StageDetail.PROPERTY;
     private static final String OUTER_DETAIL = "CaravanOuterStageDetail";
+
+    private static Integer claim(Exchange exchange) {
+        return exchange.getMessage().getHeader(RunHeaders.CLAIM, Integer.class);
+    }
 
     private static String runId(Exchange exchange) {
         return exchange.getMessage().getHeader(RunHeaders.RUN_ID, String.class);

@@ -49,6 +49,12 @@ public class RunStore {
         this.json = json;
     }
 
+    /** On a datasource of its own (tests of the store, without the application). */
+    public RunStore(DataSource dataSource, ObjectMapper json) {
+        this.dataSource = dataSource;
+        this.json = json;
+    }
+
     /** The run history's database (the jobs created over the API live there too: JobCatalog). */
     DataSource dataSource() {
         return dataSource;
@@ -182,9 +188,14 @@ public class RunStore {
 
     /** Ends an active run; a run that already ended (cancelled meanwhile) keeps its status. */
     public boolean runFinished(String id, RunStatus status, String error) {
+        return runFinished(id, status, error, null);
+    }
+
+    /** As {@link #runFinished(String, RunStatus, String)}, by the holder of that claim only (see {@link Fence}). */
+    public boolean runFinished(String id, RunStatus status, String error, Fence fence) {
         // (its lease goes with it: a fleet's replica that still works on it finds so at its next renewal)
-        return update("UPDATE caravan_run SET status = ?, finished_at = ?, error = ?, lease_until = NULL WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
-                status.name(), now(), error, id) == 1;
+        return fenced("UPDATE caravan_run SET status = ?, finished_at = ?, error = ?, lease_until = NULL WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
+                fence, id, status.name(), now(), error, id) == 1;
     }
 
     /** An ended run (FAILED, CANCELLED) goes back to the queue, its unfinished stages to PENDING. */
@@ -228,14 +239,43 @@ public class RunStore {
                 status.name(), startedAt, finishedAt, detail, runId, stage);
     }
 
-    public void stageStarted(String runId, String stage) {
-        update("UPDATE caravan_stage SET status = 'RUNNING', started_at = ?, finished_at = NULL, detail = NULL "
-                + "WHERE run_id = ? AND stage = ?", now(), runId, stage);
+    /**
+     * The claim a fleet's replica writes a run's progress under, checked in the statement that
+     * writes it: the run is still this replica's, under this claim, its lease not run out. A
+     * replica that lost the run between its last look and the write (a pause longer than the
+     * lease) writes nothing. Null: a process alone, nothing to check.
+     */
+    public record Fence(String replica, int epoch) {
+    }
+
+    private static final String FENCED = " AND EXISTS (SELECT 1 FROM caravan_run f WHERE f.id = ? AND f.replica = ? "
+            + "AND f.lease_epoch = ? AND f.lease_until > now())";
+
+    /** False if the fence (if any) no longer holds: nothing was written. */
+    public boolean stageStarted(String runId, String stage, Fence fence) {
+        return fenced("UPDATE caravan_stage SET status = 'RUNNING', started_at = ?, finished_at = NULL, detail = NULL "
+                + "WHERE run_id = ? AND stage = ?", fence, runId, now(), runId, stage) == 1;
     }
 
     public void stageFinished(String runId, String stage, StageStatus status, String detail) {
-        update("UPDATE caravan_stage SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND stage = ?",
-                status.name(), now(), detail, runId, stage);
+        stageFinished(runId, stage, status, detail, null);
+    }
+
+    /** False if the fence (if any) no longer holds: nothing was written. */
+    public boolean stageFinished(String runId, String stage, StageStatus status, String detail, Fence fence) {
+        return fenced("UPDATE caravan_stage SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND stage = ?",
+                fence, runId, status.name(), now(), detail, runId, stage) == 1;
+    }
+
+    private int fenced(String sql, Fence fence, String runId, Object... args) {
+        if (fence == null) {
+            return update(sql, args);
+        }
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 3);
+        all[args.length] = runId;
+        all[args.length + 1] = fence.replica();
+        all[args.length + 2] = fence.epoch();
+        return update(sql + FENCED, all);
     }
 
     public void setPrecheck(String runId, String json) {

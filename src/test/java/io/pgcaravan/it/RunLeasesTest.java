@@ -164,17 +164,102 @@ class RunLeasesTest {
             st.execute("UPDATE caravan_run SET status = 'SUCCEEDED' WHERE id = 'one'");
         }
         queued("three", "busy", null, null, false);
+        // a job of several databases: one active run of each
+        queued("m1", "multi", "a", null, null, false);
+        queued("m2", "multi", "b", null, null, false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> queued("m3", "multi", "a", null, null, false))
+                .hasMessageContaining("caravan_run_one_active");
+    }
+
+    @Test
+    void aReplicaThatLostTheRunWritesNothingOfItsProgress() throws Exception {
+        queued("f-run", "f", null, null, false);
+        var store = new io.pgcaravan.store.RunStore(ds, new com.fasterxml.jackson.databind.ObjectMapper());
+        RunLeases.Claim first = leases.claim("r1", null, Duration.ofSeconds(1), true, true, NONE).orElseThrow();
+        var r1 = new io.pgcaravan.store.RunStore.Fence("r1", first.epoch());
+        assertThat(store.stageStarted("f-run", "precheck", r1)).isTrue();
+        assertThat(store.stageStarted("f-run", "precheck", new io.pgcaravan.store.RunStore.Fence("r2", first.epoch())))
+                .as("not the holder").isFalse();
+        assertThat(store.stageStarted("f-run", "precheck", new io.pgcaravan.store.RunStore.Fence("r1", first.epoch() - 1)))
+                .as("an earlier claim of the holder").isFalse();
+
+        Thread.sleep(1500); // r1 stalls past its lease; r2 takes the run over
+        assertThat(store.stageFinished("f-run", "precheck", io.pgcaravan.store.StageStatus.DONE, "r1's", r1))
+                .as("ran out, even before anyone took it").isFalse();
+        RunLeases.Claim second = leases.claim("r2", null, LONG, true, true, NONE).orElseThrow();
+        var r2 = new io.pgcaravan.store.RunStore.Fence("r2", second.epoch());
+        assertThat(store.stageFinished("f-run", "precheck", io.pgcaravan.store.StageStatus.DONE, "r1's", r1)).isFalse();
+        assertThat(store.runFinished("f-run", io.pgcaravan.store.RunStatus.FAILED, "r1 says so", r1)).isFalse();
+        assertThat(store.stages("f-run").stream().filter(st -> st.stage().equals("precheck")).findFirst().orElseThrow().status())
+                .isEqualTo(io.pgcaravan.store.StageStatus.RUNNING);
+        assertThat(store.stageFinished("f-run", "precheck", io.pgcaravan.store.StageStatus.DONE, "r2's", r2)).isTrue();
+        assertThat(store.runFinished("f-run", io.pgcaravan.store.RunStatus.FAILED, "r2 says so", r2)).isTrue();
+        assertThat(store.stages("f-run").stream().filter(st -> st.stage().equals("precheck")).findFirst().orElseThrow().detail())
+                .isEqualTo("r2's");
+        assertThat(store.stageStarted("f-run", "roles", null)).as("a process alone writes as it always did").isTrue();
+    }
+
+    @Test
+    void aJobsLimitHoldsForReplicasClaimingAtOnceAndFreesAsAHalfEnds() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            queued("lim-" + i, "lim", "db" + i, null, null, false);
+        }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("UPDATE caravan_run SET export_limit = 2, import_limit = 1 WHERE job = 'lim'");
+        }
+        Map<String, String> claimed = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch go = new CountDownLatch(1);
+        List<java.util.concurrent.Future<Object>> claimers = new ArrayList<>();
+        for (int r = 0; r < 8; r++) {
+            String replica = "r" + r;
+            claimers.add(pool.submit(() -> {
+                go.await();
+                for (int i = 0; i < 5; i++) {
+                    leases.claim(replica, null, LONG, true, true, NONE).ifPresent(cl -> claimed.put(cl.runId(), replica));
+                }
+                return null;
+            }));
+        }
+        go.countDown();
+        pool.shutdown();
+        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        for (var claimer : claimers) {
+            claimer.get();
+        }
+        assertThat(claimed).as("export_limit = 2, however many claim at once").hasSize(2);
+
+        // one of them ends its export half: one more export may start, and its import half is claimable (import_limit = 1)
+        String done = claimed.keySet().iterator().next();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("UPDATE caravan_stage SET status = 'DONE' WHERE run_id = '" + done + "' AND stage IN ("
+                    + String.join(", ", io.pgcaravan.store.Stages.EXPORT.stream().map(x -> "'" + x + "'").toList()) + ")");
+        }
+        leases.release(claimed.get(done), done, 1);
+        RunLeases.Claim importHalf = leases.claim("imp", null, LONG, false, true, NONE).orElseThrow();
+        assertThat(importHalf.runId()).isEqualTo(done);
+        assertThat(leases.claim("exp", null, LONG, true, false, NONE)).as("a place in the export half is free").isPresent();
+        assertThat(leases.claim("exp", null, LONG, true, false, NONE)).as("and only one").isEmpty();
+        queued("other-job", "other", null, null, false);
+        assertThat(leases.claim("exp", null, LONG, true, false, NONE)).as("another job's runs are not held back")
+                .map(RunLeases.Claim::runId).contains("other-job");
     }
 
     /** A queued run with its stages; {@code exportDone}: its export stages are done (the import half is left). */
     private void queued(String id, String job, String exportZone, String importZone, boolean exportDone) throws Exception {
+        queued(id, job, null, exportZone, importZone, exportDone);
+    }
+
+    /** The same, of one of the job's databases. */
+    private void queued(String id, String job, String database, String exportZone, String importZone, boolean exportDone) throws Exception {
         try (Connection c = ds.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO caravan_run (id, job, status, trigger_kind, options, created_at, "
-                    + "export_zone, import_zone) VALUES (?, ?, 'QUEUED', 'api', '{}', now(), ?, ?)")) {
+                    + "export_zone, import_zone, database_name) VALUES (?, ?, 'QUEUED', 'api', '{}', now(), ?, ?, ?)")) {
                 ps.setString(1, id);
                 ps.setString(2, job);
                 ps.setString(3, exportZone);
                 ps.setString(4, importZone);
+                ps.setString(5, database);
                 ps.executeUpdate();
             }
             Map<String, Boolean> stages = new HashMap<>();
