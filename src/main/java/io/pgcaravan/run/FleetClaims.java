@@ -77,7 +77,10 @@ public class FleetClaims {
         return config.fleet();
     }
 
-    /** Claims runs while this replica has room, and sets each going on its first unfinished stage. */
+    /**
+     * Stops the runs held here that were cancelled (through any replica), then claims runs while
+     * this replica has room, and sets each going on its first unfinished stage.
+     */
     public synchronized void poll() {
         if (!fleet().enabled()) {
             return;
@@ -85,6 +88,12 @@ public class FleetClaims {
         boolean exports = config.role() != CaravanConfig.Role.IMPORT;
         boolean imports = config.role() != CaravanConfig.Role.EXPORT && config.importHalf().enabled();
         String me = fleet().replicaName();
+        if (!mine.isEmpty()) {
+            // a run cancelled through another replica stops here at once, not at the next renewal
+            for (String runId : store.cancelledAmong(mine.keySet())) {
+                stopHere(runId, "it was cancelled");
+            }
+        }
         long now = System.nanoTime();
         declined.values().removeIf(until -> until < now);
         while (mine.size() < config.runs().concurrency()) {

@@ -170,6 +170,18 @@ public class RunStore {
                 + "AND status IN ('QUEUED', 'RUNNING')", job, database == null ? "" : database);
     }
 
+    /** Which of these runs are CANCELLED (a fleet's replica looks for those it holds at every poll). */
+    public List<String> cancelledAmong(java.util.Collection<String> ids) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String id : ids) {
+            // (one by one: the runs a replica holds are a handful, and H2 and PostgreSQL spell arrays differently)
+            if (find(id).filter(r -> r.status() == RunStatus.CANCELLED).isPresent()) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
     public List<RunRecord> activeRuns() {
         return query("SELECT " + RUN_COLUMNS + " FROM caravan_run WHERE status IN ('QUEUED', 'RUNNING') ORDER BY created_at");
     }
