@@ -104,6 +104,61 @@ class SeveralDatabasesTest {
         assertThat(Api.viewer().get("/api/runs?job=" + DOWN).then().statusCode(200).extract().jsonPath().getList("id")).isEmpty();
     }
 
+    @Test
+    void aScheduledJobOfSeveralDatabasesSkipsEachBusyDatabaseOnItsOwn() throws Exception {
+        String job = "it-several-cron";
+        List<String> databases = List.of("it_sevcron_1", "it_sevcron_2");
+        for (String db : databases) {
+            Stack.createSource(db, Stack.sampleSql());
+            Stack.dropDestination(db + "_dst");
+        }
+        Stack.addBigTable("it_sevcron_2", 60_000);
+        Map<String, Object> body = new java.util.LinkedHashMap<>(TestJob.named(job).unset("source.database").keys());
+        body.put("source.databases", databases); // a JSON array, as the API takes a list
+        body.put("destination.database", "{database}_dst");
+        body.put("conflicts", "replace");
+        body.put("schedule", Map.of("cron", "0/1 * * * * ?"));
+        Api.operator().contentType("application/json").body(body).put("/api/jobs/" + job).then().statusCode(201)
+                .body("source.databases", org.hamcrest.Matchers.equalTo(databases));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(2)).until(() -> {
+            List<Map<String, Object>> runs = scheduled(job);
+            return databases.stream().allMatch(db -> runs.stream().anyMatch(r -> db.equals(r.get("database")) && "SUCCEEDED".equals(r.get("status")))
+                    && runs.stream().anyMatch(r -> db.equals(r.get("database")) && "SKIPPED".equals(r.get("status"))));
+        });
+        body.remove("schedule");
+        Api.operator().contentType("application/json").body(body).put("/api/jobs/" + job).then().statusCode(200);
+        Thread.sleep(7000); // the schedules are brought up to date every 5 s
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(2)).until(() -> scheduled(job).stream()
+                .noneMatch(r -> "QUEUED".equals(r.get("status")) || "RUNNING".equals(r.get("status"))));
+        List<Map<String, Object>> runs = scheduled(job);
+        assertThat(runs).allMatch(r -> databases.contains((String) r.get("database")));
+        assertThat(runs.stream().filter(r -> "SKIPPED".equals(r.get("status"))))
+                .allMatch(r -> ((String) r.get("error")).contains("of database " + r.get("database")));
+        assertThat(runs.stream().filter(r -> !"SKIPPED".equals(r.get("status")))).as("every run that ran succeeded")
+                .allMatch(r -> "SUCCEEDED".equals(r.get("status")));
+        // never two runs of one database at once: each run of a database began after the one before it had ended
+        for (String db : databases) {
+            List<Map<String, Object>> ran = runs.stream().filter(r -> db.equals(r.get("database")) && !"SKIPPED".equals(r.get("status")))
+                    .sorted(java.util.Comparator.comparing(r -> OffsetDateTime.parse((String) r.get("createdAt")))).toList();
+            for (int i = 1; i < ran.size(); i++) {
+                assertThat(OffsetDateTime.parse((String) ran.get(i).get("createdAt")))
+                        .isAfterOrEqualTo(OffsetDateTime.parse((String) ran.get(i - 1).get("finishedAt")));
+            }
+        }
+        for (String db : databases) {
+            assertThat(IndependentChecker.differences(
+                    new IndependentChecker.Side(Stack.SOURCE_PORT, Stack.ADMIN, Stack.sourcePassword(), db),
+                    new IndependentChecker.Side(Stack.DESTINATION_PORT, Stack.ADMIN, Stack.destinationPassword(), db + "_dst"),
+                    IndependentChecker.Allow.own(Stack.ADMIN, "postgres"))).as(db).isEmpty();
+        }
+        Api.operator().delete("/api/jobs/" + job).then().statusCode(204);
+    }
+
+    private static List<Map<String, Object>> scheduled(String job) {
+        return Api.viewer().get("/api/runs?job=" + job + "&limit=500").then().statusCode(200).extract().jsonPath()
+                .getList("findAll { it.trigger == 'schedule' }");
+    }
+
     /** The pairs of runs whose spans from the start of one stage to the end of another overlapped. */
     private static List<String> overlaps(List<JsonPath> runs, String from, String to) {
         List<String> out = new ArrayList<>();
