@@ -244,6 +244,68 @@ class FleetIT {
         assertThat(mostAtOnce(severalRuns, "precheck", "upload")).as("export halves at once (source.max-concurrent-runs=1)").isEqualTo(1);
         assertThat(mostAtOnce(severalRuns, "checksum", "report")).as("import halves at once (destination.max-concurrent-runs=2)")
                 .isBetween(1, 2);
+
+        // cancelled through a replica that does not hold it: the holder stops its pg_dump, and records nothing more
+        String cancelled = startRun(live(), KILLED_IN_DUMP);
+        AppProcess holder = replica(Api.awaitStageRunning(() -> live().run(cancelled), "dump").getString("replica"));
+        AppProcess bystander = REPLICAS.stream().filter(r -> r != holder && r.alive()).findFirst().orElseThrow();
+        bystander.api().contentType("application/json").post("/api/runs/" + cancelled + "/cancel").then().statusCode(200)
+                .body("status", org.hamcrest.Matchers.equalTo("CANCELLED"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> dumpsOf(StackResource.sourceDb(KILLED_IN_DUMP)) == 0);
+        Thread.sleep(2000);
+        JsonPath afterCancel = holder.run(cancelled);
+        assertThat(afterCancel.getString("status")).isEqualTo("CANCELLED");
+        assertThat(Api.stageStatus(afterCancel, "dump")).as(afterCancel.prettify()).isNotEqualTo("DONE");
+        assertThat(Api.stageStatus(afterCancel, "upload")).isEqualTo("PENDING");
+
+        anApiJobsScheduleGoesWithIt();
+    }
+
+    /**
+     * A schedule given to a job over one replica's API fires for the fleet; taken away over
+     * another's, its trigger leaves Quartz's clustered store and nothing fires any more.
+     */
+    private static void anApiJobsScheduleGoesWithIt() throws Exception {
+        String job = "fl-apicron";
+        Stack.freshJob(job);
+        StringBuilder keys = new StringBuilder();
+        RestartIT.job(keys, job, "directory", 0, DROP);
+        Map<String, Object> definition = new LinkedHashMap<>();
+        keys.toString().lines().forEach(l -> definition.put(l.substring(("caravan.jobs." + job + ".").length(), l.indexOf('=')),
+                l.substring(l.indexOf('=') + 1)));
+        definition.put("name", job);
+        definition.put("conflicts", "replace");
+        definition.put("schedule.cron", "* * * * * ?");
+        live().api().contentType("application/json").body(definition).post("/api/jobs").then().statusCode(201);
+        await().atMost(Duration.ofSeconds(40)).until(() -> !scheduledOf(job).isEmpty());
+        // (not deleted while a run of it is active: its schedule is taken away first, over another replica)
+        definition.remove("schedule.cron");
+        live().api().contentType("application/json").body(definition).put("/api/jobs/" + job).then().statusCode(200);
+        Thread.sleep(7000); // every replica brings its schedules up to date every 5 s
+        int after = scheduledOf(job).size();
+        Thread.sleep(4000);
+        assertThat(scheduledOf(job)).as("no fires once the job is gone").hasSize(after);
+        try (Connection c = Stack.destination(CONTROL); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM qrtz_triggers WHERE trigger_name = '" + job + "'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("its trigger left the clustered store").isZero();
+        }
+        await().atMost(Duration.ofMinutes(2)).until(() -> scheduledOf(job).stream().noneMatch(st -> st.equals("QUEUED") || st.equals("RUNNING")));
+        live().api().delete("/api/jobs/" + job).then().statusCode(204);
+    }
+
+    private static List<String> scheduledOf(String job) {
+        return live().api().get("/api/runs?job=" + job + "&limit=500").then().statusCode(200).extract().jsonPath()
+                .getList("findAll { it.trigger == 'schedule' }.status", String.class);
+    }
+
+    /** The sessions on a source database (pg_dump's, and the app's own that hold its snapshot). */
+    private static long dumpsOf(String database) throws Exception {
+        try (Connection c = Stack.source("postgres"); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /** The most runs that were between the start of one stage and the end of another at the same moment. */
