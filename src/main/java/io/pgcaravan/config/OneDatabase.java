@@ -25,6 +25,11 @@ public final class OneDatabase implements JobConfig {
         if (job instanceof OneDatabase one) {
             job = one.job;
         }
+        if (database == null && job.severalDatabases()) {
+            // a run recorded before its job named several databases: which one it was is not known
+            throw new IllegalStateException("this run has no database of its own, and its job now names several "
+                    + "(source.databases); start a new run of the job");
+        }
         String db = database != null ? database
                 : job.sourceIfConfigured().map(DatabaseEndpoint::database).filter(d -> !d.equals(RUN_DATABASE)).orElse(null);
         return db == null ? job : new OneDatabase(job, db);

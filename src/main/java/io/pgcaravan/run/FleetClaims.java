@@ -90,9 +90,7 @@ public class FleetClaims {
         String me = fleet().replicaName();
         if (!mine.isEmpty()) {
             // a run cancelled through another replica stops here at once, not at the next renewal
-            for (String runId : store.cancelledAmong(mine.keySet())) {
-                stopHere(runId, "it was cancelled");
-            }
+            store.cancelledAmong(mine.keySet()).forEach(this::stopCancelled);
         }
         long now = System.nanoTime();
         declined.values().removeIf(until -> until < now);
@@ -163,7 +161,11 @@ public class FleetClaims {
                     mine.remove(runId);
                     continue; // it ended here a moment ago, and its half is letting go
                 }
-                stopHere(runId, "it is no longer held here (cancelled, or taken over after its lease ran out)");
+                if (store.cancelledAmong(List.of(runId)).isEmpty()) {
+                    stopHere(runId, "it is no longer held here (taken over after its lease ran out)");
+                } else {
+                    stopCancelled(runId);
+                }
             }
         }
     }
@@ -172,6 +174,19 @@ public class FleetClaims {
     private boolean endedHere(String runId) {
         return store.find(runId).filter(r -> r.status() == RunStatus.SUCCEEDED || r.status() == RunStatus.FAILED)
                 .filter(r -> fleet().replicaName().equals(r.replica())).isPresent();
+    }
+
+    /**
+     * A run held here was cancelled (through any replica): its tools and work stop, as a cancel
+     * here stops them, and its half leaves it as from any cancel, closing what it held (the
+     * source's write freeze is lifted: nobody else has the run to lift it). It is not this
+     * replica's any more: its half records nothing more of it.
+     */
+    private void stopCancelled(String runId) {
+        mine.remove(runId);
+        int stopped = tools.stopAll(runId) + activeRuns.stopWork(runId);
+        runLog.info(LOG, runId, String.format("cancelled: replica %s stops its work on the run (%d tools and loads stopped)",
+                fleet().replicaName(), stopped));
     }
 
     private void stopHere(String runId, String why) {

@@ -81,31 +81,37 @@ public class RunCommands {
      * @param only one of the job's databases, or null for all of them
      * @throws JobBusyException when no database could start
      */
-    public synchronized Started start(String jobName, RunOptions options, String trigger, String only) {
+    public Started start(String jobName, RunOptions options, String trigger, String only) {
         JobConfig job = contexts.job(jobName);
         if (config.role() == CaravanConfig.Role.IMPORT) {
             throw new IllegalStateException("this is an import agent: runs are started on the export agent, "
                     + "and their deliveries imported here");
         }
-        List<String> databases = databases(jobName, job, only);
+        // (outside the lock: listing an unreachable source takes its connect timeout)
+        return start(jobName, job, databases(jobName, job, only), options, trigger);
+    }
+
+    private synchronized Started start(String jobName, JobConfig job, List<String> databases, RunOptions options, String trigger) {
         List<RunRecord> runs = new java.util.ArrayList<>();
         java.util.Map<String, String> busy = new java.util.LinkedHashMap<>();
         for (String database : databases) {
-            List<RunRecord> active = store.active(jobName, database);
+            // a job of one database records none: its runs are the job's, as before jobs had several
+            String recorded = job.severalDatabases() ? database : null;
+            List<RunRecord> active = store.active(jobName, recorded);
             if (!active.isEmpty()) {
                 busy.put(database, active.get(0).id());
                 continue;
             }
             OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
             String id = newId(jobName, now);
-            JobConfig one = io.pgcaravan.config.OneDatabase.of(job, database);
+            JobConfig one = io.pgcaravan.config.OneDatabase.of(job, recorded);
             RunOptions effective = options == null ? RunOptions.of(one) : options;
-            RunRecord run = RunRecord.queued(id, jobName, database, trigger, effective, now);
+            RunRecord run = RunRecord.queued(id, jobName, recorded, trigger, effective, now);
             try {
                 store.insert(run, Stages.ALL, placement(one));
             } catch (RunStore.JobBusyException e) {
                 // another replica queued a run of it since the look above
-                busy.put(database, store.active(jobName, database).stream().map(RunRecord::id).findFirst().orElse("(ended since)"));
+                busy.put(database, store.active(jobName, recorded).stream().map(RunRecord::id).findFirst().orElse("(ended since)"));
                 continue;
             }
             runs.add(run);
@@ -125,7 +131,8 @@ public class RunCommands {
         List<String> all;
         try {
             all = io.pgcaravan.pg.SourceDatabases.of(source);
-        } catch (java.sql.SQLException e) {
+        } catch (java.sql.SQLException | RuntimeException e) {
+            // (a RuntimeException too: a password file that cannot be read)
             throw new DatabasesUnlistedException("job '" + jobName + "' cannot start: the databases of its source "
                     + source.host() + ":" + source.port() + " cannot be listed to match caravan.jobs." + jobName
                     + ".source.databases (" + e.getMessage() + ")");
@@ -155,24 +162,30 @@ public class RunCommands {
      * whose last run is still active, one is recorded as SKIPPED with the reason (a database of a
      * job never runs twice at once).
      */
-    public synchronized void startScheduled(@Header("CaravanJob") String jobName) {
+    public void startScheduled(@Header("CaravanJob") String jobName) {
+        JobConfig job = contexts.job(jobName);
         java.util.Map<String, String> busy;
         try {
             busy = start(jobName, null, "schedule", null).busy();
         } catch (JobBusyException e) {
             busy = e.busy();
+        } catch (DatabasesUnlistedException | IllegalStateException e) {
+            // the tick is not lost from sight: it is recorded, with why nothing started
+            skipped(jobName, job, null, e.getMessage());
+            return;
         }
-        JobConfig job = contexts.job(jobName);
-        busy.forEach((database, activeId) -> {
-            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-            String id = newId(jobName, now);
-            String why = "job '" + jobName + "' already has an active run" + (job.severalDatabases() ? " of database " + database : "")
-                    + ": " + activeId;
-            store.insert(RunRecord.skipped(id, jobName, database, RunOptions.of(io.pgcaravan.config.OneDatabase.of(job, database)), now,
-                    "skipped: " + why), List.of());
-            metrics.runEnded(jobName, RunStatus.SKIPPED);
-            runLog.warn(LOG, id, "scheduled run of job " + jobName + " skipped: " + why);
-        });
+        busy.forEach((database, activeId) -> skipped(jobName, job, job.severalDatabases() ? database : null,
+                "job '" + jobName + "' already has an active run" + (job.severalDatabases() ? " of database " + database : "") + ": " + activeId));
+    }
+
+    private void skipped(String jobName, JobConfig job, String database, String why) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        String id = newId(jobName, now);
+        // (the options do not depend on the database)
+        store.insert(RunRecord.skipped(id, jobName, database, RunOptions.of(job), now,
+                "skipped: " + why), List.of());
+        metrics.runEnded(jobName, RunStatus.SKIPPED);
+        runLog.warn(LOG, id, "scheduled run of job " + jobName + " skipped: " + why);
     }
 
     /**
@@ -197,12 +210,22 @@ public class RunCommands {
      * export stages are done, its import stages to come.
      */
     public synchronized void adopt(String runId, String jobName, String database, RunOptions options) {
-        JobConfig job = io.pgcaravan.config.OneDatabase.of(contexts.job(jobName), database);
+        JobConfig configured = contexts.job(jobName);
+        // the delivery's source database names the run's destination only where destination.database
+        // says so ({database}, the default); a literal destination is the job's one database
+        String recorded = configured.destination().database().contains(JobConfig.RUN_DATABASE) ? database : null;
+        JobConfig job = io.pgcaravan.config.OneDatabase.of(configured, recorded);
+        String target = job.destination().database();
+        if (target.equals(job.destination().maintenanceDatabase()) || target.equals("template0") || target.equals("template1")
+                || target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+            throw new IllegalArgumentException("delivery " + runId + " would restore into '" + target
+                    + "', the destination's maintenance database, a template or a name too long; not adopted");
+        }
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         RunOptions effective = options == null ? RunOptions.of(job) : options;
         java.util.Map<String, String> done = new java.util.HashMap<>();
         Stages.EXPORT.forEach(stage -> done.put(stage, "done by the export half that delivered it"));
-        store.insert(RunRecord.adopted(runId, jobName, database, effective, now), Stages.ALL, placement(job), done);
+        store.insert(RunRecord.adopted(runId, jobName, recorded, effective, now), Stages.ALL, placement(job), done);
         runLog.info(LOG, runId, String.format("of job %s adopted from its delivery", jobName));
     }
 

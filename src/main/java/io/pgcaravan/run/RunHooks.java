@@ -101,6 +101,12 @@ public class RunHooks {
         }
     }
 
+    /** Every stage of the run is done, and it is still active (its end was not recorded). */
+    public boolean doneButActive(@Header(RunHeaders.RUN_ID) String runId) {
+        return store.find(runId).map(r -> r.status().isActive()).orElse(false)
+                && store.stages(runId).stream().allMatch(s -> s.status() == StageStatus.DONE);
+    }
+
     /** The run succeeded (in this process's import half). */
     public void markSucceeded(@Header(RunHeaders.RUN_ID) String runId, @Header(RunHeaders.CLAIM) Integer epoch) throws IOException {
         if (store.runFinished(runId, RunStatus.SUCCEEDED, null, claims.fence(epoch))) {

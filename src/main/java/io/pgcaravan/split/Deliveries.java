@@ -88,6 +88,9 @@ public class Deliveries {
             }
             try {
                 commands.adopt(runId, manifest.get().job(), manifest.get().source().database(), manifest.get().options());
+            } catch (IllegalArgumentException e) {
+                refused(runId, e.getMessage());
+                return false;
             } catch (RunStore.RunStoreException e) {
                 if (config.fleet().enabled() && store.find(runId).isPresent()) {
                     return false; // another replica adopted it at the same moment

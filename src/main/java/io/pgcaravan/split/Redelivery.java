@@ -75,7 +75,7 @@ public class Redelivery {
         RunRecord run = store.find(runId).orElse(null);
         boolean checksumFailed = store.stages(runId).stream()
                 .anyMatch(s -> s.stage().equals("checksum") && s.status() == StageStatus.FAILED);
-        if (run == null || run.status() != RunStatus.FAILED || !checksumFailed || !store.active(run.job()).isEmpty()
+        if (run == null || run.status() != RunStatus.FAILED || !checksumFailed || !store.active(run.job(), run.database()).isEmpty()
                 || activeRuns.working(runId, Half.IMPORT)) {
             return false;
         }

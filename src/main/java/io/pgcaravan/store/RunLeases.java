@@ -98,7 +98,8 @@ public class RunLeases {
                 Optional<Claim> claim = claim(c, sql, replica, zone, lease, exports, imports, except);
                 c.commit();
                 return claim;
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
+                // (rolled back, not committed by the autocommit below: a claim nobody here knows of would hold the run for a lease)
                 c.rollback();
                 throw e;
             } finally {

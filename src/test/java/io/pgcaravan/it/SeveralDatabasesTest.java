@@ -25,7 +25,9 @@ class SeveralDatabasesTest {
 
     static final String JOB = "it-several";
     static final String DOWN = "it-several-down";
-    static final List<String> DATABASES = List.of("it_several_1", "it_several_2", "it_several_3");
+    static final String OTHER = "it-several-other";
+    // more than caravan.runs.concurrency (4): those waiting for a place must not hold its threads
+    static final List<String> DATABASES = List.of("it_several_1", "it_several_2", "it_several_3", "it_several_4", "it_several_5", "it_several_6");
 
     static final List<TestJob> JOBS = List.of(
             TestJob.named(JOB).unset("source.database")
@@ -34,6 +36,7 @@ class SeveralDatabasesTest {
                     .set("destination.database", "{database}_dst")
                     .set("source.max-concurrent-runs", "1")
                     .set("destination.max-concurrent-runs", "1"),
+            TestJob.named(OTHER),
             // nothing listens there: its pattern cannot be matched
             TestJob.named(DOWN).unset("source.database", "destination.database").set("source.databases", "shop_*").set("source.port", "1"));
 
@@ -46,6 +49,7 @@ class SeveralDatabasesTest {
         Stack.addBigTable("it_several_2", 40_000);
         Stack.createSource("it_several_x", Stack.sampleSql());
         Stack.dropDestination("it_several_x_dst");
+        Stack.freshJob(OTHER);
 
         // the precheck checks each database as its run will
         List<String> items = Api.operator().contentType("application/json").post("/api/jobs/" + JOB + "/precheck")
@@ -57,10 +61,12 @@ class SeveralDatabasesTest {
                 .then().statusCode(202).header("Location", containsString("/api/runs?job=" + JOB)).extract().jsonPath();
         assertThat(started.getList("runs.database", String.class)).containsExactlyElementsOf(DATABASES);
         List<String> ids = started.getList("runs.id", String.class);
+        // another job started just after goes on at once: the runs waiting for a place hold no thread
+        String other = Api.startRun(OTHER);
 
-        // all three are active: nothing more starts, and the answer says which run has each
+        // all are active: nothing more starts, and the answer says which run has each
         Api.operator().contentType("application/json").body("{}").post("/api/jobs/" + JOB + "/runs").then().statusCode(409)
-                .body("message", containsString(ids.get(0))).body("message", containsString("it_several_3"));
+                .body("message", containsString(ids.get(0))).body("message", containsString("it_several_6"));
         Api.operator().contentType("application/json").body("{\"database\": \"it_several_9\"}").post("/api/jobs/" + JOB + "/runs")
                 .then().statusCode(400).body("message", containsString("not one of the databases of job '" + JOB + "'"));
 
@@ -81,6 +87,12 @@ class SeveralDatabasesTest {
         assertThat(Stack.destinationExists("it_several_x_dst")).as("left out").isFalse();
         assertThat(Stack.destinationExists("it_several_1")).as("into {database}_dst, not the source's name").isFalse();
 
+        JsonPath otherRun = Api.awaitFinished(other);
+        assertThat(otherRun.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(OffsetDateTime.parse(otherRun.getString("stages.find { it.name == 'precheck' }.startedAt")))
+                .as("the other job's run began before the job's second database")
+                .isBefore(OffsetDateTime.parse(runs.get(1).getString("stages.find { it.name == 'precheck' }.startedAt")));
+
         // source.max-concurrent-runs=1 and destination.max-concurrent-runs=1: the halves never overlapped
         assertThat(overlaps(runs, "precheck", "upload")).as("export halves at the same time").isEmpty();
         assertThat(overlaps(runs, "checksum", "report")).as("import halves at the same time").isEmpty();
@@ -89,6 +101,7 @@ class SeveralDatabasesTest {
         JsonPath one = Api.operator().contentType("application/json").body("{\"database\": \"it_several_3\"}")
                 .post("/api/jobs/" + JOB + "/runs").then().statusCode(202).extract().jsonPath();
         assertThat(one.getList("runs.database", String.class)).containsExactly("it_several_3");
+        assertThat(one.getMap("busy")).isEmpty();
         assertThat(Api.awaitFinished(one.getString("runs[0].id")).getString("status")).as("its destination is there now: conflicts=fail")
                 .isEqualTo("FAILED");
 
@@ -102,6 +115,20 @@ class SeveralDatabasesTest {
         Api.operator().contentType("application/json").body("{}").post("/api/jobs/" + DOWN + "/runs").then().statusCode(502)
                 .body("message", containsString("cannot be listed")).body("message", containsString("127.0.0.1:1"));
         assertThat(Api.viewer().get("/api/runs?job=" + DOWN).then().statusCode(200).extract().jsonPath().getList("id")).isEmpty();
+
+        // a scheduled tick that cannot list them is recorded, saying why
+        String cron = "it-several-down-cron";
+        Map<String, Object> body = new java.util.LinkedHashMap<>(TestJob.named(cron).unset("source.database", "destination.database")
+                .set("source.databases", "shop_*").set("source.port", "1").keys());
+        body.put("schedule", Map.of("cron", "0/1 * * * * ?"));
+        Api.operator().contentType("application/json").body(body).put("/api/jobs/" + cron).then().statusCode(201);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(40)).until(() -> !scheduled(cron).isEmpty());
+        body.remove("schedule");
+        Api.operator().contentType("application/json").body(body).put("/api/jobs/" + cron).then().statusCode(200);
+        Map<String, Object> tick = scheduled(cron).get(0);
+        assertThat(tick.get("status")).isEqualTo("SKIPPED");
+        assertThat((String) tick.get("error")).contains("cannot be listed").contains("127.0.0.1:1");
+        Api.operator().delete("/api/jobs/" + cron).then().statusCode(204);
     }
 
     @Test
