@@ -214,6 +214,10 @@ public class RunCommands {
         // the delivery's source database names the run's destination only where destination.database
         // says so ({database}, the default); a literal destination is the job's one database
         String recorded = configured.destination().database().contains(JobConfig.RUN_DATABASE) ? database : null;
+        if (configured.destination().database().contains(JobConfig.RUN_DATABASE) && (database == null || database.isBlank())) {
+            throw new IllegalArgumentException("delivery " + runId + " names no source database, and destination.database ("
+                    + configured.destination().database() + ") is made from it; not adopted");
+        }
         JobConfig job = io.pgcaravan.config.OneDatabase.of(configured, recorded);
         String target = job.destination().database();
         if (target.equals(job.destination().maintenanceDatabase()) || target.equals("template0") || target.equals("template1")

@@ -87,7 +87,9 @@ public class Deliveries {
                 return false;
             }
             try {
-                commands.adopt(runId, manifest.get().job(), manifest.get().source().database(), manifest.get().options());
+                // (a manifest may name no source: it is then the checksum stage's to refuse, with its reason)
+                commands.adopt(runId, manifest.get().job(), manifest.get().source() == null ? null : manifest.get().source().database(),
+                        manifest.get().options());
             } catch (IllegalArgumentException e) {
                 refused(runId, e.getMessage());
                 return false;
