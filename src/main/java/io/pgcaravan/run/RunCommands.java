@@ -345,10 +345,6 @@ public class RunCommands {
         public java.util.Map<String, String> busy() {
             return busy;
         }
-
-        public String activeRunId() {
-            return busy.values().iterator().next();
-        }
     }
 
     /** The source's databases could not be listed to match a job's patterns (the source is unreachable, or refuses the login). */

@@ -58,27 +58,13 @@ class RunLeasesTest {
             queued("job" + i + "-run", "job" + i, null, null, false);
         }
         Map<String, List<String>> claimedBy = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        CountDownLatch go = new CountDownLatch(1);
-        List<java.util.concurrent.Future<Object>> claimers = new ArrayList<>();
-        for (int r = 0; r < 8; r++) {
-            String replica = "r" + r;
-            claimers.add(pool.submit(() -> {
-                go.await();
-                Optional<RunLeases.Claim> claim;
-                while ((claim = leases.claim(replica, null, LONG, true, true, NONE)).isPresent()) {
-                    claimedBy.computeIfAbsent(claim.get().runId(), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(replica);
-                    assertThat(claim.get().takeover()).isFalse();
-                }
-                return null;
-            }));
-        }
-        go.countDown();
-        pool.shutdown();
-        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
-        for (var claimer : claimers) {
-            claimer.get(); // (an assertion that failed in a claimer fails here)
-        }
+        eightReplicasAtOnce(replica -> {
+            Optional<RunLeases.Claim> claim;
+            while ((claim = leases.claim(replica, null, LONG, true, true, NONE)).isPresent()) {
+                claimedBy.computeIfAbsent(claim.get().runId(), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(replica);
+                assertThat(claim.get().takeover()).isFalse();
+            }
+        });
 
         assertThat(claimedBy).hasSize(60);
         claimedBy.forEach((run, by) -> assertThat(by).as(run).hasSize(1));
@@ -208,25 +194,11 @@ class RunLeasesTest {
             st.execute("UPDATE caravan_run SET export_limit = 2, import_limit = 1 WHERE job = 'lim'");
         }
         Map<String, String> claimed = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        CountDownLatch go = new CountDownLatch(1);
-        List<java.util.concurrent.Future<Object>> claimers = new ArrayList<>();
-        for (int r = 0; r < 8; r++) {
-            String replica = "r" + r;
-            claimers.add(pool.submit(() -> {
-                go.await();
-                for (int i = 0; i < 5; i++) {
-                    leases.claim(replica, null, LONG, true, true, NONE).ifPresent(cl -> claimed.put(cl.runId(), replica));
-                }
-                return null;
-            }));
-        }
-        go.countDown();
-        pool.shutdown();
-        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
-        for (var claimer : claimers) {
-            claimer.get();
-        }
+        eightReplicasAtOnce(replica -> {
+            for (int i = 0; i < 5; i++) {
+                leases.claim(replica, null, LONG, true, true, NONE).ifPresent(cl -> claimed.put(cl.runId(), replica));
+            }
+        });
         assertThat(claimed).as("export_limit = 2, however many claim at once").hasSize(2);
 
         // one of them ends its export half: one more export may start, and its import half is claimable (import_limit = 1)
@@ -243,6 +215,31 @@ class RunLeasesTest {
         queued("other-job", "other", null, null, false);
         assertThat(leases.claim("exp", null, LONG, true, false, NONE)).as("another job's runs are not held back")
                 .map(RunLeases.Claim::runId).contains("other-job");
+    }
+
+    interface Replica {
+        void claim(String name) throws Exception;
+    }
+
+    /** Eight replicas (r0-r7) doing their claims at the same moment, each on a thread of its own. */
+    private static void eightReplicasAtOnce(Replica replica) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch go = new CountDownLatch(1);
+        List<java.util.concurrent.Future<Object>> claimers = new ArrayList<>();
+        for (int r = 0; r < 8; r++) {
+            String name = "r" + r;
+            claimers.add(pool.submit(() -> {
+                go.await();
+                replica.claim(name);
+                return null;
+            }));
+        }
+        go.countDown();
+        pool.shutdown();
+        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        for (var claimer : claimers) {
+            claimer.get(); // (an assertion that failed in a claimer fails here)
+        }
     }
 
     /** A queued run with its stages; {@code exportDone}: its export stages are done (the import half is left). */
